@@ -1,1 +1,103 @@
-fn main(){}
+//! The `chorus` binary: parses the command line, calls the library, renders the result or the
+//! error, and returns the exit code (0 ok, 1 finished with data problems, 2 usage or fatal error).
+
+mod cli;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use chorus::config::Project;
+use chorus::{ingest, output};
+use cli::{Cli, Command};
+
+/// How many data problems are printed before "... and N more".
+const SHOWN_PROBLEMS: usize = 20;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir()?;
+    let project = Project::discover(&cwd, cli.workspace.clone())?;
+    match &cli.command {
+        Command::Ingest(args) => {
+            let conf = &project.config.ingest;
+            let paths = if args.paths.is_empty() { conf.inputs.iter().map(|p| project.root.join(p)).collect() } else { args.paths.clone() };
+            if paths.is_empty() {
+                anyhow::bail!("no input given: expected `chorus ingest PATH...` or `[ingest] inputs` in chorus.toml");
+            }
+            let cfg = ingest::IngestConfig {
+                paths,
+                redact: !args.no_redact && conf.redact.unwrap_or(true),
+                max_unit_chars: args.max_unit_chars.or(conf.max_unit_chars).unwrap_or(400).max(40),
+                columns: conf.columns.clone(),
+                progress: !cli.quiet && std::io::stderr().is_terminal(),
+                ..Default::default()
+            };
+            let report = ingest::run(&cfg, &project.workspace)?;
+            print_problems(cli, &report.problems);
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&output::ingest_json(&report))?);
+            } else {
+                print!("{}", output::ingest_table(&report));
+                println!("\ncorpus:  {}", project.workspace.root().join("corpus").display());
+                if report.rejected() > 0 {
+                    println!("rejects: {} ({} rows kept aside)", project.workspace.table_dir(chorus::model::Table::Rejects).display(), report.rejected());
+                }
+            }
+            let usable = report.events.iter().any(|e| e.units > 0 || e.answers > 0);
+            Ok(if !usable || (args.strict && report.rejected() > 0) {
+                if !usable {
+                    eprintln!("error: nothing usable was read (no units, no answers)");
+                }
+                ExitCode::from(2)
+            } else if report.rejected() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+fn print_problems(cli: &Cli, problems: &[ingest::problem::Problem]) {
+    if cli.quiet {
+        return;
+    }
+    let limit = if cli.verbose > 0 { usize::MAX } else { SHOWN_PROBLEMS };
+    for p in problems.iter().take(limit) {
+        eprintln!("{p}");
+    }
+    if problems.len() > limit {
+        eprintln!("... and {} more (all of them: -v, or --json)", problems.len() - limit);
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let level = if cli.quiet {
+        "error"
+    } else {
+        match cli.verbose {
+            0 => "warn",
+            1 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("chorus={level}")));
+    let ansi = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).init();
+}

@@ -1,0 +1,85 @@
+//! Project configuration, resolved once: command-line flags > environment > `chorus.toml` >
+//! defaults. `chorus.toml` is looked for in the current folder and its parents; the workspace
+//! defaults to `.chorus/` beside it (or in the current folder when there is none).
+//!
+//! ```toml
+//! [ingest]
+//! inputs = ["data/demo"]        # what `chorus run` ingests
+//! redact = true                 # personal data redaction (default on)
+//! max_unit_chars = 400          # longer transcript turns are split at sentences
+//! [ingest.columns]              # survey column roles, for every event
+//! "Any comments?" = "text"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::ingest::survey::ColumnRole;
+use crate::model::Workspace;
+
+pub const CONFIG_FILE: &str = "chorus.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChorusToml {
+    #[serde(default)]
+    pub ingest: IngestSection,
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestSection {
+    #[serde(default)]
+    pub inputs: Vec<PathBuf>,
+    pub redact: Option<bool>,
+    pub max_unit_chars: Option<usize>,
+    #[serde(default)]
+    pub columns: BTreeMap<String, ColumnRole>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}`:{line}: expected chorus settings ([ingest] inputs, redact, max_unit_chars, columns; seed), found: {message}")]
+    Parse { path: PathBuf, line: usize, message: String },
+}
+
+/// The resolved project: where its config lives and which workspace it uses.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Folder of `chorus.toml` (the current folder when there is none).
+    pub root: PathBuf,
+    pub config_file: Option<PathBuf>,
+    pub config: ChorusToml,
+    pub workspace: Workspace,
+}
+
+impl Project {
+    /// Finds `chorus.toml` from `cwd` upwards; `workspace` (flag or `CHORUS_WORKSPACE`) wins.
+    pub fn discover(cwd: &Path, workspace: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let config_file = cwd.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file());
+        let (root, config) = match &config_file {
+            Some(path) => (path.parent().unwrap_or(cwd).to_path_buf(), read_config(path)?),
+            None => (cwd.to_path_buf(), ChorusToml::default()),
+        };
+        let ws = workspace.unwrap_or_else(|| root.join(".chorus"));
+        Ok(Self { root, config_file, config, workspace: Workspace::new(ws) })
+    }
+}
+
+pub fn read_config(path: &Path) -> Result<ChorusToml, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        line: e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+        message: e.message().to_string(),
+    })
+}

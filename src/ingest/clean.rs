@@ -1,0 +1,347 @@
+//! Cleaning of unit text before anything downstream sees it: personal data redacted (emails,
+//! phone numbers, street addresses, URLs carrying ids), a normalised copy for processing,
+//! the language of each unit, and duplicates flagged (exact, and near: campaign responses with a
+//! word or two changed), never dropped.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+/// How many spans of each kind were replaced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Redactions {
+    pub emails: u32,
+    pub phones: u32,
+    pub addresses: u32,
+    pub urls: u32,
+}
+
+impl Redactions {
+    pub fn total(&self) -> u32 {
+        self.emails + self.phones + self.addresses + self.urls
+    }
+
+    pub fn add(&mut self, o: &Redactions) {
+        self.emails += o.emails;
+        self.phones += o.phones;
+        self.addresses += o.addresses;
+        self.urls += o.urls;
+    }
+}
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("valid regex"));
+static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bhttps?://[^\s<>\x22]+").expect("valid regex"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,8}){1,4}\b|\b\d{3}[.-]\d{3}[.-]\d{4}\b").expect("valid regex")
+});
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b\d{1,5}[a-zA-Z]?,?\s+(?:[A-Z][\p{L}'-]+\s+){1,3}",
+        r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Place|Pl|Square|Sq|Close|Court|Ct|Terrace|Crescent|Highway|Hwy|Parkway|Rue|Calle|Carrera)\b\.?",
+        r"|\b[A-ZÄÖÜ][\p{L}-]*(?:straße|strasse|Straße|weg|platz|allee|gasse|damm)\s+\d{1,4}[a-z]?\b",
+        r"|\b(?:Rua|Avenida|Calle|Carrera|Rue)\s+(?:[\p{L}'-]+\s+){1,4}\d{1,5}\b"
+    ))
+    .expect("valid regex")
+});
+
+/// Replaces personal data in `text` with `[email]`, `[phone]`, `[address]`, `[url]`.
+pub fn redact(text: &str) -> (String, Redactions) {
+    let mut r = Redactions::default();
+    let mut out = replace_counting(&EMAIL, text, "[email]", &mut r.emails, |_| true);
+    out = replace_counting(&URL, &out, "[url]", &mut r.urls, url_has_id);
+    out = replace_counting(&ADDRESS, &out, "[address]", &mut r.addresses, |_| true);
+    out = replace_counting(&PHONE, &out, "[phone]", &mut r.phones, looks_like_phone);
+    (out, r)
+}
+
+fn replace_counting(re: &Regex, text: &str, with: &str, count: &mut u32, keep: impl Fn(&str) -> bool) -> String {
+    if !re.is_match(text) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for m in re.find_iter(text) {
+        if !keep(m.as_str()) {
+            continue;
+        }
+        out.push_str(&text[last..m.start()]);
+        out.push_str(with);
+        last = m.end();
+        *count += 1;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// A phone number has 8 to 15 digits and starts like one (`+`, `(` or a trunk `0`), or is in
+/// the North American `555-123-4567` shape; years, sums of money and counts are left alone.
+fn looks_like_phone(s: &str) -> bool {
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    if !(8..=15).contains(&digits) {
+        return digits == 10 && s.len() == 12 && s.as_bytes()[3] == s.as_bytes()[7] && matches!(s.as_bytes()[3], b'-' | b'.');
+    }
+    s.starts_with('+') || s.starts_with('(') || s.starts_with('0') || (s.len() == 12 && matches!(s.as_bytes()[3], b'-' | b'.'))
+}
+
+/// URLs that carry an id (a query string, a long number, a long token) may point at a person.
+fn url_has_id(u: &str) -> bool {
+    let path = u.splitn(4, '/').nth(3).unwrap_or("");
+    u.contains('?')
+        || path.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| t.len() >= 16 || (t.len() >= 4 && t.bytes().all(|b| b.is_ascii_digit())))
+}
+
+/// The normalised copy used for processing: NFKC, lowercase, single spaces.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.nfkc().collect::<String>().split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// Language of a unit as an ISO 639-1 code (639-3 where there is none), when the detector is
+/// confident; short or mixed texts return `None` and take the event's language.
+pub fn detect_language(text: &str) -> Option<String> {
+    if text.split_whitespace().count() < 4 {
+        return None;
+    }
+    let info = whatlang::detect(text)?;
+    if !info.is_reliable() {
+        return None;
+    }
+    Some(iso639_1(info.lang()).to_string())
+}
+
+fn iso639_1(l: whatlang::Lang) -> &'static str {
+    use whatlang::Lang::*;
+    match l {
+        Eng => "en",
+        Deu => "de",
+        Fra => "fr",
+        Spa => "es",
+        Por => "pt",
+        Ita => "it",
+        Nld => "nl",
+        Swe => "sv",
+        Dan => "da",
+        Nob => "no",
+        Fin => "fi",
+        Est => "et",
+        Rus => "ru",
+        Ukr => "uk",
+        Pol => "pl",
+        Ces => "cs",
+        Hun => "hu",
+        Ron => "ro",
+        Ell => "el",
+        Tur => "tr",
+        Ara => "ar",
+        Heb => "he",
+        Hin => "hi",
+        Cmn => "zh",
+        Jpn => "ja",
+        Kor => "ko",
+        Vie => "vi",
+        Ind => "id",
+        Tha => "th",
+        other => other.code(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateKind {
+    /// The same text, byte for byte after trimming.
+    Exact,
+    /// The same words up to case and punctuation, or 5-character shingles overlapping at
+    /// least [`NEAR_JACCARD`].
+    Near,
+}
+
+impl DuplicateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DuplicateKind::Exact => "exact",
+            DuplicateKind::Near => "near",
+        }
+    }
+}
+
+pub const NEAR_JACCARD: f64 = 0.8;
+/// Texts shorter than this many words ("Okay.", "Yeah") are not flagged: repeating them is
+/// conversation, not a campaign.
+pub const MIN_DUPLICATE_WORDS: usize = 4;
+const BANDS: usize = 16;
+const ROWS: usize = 4;
+
+/// For each text, the index of the earlier text it duplicates and how. `texts` are the
+/// normalised copies, in unit order. MinHash with banded LSH finds candidates; each is then
+/// checked by exact Jaccard, so the result does not depend on hash luck beyond recall.
+pub fn flag_duplicates(texts: &[&str]) -> Vec<Option<(usize, DuplicateKind)>> {
+    let mut out = vec![None; texts.len()];
+    let mut exact: HashMap<&str, usize> = HashMap::new();
+    let mut loose: HashMap<String, usize> = HashMap::new();
+    let mut shingles: Vec<Vec<u64>> = vec![Vec::new(); texts.len()];
+    let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+    for (i, t) in texts.iter().enumerate() {
+        if t.split_whitespace().count() < MIN_DUPLICATE_WORDS {
+            continue;
+        }
+        if let Some(&j) = exact.get(t) {
+            out[i] = Some((j, DuplicateKind::Exact));
+            continue;
+        }
+        exact.insert(t, i);
+        let key: String = t.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(&j) = loose.get(&key) {
+            out[i] = Some((j, DuplicateKind::Near));
+            continue;
+        }
+        let sh = shingle_set(&key);
+        let sig = minhash(&sh);
+        let mut best: Option<usize> = None;
+        for b in 0..BANDS {
+            let band = band_hash(&sig[b * ROWS..(b + 1) * ROWS]);
+            let slot = buckets.entry((b, band)).or_default();
+            for &j in slot.iter() {
+                if best.is_some_and(|x| x <= j) {
+                    continue;
+                }
+                if jaccard(&sh, &shingles[j]) >= NEAR_JACCARD {
+                    best = Some(j);
+                }
+            }
+            slot.push(i);
+        }
+        loose.insert(key, i);
+        if let Some(j) = best {
+            out[i] = Some((j, DuplicateKind::Near));
+        }
+        shingles[i] = sh;
+    }
+    // point at the first of a chain
+    for i in 0..out.len() {
+        if let Some((j, k)) = out[i] {
+            if let Some((root, _)) = out[j] {
+                out[i] = Some((root, k));
+            }
+        }
+    }
+    out
+}
+
+fn shingle_set(s: &str) -> Vec<u64> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut v: Vec<u64> = if chars.len() < 5 {
+        vec![fnv(s.as_bytes())]
+    } else {
+        chars.windows(5).map(|w| fnv(w.iter().collect::<String>().as_bytes())).collect()
+    };
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d049bb133111eb);
+    x ^ (x >> 31)
+}
+
+fn minhash(sh: &[u64]) -> [u64; BANDS * ROWS] {
+    let mut sig = [u64::MAX; BANDS * ROWS];
+    for &x in sh {
+        for (k, s) in sig.iter_mut().enumerate() {
+            let h = splitmix(x ^ (k as u64).wrapping_mul(0x9e3779b97f4a7c15));
+            if h < *s {
+                *s = h;
+            }
+        }
+    }
+    sig
+}
+
+fn band_hash(rows: &[u64]) -> u64 {
+    rows.iter().fold(0u64, |acc, &r| splitmix(acc ^ r))
+}
+
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_personal_data_and_leaves_numbers() {
+        let (t, r) = redact("Mail j.doe@example.org or call +44 20 7946 0958, (613) 555-0142 or 0800 123 4567. We met at 12 Harbour Street in 2020 with 1,500 people.");
+        assert_eq!(t, "Mail [email] or call [phone], [phone] or [phone]. We met at [address] in 2020 with 1,500 people.");
+        assert_eq!(r, Redactions { emails: 1, phones: 3, addresses: 1, urls: 0 });
+        let (t, _) = redact("Wir treffen uns in der Hauptstraße 5 in Berlin, Tel. 030 12345678.");
+        assert_eq!(t, "Wir treffen uns in der [address] in Berlin, Tel. [phone].");
+        let (t, r) = redact("See https://example.org/form?id=81723 and https://gov.uk/guidance between 2020-2021.");
+        assert_eq!(t, "See [url] and https://gov.uk/guidance between 2020-2021.");
+        assert_eq!(r.total(), 1);
+    }
+
+    #[test]
+    fn duplicates_exact_and_near() {
+        let texts = [
+            "keep the flexible working policy for all staff please",
+            "okay",
+            "keep the flexible working policy for all staff please",
+            "keep the flexible working policy for all staff, please!",
+            "keep the flexible working policy for all our staff please",
+            "something else entirely about bus routes in the city",
+            "okay",
+        ];
+        let d = flag_duplicates(&texts);
+        assert_eq!(d[0], None);
+        assert_eq!(d[1], None);
+        assert_eq!(d[2], Some((0, DuplicateKind::Exact)));
+        assert_eq!(d[3], Some((0, DuplicateKind::Near)));
+        assert_eq!(d[4], Some((0, DuplicateKind::Near)));
+        assert_eq!(d[5], None);
+        assert_eq!(d[6], None);
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(detect_language("We should keep the flexible working arrangements that we built during the pandemic.").as_deref(), Some("en"));
+        assert_eq!(detect_language("Wir sollten die flexiblen Arbeitszeiten unbedingt beibehalten, das hat allen geholfen.").as_deref(), Some("de"));
+        assert_eq!(detect_language("Okay."), None);
+    }
+}

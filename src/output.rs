@@ -1,0 +1,116 @@
+//! Rendering stage results for people (aligned tables) and programs (`--json`). stdout carries
+//! only this; logs and progress go to stderr.
+
+use crate::ingest::assemble::EventSummary;
+use crate::ingest::IngestReport;
+
+/// A plain aligned text table: the first column left-aligned, the others right-aligned.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let n = headers.len();
+    let mut width: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(n) {
+            width[i] = width[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = width[i].saturating_sub(c.chars().count());
+            if i > 0 {
+                s.push_str("  ");
+            }
+            if i == 0 || i + 1 == n && headers[i] == "languages" {
+                s.push_str(c);
+                if i + 1 < n {
+                    s.push_str(&" ".repeat(pad));
+                }
+            } else {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(c);
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let mut out = line(headers.to_vec());
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+        out.push('\n');
+    }
+    out
+}
+
+fn languages(l: &[(String, usize)], total: usize) -> String {
+    if total == 0 {
+        return "-".into();
+    }
+    l.iter()
+        .take(3)
+        .map(|(code, n)| format!("{code} {}%", (100 * n + total / 2) / total))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn row(e: &EventSummary) -> Vec<String> {
+    vec![
+        e.event_id.clone(),
+        e.units.to_string(),
+        e.participants.to_string(),
+        e.questions.to_string(),
+        e.answers.to_string(),
+        e.rejected.to_string(),
+        e.excluded.to_string(),
+        e.duplicates.to_string(),
+        e.redactions.total().to_string(),
+        languages(&e.languages, e.units),
+    ]
+}
+
+/// The per-event ingest table with a total line.
+pub fn ingest_table(report: &IngestReport) -> String {
+    let headers = ["event", "units", "participants", "questions", "answers", "rejected", "excluded", "duplicates", "redactions", "languages"];
+    let mut rows: Vec<Vec<String>> = report.events.iter().map(row).collect();
+    let mut total = EventSummary { event_id: format!("total ({} events)", report.events.len()), ..Default::default() };
+    let mut langs: std::collections::BTreeMap<String, usize> = Default::default();
+    for e in &report.events {
+        total.units += e.units;
+        total.participants += e.participants;
+        total.questions += e.questions;
+        total.answers += e.answers;
+        total.rejected += e.rejected;
+        total.excluded += e.excluded;
+        total.duplicates += e.duplicates;
+        total.redactions.add(&e.redactions);
+        for (l, n) in &e.languages {
+            *langs.entry(l.clone()).or_default() += n;
+        }
+    }
+    // problems outside any event (a skipped duplicate source) count too
+    total.rejected = report.rejected();
+    let mut l: Vec<(String, usize)> = langs.into_iter().collect();
+    l.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    total.languages = l;
+    rows.push(row(&total));
+    table(&headers, &rows)
+}
+
+/// The ingest report as JSON: `{workspace, events: [...], totals: {...}, problems: [...]}`.
+pub fn ingest_json(report: &IngestReport) -> serde_json::Value {
+    serde_json::json!({
+        "workspace": report.workspace,
+        "events": report.events,
+        "totals": {
+            "events": report.events.len(),
+            "units": report.units(),
+            "participants": report.events.iter().map(|e| e.participants).sum::<usize>(),
+            "answers": report.events.iter().map(|e| e.answers).sum::<usize>(),
+            "rejected": report.rejected(),
+            "warnings": report.problems.len() - report.rejected(),
+            "excluded": report.events.iter().map(|e| e.excluded).sum::<u64>(),
+            "duplicates": report.events.iter().map(|e| e.duplicates).sum::<usize>(),
+            "redactions": report.events.iter().map(|e| e.redactions.total() as u64).sum::<u64>(),
+        },
+        "problems": report.problems,
+    })
+}

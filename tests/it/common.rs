@@ -1,0 +1,69 @@
+//! Helpers: running the binary in a temporary workspace, reading the frames it wrote, and
+//! finding the shared data (tests that need it skip, saying so, when it is absent).
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use chorus::ingest::frames::read_table;
+use chorus::model::{Table, Workspace};
+use polars::prelude::DataFrame;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn demo() -> PathBuf {
+    root().join("data/demo")
+}
+
+pub fn fixtures() -> PathBuf {
+    root().join("tests/fixtures")
+}
+
+/// `../shared/data`, or `None` (with a message) when this checkout has no shared data beside it.
+pub fn shared_data() -> Option<PathBuf> {
+    let p = root().join("../shared/data");
+    if p.join("polis").is_dir() && p.join("ami").is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: {} is absent; this test needs the shared corpora", p.display());
+        None
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs `chorus ARGS` with `--workspace ws`, from `cwd` (a temp folder by default).
+pub fn chorus(ws: &Path, args: &[&str]) -> Run {
+    let out: Output = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the chorus binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn frame(ws: &Path, table: Table) -> DataFrame {
+    read_table(&Workspace::new(ws), table).expect("the frame reads back")
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temp dir")
+}
