@@ -38,6 +38,57 @@ pub enum Command {
     ///
     /// Example: chorus ingest data/demo ../shared/data
     Ingest(IngestArgs),
+    /// Build or update the theme index (tantivy) of every unit in the workspace.
+    ///
+    /// Only events whose frames changed since the last run are re-indexed. A run that is
+    /// killed leaves the last commit searchable; the next run completes it.
+    ///
+    /// Example: chorus index
+    Index,
+    /// Search the theme index: tantivy query syntax, facet filters, highlighted snippets.
+    ///
+    /// Terms are joined with AND; use OR / NOT, "phrases", `field:term` (fields: text_en,
+    /// text_de, ..., event_id, participant_id), or `*` for every unit matching the filters.
+    /// Exit code 2 on a bad query.
+    ///
+    /// Example: chorus search '"minimum wage"' --country Canada --frame keep --limit 5
+    Search(SearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query (tantivy syntax).
+    pub query: String,
+    /// Only these events (repeat the flag for several).
+    #[arg(long)]
+    pub event: Vec<String>,
+    /// Only events in these countries.
+    #[arg(long)]
+    pub country: Vec<String>,
+    /// Only answers to questions of this frame (leave_behind, keep, do_differently).
+    #[arg(long)]
+    pub frame: Vec<String>,
+    /// Only answers to this question id (`EVENT:question-key`).
+    #[arg(long)]
+    pub question: Vec<String>,
+    /// Only units of this theme.
+    #[arg(long)]
+    pub theme: Vec<String>,
+    /// Only units in this language (ISO 639-1, e.g. `de`).
+    #[arg(long)]
+    pub lang: Vec<String>,
+    /// Only events on or after this date (yyyy-mm-dd).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Only events on or before this date (yyyy-mm-dd).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Hits per page.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Hits to skip (for the next pages).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
 }
 
 #[derive(Debug, Args)]

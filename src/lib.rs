@@ -26,6 +26,8 @@
 
 pub mod config;
 pub mod embed;
+pub mod index;
 pub mod ingest;
 pub mod model;
 pub mod output;
+pub mod progress;

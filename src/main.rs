@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use chorus::config::Project;
-use chorus::{ingest, output};
+use chorus::{index, ingest, output};
 use cli::{Cli, Command};
 
 /// How many data problems are printed before "... and N more".
@@ -71,7 +71,55 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Index => {
+            let cfg = index::IndexConfig { progress: !cli.quiet && std::io::stderr().is_terminal(), ..Default::default() };
+            let report = index::run(&project.workspace, &cfg)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "indexed {} units of {} events in {:.2} s ({} unchanged, {} removed); {} documents in {}",
+                    report.units_indexed,
+                    report.events_indexed.len(),
+                    report.seconds,
+                    report.events_unchanged,
+                    report.events_removed.len(),
+                    report.documents,
+                    report.index.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search(args) => search(cli, &project, args),
     }
+}
+
+fn search(cli: &Cli, project: &Project, args: &cli::SearchArgs) -> anyhow::Result<ExitCode> {
+    let filters: Vec<(String, Vec<String>)> = [
+        ("event", &args.event),
+        ("country", &args.country),
+        ("frame", &args.frame),
+        ("question", &args.question),
+        ("theme", &args.theme),
+        ("lang", &args.lang),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect();
+    let req = index::search::SearchRequest { query: args.query.clone(), filters, from: args.from.clone(), to: args.to.clone(), limit: args.limit, offset: args.offset };
+    if !project.workspace.index_dir().join("meta.json").is_file() {
+        anyhow::bail!("the workspace `{}` has no index yet\nhint: run `chorus index` first", project.workspace.root().display());
+    }
+    let (idx, fields) = index::open(&project.workspace)?;
+    let resp = index::search::search(&idx, &fields, &req)?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&resp)?);
+    } else {
+        let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+        print!("{}", output::search_text(&resp, color));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_problems(cli: &Cli, problems: &[ingest::problem::Problem]) {

@@ -114,3 +114,67 @@ pub fn ingest_json(report: &IngestReport) -> serde_json::Value {
         "problems": report.problems,
     })
 }
+
+/// A snippet with its highlights marked: bold on a colour terminal, `[..]` otherwise.
+pub fn highlight(s: &crate::index::search::Snippet, color: bool) -> String {
+    let (open, close) = if color { ("\x1b[1m", "\x1b[0m") } else { ("[", "]") };
+    let mut out = String::with_capacity(s.fragment.len() + 8 * s.highlights.len());
+    let mut last = 0;
+    for &(a, b) in &s.highlights {
+        if a < last || b > s.fragment.len() || !s.fragment.is_char_boundary(a) || !s.fragment.is_char_boundary(b) {
+            continue;
+        }
+        out.push_str(&s.fragment[last..a]);
+        out.push_str(open);
+        out.push_str(&s.fragment[a..b]);
+        out.push_str(close);
+        last = b;
+    }
+    out.push_str(&s.fragment[last..]);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Search results for people: a header line, one block per hit (rank, event, speaker, place
+/// in the source, score; the snippet; question and theme), then the facet counts.
+pub fn search_text(r: &crate::index::search::SearchResponse, color: bool) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let shown = if r.hits.is_empty() { String::new() } else { format!(" (showing {}-{})", r.offset + 1, r.offset + r.hits.len()) };
+    let _ = writeln!(out, "{} units match `{}`{shown}", r.total, r.query);
+    for (i, h) in r.hits.iter().enumerate() {
+        let place = match (h.start_ms, h.line) {
+            (Some(ms), _) => crate::ingest::transcript::format_ms(ms),
+            (None, Some(l)) => format!("line {l}"),
+            _ => "-".into(),
+        };
+        let _ = writeln!(out, "\n{:>3}. {}  {}  {}  score {:.2}", r.offset + i + 1, h.event, h.participant.as_deref().unwrap_or("-"), place, h.score);
+        let _ = writeln!(out, "     {}", highlight(&h.snippet, color));
+        let mut meta = Vec::new();
+        if let Some(q) = &h.question {
+            let q: String = q.chars().take(80).collect();
+            meta.push(format!("question: {q}"));
+        }
+        if let Some(f) = &h.frame {
+            meta.push(format!("frame: {f}"));
+        }
+        if let Some(t) = &h.theme {
+            meta.push(format!("theme: {t}"));
+        }
+        meta.push(format!("unit: {}", h.unit_id));
+        let _ = writeln!(out, "     {}", meta.join("  ·  "));
+    }
+    let facets: Vec<String> = r
+        .facets
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| {
+            let top: Vec<String> = v.iter().take(8).map(|c| format!("{} {}", c.value, c.count)).collect();
+            let more = if v.len() > 8 { format!(", +{} more", v.len() - 8) } else { String::new() };
+            format!("  {k}: {}{more}", top.join(", "))
+        })
+        .collect();
+    if !facets.is_empty() {
+        let _ = writeln!(out, "\nfacets:\n{}", facets.join("\n"));
+    }
+    out
+}

@@ -48,6 +48,7 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
     }
     let mut cue_no = 0u32;
     let mut speaker: Option<String> = None;
+    let mut known: std::collections::HashSet<String> = Default::default();
     while pos < lines.len() {
         while pos < lines.len() && lines[pos].1.trim().is_empty() {
             pos += 1;
@@ -109,8 +110,17 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
         }
         // one turn per change of speaker inside the cue
         let mut cur: Option<Turn> = None;
-        for &(n, l) in payload {
-            let (who, body) = line_speaker(l);
+        for (k, &(n, l)) in payload.iter().enumerate() {
+            let (mut who, mut body) = line_speaker(l);
+            // past a cue's first line, a `Name:` prefix must name someone already speaking in
+            // this file ("Question two: ..." inside a turn is text); voice tags always count
+            if k > 0 && !l.trim_start().starts_with("<v") && who.as_ref().is_some_and(|w| !known.contains(w)) {
+                who = None;
+                body = l;
+            }
+            if let Some(w) = &who {
+                known.insert(w.clone());
+            }
             let body = clean_payload(body);
             if let Some(w) = who {
                 if cur.as_ref().is_some_and(|t| t.speaker.as_deref() != Some(w.as_str())) {

@@ -271,6 +271,11 @@ fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
     Ok(())
 }
 
+/// Reads one parquet file.
+pub fn read_file(path: &Path) -> PolarsResult<DataFrame> {
+    ParquetReader::new(std::fs::File::open(path)?).finish()
+}
+
 /// Reads one table across all events of the workspace (empty when nothing was ingested).
 pub fn read_table(ws: &Workspace, table: T) -> PolarsResult<DataFrame> {
     let dir = ws.table_dir(table);

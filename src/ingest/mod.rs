@@ -112,7 +112,7 @@ pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestErr
         discover(p, &mut plans);
     }
     tracing::info!(items = plans.len(), "discovered inputs");
-    let bar = progress_bar(cfg.progress, plans.len() as u64, "reading");
+    let bar = crate::progress::bar(cfg.progress, plans.len() as u64, "reading");
     let read: Vec<Vec<EventInput>> = plans
         .par_iter()
         .map(|plan| {
@@ -142,7 +142,7 @@ pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestErr
     }
 
     let opts = AssembleOptions { redact: cfg.redact, max_unit_chars: cfg.max_unit_chars };
-    let bar = progress_bar(cfg.progress, inputs.len() as u64, "writing");
+    let bar = crate::progress::bar(cfg.progress, inputs.len() as u64, "writing");
     let done: Vec<Result<(EventSummary, Vec<Problem>), IngestError>> = inputs
         .into_par_iter()
         .map(|input| {
@@ -410,18 +410,6 @@ fn parse_hex32(s: &str) -> Option<[u8; 32]> {
         *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(out)
-}
-
-fn progress_bar(enabled: bool, len: u64, what: &'static str) -> indicatif::ProgressBar {
-    if !enabled {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg:>8} [{bar:30}] {pos}/{len} {per_sec} eta {eta}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(what);
-    bar
 }
 
 /// Distinct event ids present in the workspace.

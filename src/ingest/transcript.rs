@@ -224,6 +224,14 @@ pub fn split_speaker_prefix(line: &str) -> Option<(&str, &str)> {
     if name.chars().any(|c| matches!(c, '.' | '!' | '?' | ',' | ';' | '"' | '<' | '>' | '[' | ']')) {
         return None;
     }
+    // names are capitalised words ("Ana de Souza", "Participant 3", "김민준"); "The first" is not
+    let name_like = |(i, w): (usize, &str)| {
+        let c = w.chars().next().unwrap_or(' ');
+        c.is_uppercase() || c.is_ascii_digit() || !c.is_lowercase() && c.is_alphabetic() || (i > 0 && w.chars().count() <= 3)
+    };
+    if !name.split_whitespace().enumerate().all(name_like) {
+        return None;
+    }
     // "Note: ..." or URLs ("https://...") are not speakers
     if rest.starts_with("//") {
         return None;
@@ -270,6 +278,9 @@ mod tests {
         assert_eq!(split_speaker_prefix("Ana Ribeiro: Hello"), Some(("Ana Ribeiro", "Hello")));
         assert_eq!(split_speaker_prefix("Well, here's the thing: no"), None);
         assert_eq!(split_speaker_prefix("see https://x.org"), None);
+        assert_eq!(split_speaker_prefix("The first: what should we leave behind?"), None);
+        assert_eq!(split_speaker_prefix("Ana de Souza: yes"), Some(("Ana de Souza", "yes")));
+        assert_eq!(split_speaker_prefix("김민준: 네"), Some(("김민준", "네")));
     }
 
     #[test]

@@ -3,5 +3,6 @@
 
 mod common;
 mod embed;
+mod index;
 mod ingest;
 mod parsers;

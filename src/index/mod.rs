@@ -1,0 +1,301 @@
+//! Index: the corpus frames -> a tantivy index of every unit (and, once themes exist, every
+//! theme) in `.chorus/index/`.
+//!
+//! Incremental and crash-safe: each commit carries, in tantivy's commit payload, the content
+//! hash of every event it holds. A run re-indexes only the events whose frames changed (deleting
+//! their old documents by event id), drops events no longer in the workspace, and commits after
+//! each event. tantivy commits are atomic, so a process killed mid-run leaves the last commit
+//! searchable, and the next run finds the missing events by their hashes and completes the work.
+
+pub mod schema;
+pub mod search;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::schema::Facet;
+use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
+
+use crate::ingest::frames::read_file;
+use crate::model::{col, Table, Workspace};
+use schema::{register_analyzers, Fields, SCHEMA_VERSION};
+
+#[derive(Debug, Clone)]
+pub struct IndexConfig {
+    /// Indexing threads (tantivy writer threads).
+    pub threads: usize,
+    /// Writer memory budget in bytes (shared by the threads).
+    pub memory_budget: usize,
+    pub progress: bool,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        Self { threads: 2, memory_budget: 256 << 20, progress: false }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("the workspace `{path}` has no corpus yet\nhint: run `chorus ingest PATH...` first")]
+    NoCorpus { path: PathBuf },
+    #[error("could not read the corpus frames of event `{event}`")]
+    Frames {
+        event: String,
+        #[source]
+        source: PolarsError,
+    },
+    #[error("the index in `{path}` could not be opened or written")]
+    Tantivy {
+        path: PathBuf,
+        #[source]
+        source: tantivy::TantivyError,
+    },
+    #[error("could not create the index folder `{path}`")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the last commit holds (stored as the commit payload).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct IndexState {
+    pub schema_version: u32,
+    /// event id -> hash of its frames.
+    pub events: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct IndexReport {
+    pub index: PathBuf,
+    pub events_indexed: Vec<String>,
+    pub events_removed: Vec<String>,
+    pub events_unchanged: usize,
+    pub units_indexed: u64,
+    pub documents: u64,
+    pub seconds: f64,
+}
+
+/// Opens the index of `ws` (creating it if absent), with the analyzers registered.
+pub fn open(ws: &Workspace) -> Result<(Index, Fields), IndexError> {
+    let path = ws.index_dir();
+    std::fs::create_dir_all(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
+    let fields = Fields::build();
+    let tv = |source| IndexError::Tantivy { path: path.clone(), source };
+    let dir = tantivy::directory::MmapDirectory::open(&path).map_err(|e| tv(e.into()))?;
+    let index = match Index::open_or_create(dir, fields.schema.clone()) {
+        Ok(i) => i,
+        Err(tantivy::TantivyError::SchemaError(_)) => {
+            // an index of an older schema: rebuild from scratch
+            std::fs::remove_dir_all(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
+            std::fs::create_dir_all(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
+            let dir = tantivy::directory::MmapDirectory::open(&path).map_err(|e| tv(e.into()))?;
+            Index::open_or_create(dir, fields.schema.clone()).map_err(tv)?
+        }
+        Err(e) => return Err(tv(e)),
+    };
+    register_analyzers(&index);
+    Ok((index, fields))
+}
+
+/// The state recorded by the last commit (empty for a new index).
+pub fn committed_state(index: &Index) -> IndexState {
+    index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| serde_json::from_str::<IndexState>(&p).ok())
+        .filter(|s| s.schema_version == SCHEMA_VERSION)
+        .unwrap_or_default()
+}
+
+/// Hash of what an event's documents are made of.
+fn event_hash(ws: &Workspace, event: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    for t in [Table::Events, Table::Sources, Table::Participants, Table::Questions, Table::Units] {
+        if let Ok(bytes) = std::fs::read(ws.table_file(t, event)) {
+            h.update(&bytes);
+        }
+        h.update(b"\x1f");
+    }
+    h.finalize().to_hex()[..32].to_string()
+}
+
+/// Builds or updates the index of `ws`.
+pub fn run(ws: &Workspace, cfg: &IndexConfig) -> Result<IndexReport, IndexError> {
+    let _span = tracing::info_span!("index").entered();
+    let started = std::time::Instant::now();
+    let events = crate::ingest::workspace_events(ws);
+    if events.is_empty() {
+        return Err(IndexError::NoCorpus { path: ws.root().to_path_buf() });
+    }
+    let (index, fields) = open(ws)?;
+    let path = ws.index_dir();
+    let tv = |source| IndexError::Tantivy { path: path.clone(), source };
+    let mut state = committed_state(&index);
+    if state.schema_version != SCHEMA_VERSION {
+        state = IndexState { schema_version: SCHEMA_VERSION, events: BTreeMap::new() };
+    }
+    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(cfg.threads.max(1), cfg.memory_budget.max(30 << 20)).map_err(tv)?;
+    let mut report = IndexReport { index: path.clone(), ..Default::default() };
+
+    // a fresh index with no payload may still hold uncommitted-then-lost docs: start clean
+    if state.events.is_empty() {
+        writer.delete_all_documents().map_err(tv)?;
+    }
+    let removed: Vec<String> = state.events.keys().filter(|e| !events.contains(*e)).cloned().collect();
+    for e in &removed {
+        writer.delete_term(Term::from_field_text(fields.event_id, e));
+        state.events.remove(e);
+    }
+    if !removed.is_empty() {
+        commit(&mut writer, &state).map_err(tv)?;
+    }
+    report.events_removed = removed;
+
+    let bar = crate::progress::bar(cfg.progress, events.len() as u64, "indexing");
+    for event in &events {
+        let hash = event_hash(ws, event);
+        if state.events.get(event) == Some(&hash) {
+            report.events_unchanged += 1;
+            bar.inc(1);
+            continue;
+        }
+        writer.delete_term(Term::from_field_text(fields.event_id, event));
+        let docs = unit_documents(ws, event, &fields).map_err(|source| IndexError::Frames { event: event.clone(), source })?;
+        report.units_indexed += docs.len() as u64;
+        for d in docs {
+            writer.add_document(d).map_err(tv)?;
+        }
+        state.events.insert(event.clone(), hash);
+        commit(&mut writer, &state).map_err(tv)?;
+        report.events_indexed.push(event.clone());
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    writer.wait_merging_threads().map_err(tv)?;
+    let reader = index.reader().map_err(tv)?;
+    report.documents = reader.searcher().num_docs();
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn commit(writer: &mut IndexWriter<TantivyDocument>, state: &IndexState) -> tantivy::Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&serde_json::to_string(state).unwrap_or_default());
+    prepared.commit()?;
+    Ok(())
+}
+
+fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    Ok(df.column(name)?.str()?.into_iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// `yyyy-mm-dd...` -> `yyyymmdd`.
+pub fn day_number(date: &str) -> Option<u64> {
+    let d: String = date.chars().filter(|c| c.is_ascii_digit()).take(8).collect();
+    (d.len() == 8).then(|| d.parse().ok()).flatten()
+}
+
+/// Builds the documents of one event's units from its frames.
+pub fn unit_documents(ws: &Workspace, event: &str, f: &Fields) -> PolarsResult<Vec<TantivyDocument>> {
+    let events = read_file(&ws.table_file(Table::Events, event))?;
+    let units = read_file(&ws.table_file(Table::Units, event))?;
+    let participants = read_file(&ws.table_file(Table::Participants, event))?;
+    let questions = read_file(&ws.table_file(Table::Questions, event))?;
+    let sources = read_file(&ws.table_file(Table::Sources, event))?;
+    let first = |name: &str| -> PolarsResult<Option<String>> { Ok(strings(&events, name)?.into_iter().next().flatten()) };
+    let (country, sector, level, date) = (first(col::COUNTRY)?, first(col::SECTOR)?, first(col::LEVEL)?, first(col::DATE)?);
+    let day = date.as_deref().and_then(day_number);
+
+    let pmap: HashMap<String, (Option<String>, Option<String>)> = strings(&participants, col::PARTICIPANT_ID)?
+        .into_iter()
+        .zip(strings(&participants, col::KIND)?.into_iter().zip(strings(&participants, col::ROLE)?))
+        .filter_map(|(id, kr)| id.map(|i| (i, kr)))
+        .collect();
+    let qmap: HashMap<String, (Option<String>, Option<String>)> = strings(&questions, col::QUESTION_ID)?
+        .into_iter()
+        .zip(strings(&questions, col::TEXT)?.into_iter().zip(strings(&questions, col::FRAME)?))
+        .filter_map(|(id, tf)| id.map(|i| (i, tf)))
+        .collect();
+    let smap: HashMap<String, Option<String>> = strings(&sources, col::SOURCE_ID)?
+        .into_iter()
+        .zip(strings(&sources, col::FORMAT)?)
+        .filter_map(|(id, f)| id.map(|i| (i, f)))
+        .collect();
+
+    let ids = strings(&units, col::UNIT_ID)?;
+    let src = strings(&units, col::SOURCE_ID)?;
+    let pid = strings(&units, col::PARTICIPANT_ID)?;
+    let qid = strings(&units, col::QUESTION_ID)?;
+    let text = strings(&units, col::TEXT)?;
+    let lang = strings(&units, col::LANG)?;
+    let dup = strings(&units, col::DUPLICATE_KIND)?;
+    let line: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.into_iter().collect();
+    let start: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.into_iter().collect();
+    let end: Vec<Option<i64>> = units.column(col::END_MS)?.i64()?.into_iter().collect();
+
+    let mut docs = Vec::with_capacity(ids.len());
+    for i in 0..ids.len() {
+        let (Some(id), Some(t)) = (&ids[i], &text[i]) else { continue };
+        let mut d = doc!(f.doc_kind => "unit", f.id => id.as_str(), f.event_id => event);
+        d.add_text(f.text_for(lang[i].as_deref()), t);
+        let mut add_facet = |name: &str, value: Option<&str>| {
+            if let (Some(field), Some(v)) = (f.facet(name), value.filter(|v| !v.is_empty())) {
+                d.add_facet(field, Facet::from_path([name_value(v)]));
+            }
+        };
+        add_facet("event", Some(event));
+        add_facet("country", country.as_deref());
+        add_facet("sector", sector.as_deref());
+        add_facet("level", level.as_deref());
+        add_facet("lang", lang[i].as_deref());
+        add_facet("duplicate", Some(if dup[i].is_some() { "yes" } else { "no" }));
+        add_facet("date", date.as_deref());
+        if let Some(p) = pid[i].as_ref().and_then(|p| pmap.get(p)) {
+            add_facet("kind", p.0.as_deref());
+            add_facet("role", p.1.as_deref());
+        }
+        if let Some(q) = &qid[i] {
+            add_facet("question", Some(q));
+            if let Some((qt, frame)) = qmap.get(q) {
+                add_facet("frame", frame.as_deref());
+                if let Some(qt) = qt {
+                    d.add_text(f.question_text, qt);
+                }
+            }
+        }
+        if let Some(Some(fmt)) = src[i].as_ref().and_then(|s| smap.get(s)) {
+            add_facet("source", Some(fmt));
+        }
+        if let Some(s) = &src[i] {
+            d.add_text(f.source_id, s);
+        }
+        if let Some(p) = &pid[i] {
+            d.add_text(f.participant_id, p);
+        }
+        if let Some(day) = day {
+            d.add_u64(f.day, day);
+        }
+        if let Some(l) = line[i] {
+            d.add_u64(f.line, l);
+        }
+        if let Some(s) = start[i] {
+            d.add_i64(f.start_ms, s);
+        }
+        if let Some(e) = end[i] {
+            d.add_i64(f.end_ms, e);
+        }
+        docs.push(d);
+    }
+    Ok(docs)
+}
+
+/// Facet path segments cannot hold `/`; keep values readable otherwise.
+pub fn name_value(v: &str) -> String {
+    v.replace('/', "∕")
+}

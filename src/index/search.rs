@@ -1,0 +1,260 @@
+//! Search over the theme index: tantivy's query syntax (phrases, boolean operators,
+//! `field:term`) against every text field, facet filters, `--from`/`--to` on the event date,
+//! pagination, highlighted snippets, provenance, and facet counts for the query.
+//!
+//! Terms are joined with AND unless the query says `OR`. `*` alone matches every unit (useful
+//! with filters). Bad queries are the user's mistake: a typed error, never a panic.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery, TermQuery};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, Searcher, TantivyDocument, Term};
+
+use super::schema::Fields;
+use super::{day_number, name_value};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 1000;
+/// Deepest page reachable (offset + limit).
+pub const MAX_DEPTH: usize = 10_000;
+/// Facets counted for every query.
+pub const COUNTED_FACETS: &[&str] = &["event", "country", "frame", "theme"];
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    /// (facet name, accepted values): a unit must match one value of every facet given.
+    pub filters: Vec<(String, Vec<String>)>,
+    /// Event dates, `yyyy-mm-dd`, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the query is empty\nhint: give words to look for, or `*` to list every unit matching the filters")]
+    EmptyQuery,
+    #[error("the query is {chars} characters long; at most {MAX_QUERY_CHARS} are accepted")]
+    QueryTooLong { chars: usize },
+    #[error("could not parse the query `{query}`: {message}\nhint: quote phrases (\"minimum wage\"), use AND / OR / NOT, or `field:term`")]
+    Syntax { query: String, message: String },
+    #[error("unknown field `{field}` in the query; the fields are {known}")]
+    UnknownField { field: String, known: String },
+    #[error("no unit has {facet} `{value}`{hint}")]
+    UnknownFacetValue { facet: String, value: String, hint: String },
+    #[error("unknown filter `{0}`; the filters are event, country, sector, level, question, frame, kind, role, lang, source, theme, duplicate")]
+    UnknownFacet(String),
+    #[error("`{value}` is not a date: expected `yyyy-mm-dd` for --{flag}")]
+    BadDate { flag: &'static str, value: String },
+    #[error("offset {offset} + limit {limit} goes past the deepest page ({MAX_DEPTH} hits); narrow the query instead")]
+    TooDeep { offset: usize, limit: usize },
+    #[error("the limit must be at least 1")]
+    ZeroLimit,
+    #[error("the index could not be searched")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// A highlighted piece of a unit's text: `highlights` are byte ranges into `fragment`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Snippet {
+    pub fragment: String,
+    pub highlights: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub unit_id: String,
+    pub score: f32,
+    pub event: String,
+    pub source: Option<String>,
+    pub participant: Option<String>,
+    pub question: Option<String>,
+    pub frame: Option<String>,
+    pub line: Option<u64>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub theme: Option<String>,
+    pub text: String,
+    pub snippet: Snippet,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    pub query: String,
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub hits: Vec<Hit>,
+    /// Facet counts of all matching units (not just this page).
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+/// The query as tantivy parses it, joined with the filters.
+pub fn build_query(index: &Index, f: &Fields, searcher: &Searcher, req: &SearchRequest) -> Result<Box<dyn Query>, SearchError> {
+    let q = req.query.trim();
+    if q.is_empty() {
+        return Err(SearchError::EmptyQuery);
+    }
+    let chars = q.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(SearchError::QueryTooLong { chars });
+    }
+    let main: Box<dyn Query> = if q == "*" {
+        Box::new(AllQuery)
+    } else {
+        let mut parser = QueryParser::for_index(index, f.text_fields());
+        parser.set_conjunction_by_default();
+        parser.parse_query(q).map_err(|e| match e {
+            QueryParserError::FieldDoesNotExist(field) => SearchError::UnknownField { field, known: known_fields(f) },
+            other => SearchError::Syntax { query: q.to_string(), message: other.to_string() },
+        })?
+    };
+    let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+    // only units (theme documents are searched with --themes)
+    must.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.doc_kind, "unit"), IndexRecordOption::Basic))));
+    for (name, values) in &req.filters {
+        let field = f.facet(name).ok_or_else(|| SearchError::UnknownFacet(name.clone()))?;
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for v in values {
+            let term = Term::from_facet(field, &Facet::from_path([name_value(v)]));
+            if searcher.doc_freq(&term)? == 0 {
+                return Err(SearchError::UnknownFacetValue { facet: name.clone(), value: v.clone(), hint: known_values_hint(searcher, field)? });
+            }
+            any.push((Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+        if !any.is_empty() {
+            must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+    }
+    let bound = |v: &Option<String>, flag: &'static str| -> Result<Bound<Term>, SearchError> {
+        match v {
+            None => Ok(Bound::Unbounded),
+            Some(s) => day_number(s)
+                .filter(|_| s.len() == 10)
+                .map(|d| Bound::Included(Term::from_field_u64(f.day, d)))
+                .ok_or_else(|| SearchError::BadDate { flag, value: s.clone() }),
+        }
+    };
+    let (lo, hi) = (bound(&req.from, "from")?, bound(&req.to, "to")?);
+    if !matches!((&lo, &hi), (Bound::Unbounded, Bound::Unbounded)) {
+        must.push((Occur::Must, Box::new(RangeQuery::new(lo, hi))));
+    }
+    Ok(Box::new(BooleanQuery::new(must)))
+}
+
+fn known_fields(f: &Fields) -> String {
+    let mut names: Vec<String> = f.texts.iter().map(|(k, _)| format!("`text_{k}`")).collect();
+    names.extend(["`id`", "`event_id`", "`participant_id`", "`source_id`"].map(String::from));
+    names.join(", ")
+}
+
+fn known_values_hint(searcher: &Searcher, field: Field) -> Result<String, SearchError> {
+    let name = searcher.schema().get_field_name(field).to_string();
+    let mut fc = FacetCollector::for_field(&name);
+    fc.add_facet(Facet::root());
+    let counts = searcher.search(&AllQuery, &fc)?;
+    let values: Vec<String> = counts.top_k(Facet::root(), 8).into_iter().map(|(f, _)| format!("`{}`", facet_value(f))).collect();
+    Ok(if values.is_empty() { String::new() } else { format!("\nhint: the most frequent are {}", values.join(", ")) })
+}
+
+/// The readable value of a one-level facet (`/Canada` -> `Canada`).
+pub fn facet_value(f: &Facet) -> String {
+    f.to_path().last().map(|s| s.replace('∕', "/")).unwrap_or_default()
+}
+
+/// Runs a search.
+pub fn search(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+    if req.limit == 0 {
+        return Err(SearchError::ZeroLimit);
+    }
+    if req.offset.saturating_add(req.limit) > MAX_DEPTH {
+        return Err(SearchError::TooDeep { offset: req.offset, limit: req.limit });
+    }
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let query = build_query(index, f, &searcher, req)?;
+    let mut facet_collectors = Vec::new();
+    for name in COUNTED_FACETS {
+        let mut fc = FacetCollector::for_field(*name);
+        fc.add_facet(Facet::root());
+        facet_collectors.push(fc);
+    }
+    let [fc_event, fc_country, fc_frame, fc_theme]: [FacetCollector; 4] = facet_collectors.try_into().map_err(|_| tantivy::TantivyError::InternalError("facet collectors".into()))?;
+    let (top, total, c_event, c_country, c_frame, c_theme) = searcher.search(
+        &query,
+        &(TopDocs::with_limit(req.limit).and_offset(req.offset).order_by_score(), Count, fc_event, fc_country, fc_frame, fc_theme),
+    )?;
+    let mut facets = BTreeMap::new();
+    for (name, counts) in COUNTED_FACETS.iter().zip([c_event, c_country, c_frame, c_theme]) {
+        let list: Vec<FacetCount> = counts.get(Facet::root()).map(|(facet, count)| FacetCount { value: facet_value(facet), count }).collect();
+        let mut list = list;
+        list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        facets.insert(name.to_string(), list);
+    }
+    let mut generators: BTreeMap<u32, SnippetGenerator> = BTreeMap::new();
+    let mut hits = Vec::with_capacity(top.len());
+    for (score, addr) in top {
+        hits.push(hit(&searcher, f, &*query, &mut generators, score, addr)?);
+    }
+    Ok(SearchResponse { query: req.query.clone(), total, offset: req.offset, limit: req.limit, hits, facets })
+}
+
+fn hit(
+    searcher: &Searcher,
+    f: &Fields,
+    query: &dyn Query,
+    generators: &mut BTreeMap<u32, SnippetGenerator>,
+    score: f32,
+    addr: DocAddress,
+) -> Result<Hit, SearchError> {
+    let doc: TantivyDocument = searcher.doc(addr)?;
+    let s = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+    let (text_field, text) = f.texts.iter().find_map(|(_, fld)| s(*fld).map(|t| (*fld, t))).unwrap_or((f.texts[0].1, String::new()));
+    let generator = match generators.entry(text_field.field_id()) {
+        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::btree_map::Entry::Vacant(v) => {
+            let mut g = SnippetGenerator::create(searcher, query, text_field)?;
+            g.set_max_num_chars(200);
+            v.insert(g)
+        }
+    };
+    let sn = generator.snippet_from_doc(&doc);
+    let snippet = if sn.fragment().is_empty() {
+        let cut: String = text.chars().take(200).collect();
+        Snippet { fragment: cut, highlights: Vec::new() }
+    } else {
+        Snippet { fragment: sn.fragment().to_string(), highlights: sn.highlighted().iter().map(|r| (r.start, r.end)).collect() }
+    };
+    let facet_of = |name: &str| -> Option<String> {
+        let field = f.facet(name)?;
+        doc.get_first(field).and_then(|v| v.as_facet()).and_then(|p| Facet::from_encoded(p.as_bytes().to_vec()).ok()).map(|f| facet_value(&f))
+    };
+    Ok(Hit {
+        unit_id: s(f.id).unwrap_or_default(),
+        score,
+        event: s(f.event_id).unwrap_or_default(),
+        source: s(f.source_id),
+        participant: s(f.participant_id),
+        question: s(f.question_text),
+        frame: facet_of("frame"),
+        line: doc.get_first(f.line).and_then(|v| v.as_u64()),
+        start_ms: doc.get_first(f.start_ms).and_then(|v| v.as_i64()),
+        end_ms: doc.get_first(f.end_ms).and_then(|v| v.as_i64()),
+        theme: s(f.theme_label),
+        text,
+        snippet,
+    })
+}
