@@ -53,6 +53,27 @@ pub enum Command {
     ///
     /// Example: chorus search '"minimum wage"' --country Canada --frame keep --limit 5
     Search(SearchArgs),
+    /// Embed every unit with a sentence-transformers model (all-MiniLM-L6-v2 by default).
+    ///
+    /// Vectors are cached by (model, normalised text): a rerun or a new event embeds only new
+    /// text.
+    ///
+    /// Example: chorus embed --threads 2
+    Embed(EmbedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// A sentence-transformers model folder (default: `CHORUS_MODEL_DIR`, else the one the
+    /// set-up installed).
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// CPU threads for inference.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Texts per forward pass.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
 }
 
 #[derive(Debug, Args)]

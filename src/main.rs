@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use chorus::config::Project;
-use chorus::{index, ingest, output};
+use chorus::{embed, index, ingest, output};
 use cli::{Cli, Command};
 
 /// How many data problems are printed before "... and N more".
@@ -91,6 +91,30 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Search(args) => search(cli, &project, args),
+        Command::Embed(args) => {
+            let cfg = embed::EmbedConfig {
+                model: args.model.clone(),
+                threads: args.threads,
+                batch: args.batch,
+                progress: !cli.quiet && std::io::stderr().is_terminal(),
+            };
+            let r = embed::run(&project.workspace, &cfg)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "embedded {} new texts ({} cached) of {} units in {:.1} s ({:.0} texts/s) with model {} ({})",
+                    r.embedded,
+                    r.cached,
+                    r.units,
+                    r.seconds,
+                    r.per_second,
+                    r.model_id,
+                    r.model_dir.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -7,7 +7,14 @@
 //! Inference runs on the CPU with a fixed thread count; texts are encoded in batches of similar
 //! length (sorting avoids padding waste) and returned in input order, L2-normalised.
 
+pub mod cache;
+
 use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{col, Table, Workspace};
 
 use rust_bert::pipelines::common::ModelType;
 use rust_bert::pipelines::sentence_embeddings::{SentenceEmbeddingsConfig, SentenceEmbeddingsModel};
@@ -27,6 +34,18 @@ pub enum EmbedError {
     },
     #[error("the model failed while encoding a batch; this is a bug")]
     Encode(#[source] rust_bert::RustBertError),
+    #[error("the workspace `{path}` has no corpus yet\nhint: run `chorus ingest PATH...` first")]
+    NoCorpus { path: PathBuf },
+    #[error("could not read the units of the workspace")]
+    Frames(#[source] PolarsError),
+    #[error("could not read or write the embedding cache `{path}`")]
+    Cache {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the workspace `{path}` has no embeddings yet\nhint: run `chorus embed` first")]
+    NoVectors { path: PathBuf },
 }
 
 /// Where the set-up installs the default model.
@@ -127,4 +146,151 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     } else {
         dot / (na * nb)
     }
+}
+
+/// Options of the embed stage.
+#[derive(Debug, Clone)]
+pub struct EmbedConfig {
+    /// Model folder (default: [`resolve_model_dir`]).
+    pub model: Option<PathBuf>,
+    /// Intra-op threads of libtorch.
+    pub threads: usize,
+    /// Texts per forward pass.
+    pub batch: usize,
+    pub progress: bool,
+}
+
+impl Default for EmbedConfig {
+    fn default() -> Self {
+        Self { model: None, threads: 2, batch: 64, progress: false }
+    }
+}
+
+/// Which model the workspace's vectors come from (`.chorus/vectors/current.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VectorsInfo {
+    pub model_dir: PathBuf,
+    pub model_id: String,
+    pub dim: usize,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct EmbedReport {
+    pub model_dir: PathBuf,
+    pub model_id: String,
+    pub units: usize,
+    pub distinct_texts: usize,
+    pub cached: usize,
+    pub embedded: usize,
+    pub seconds: f64,
+    /// Newly embedded texts per second.
+    pub per_second: f64,
+}
+
+/// A short hash of the model's weights and configuration: the cache key of its vectors.
+pub fn model_id(dir: &Path) -> Result<String, EmbedError> {
+    let mut h = blake3::Hasher::new();
+    for f in ["config.json", "model.safetensors", "1_Pooling/config.json", "modules.json"] {
+        let path = dir.join(f);
+        let bytes = std::fs::read(&path).map_err(|source| EmbedError::Cache { path, source })?;
+        h.update(&bytes);
+    }
+    Ok(h.finalize().to_hex()[..16].to_string())
+}
+
+fn info_path(ws: &Workspace) -> PathBuf {
+    ws.vectors_dir().join("current.json")
+}
+
+pub fn cache_path(ws: &Workspace, model_id: &str) -> PathBuf {
+    ws.vectors_dir().join(format!("{model_id}.bin"))
+}
+
+/// Unit ids and text hashes of the whole workspace, in unit order.
+fn unit_keys(ws: &Workspace) -> Result<(Vec<String>, Vec<String>, Vec<String>), EmbedError> {
+    let units = crate::ingest::frames::read_table(ws, Table::Units).map_err(EmbedError::Frames)?;
+    if units.height() == 0 {
+        return Err(EmbedError::NoCorpus { path: ws.root().to_path_buf() });
+    }
+    let s = |name: &str| -> Result<Vec<String>, EmbedError> {
+        Ok(units.column(name).and_then(|c| c.str().cloned()).map_err(EmbedError::Frames)?.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+    };
+    Ok((s(col::UNIT_ID)?, s(col::TEXT_HASH)?, s(col::TEXT_NORM)?))
+}
+
+/// Embeds every unit text of the workspace not yet in the cache.
+pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError> {
+    let _span = tracing::info_span!("embed").entered();
+    let started = std::time::Instant::now();
+    let dir = resolve_model_dir(cfg.model.as_deref())?;
+    let id = model_id(&dir)?;
+    let (ids, hashes, texts) = unit_keys(ws)?;
+    let path = cache_path(ws, &id);
+    let cache_err = |source| EmbedError::Cache { path: path.clone(), source };
+    let dim = 384;
+    let mut cache = cache::Cache::open(&path, dim).map_err(cache_err)?;
+    let mut todo: Vec<([u8; 16], &str)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (h, t) in hashes.iter().zip(&texts) {
+        let k = cache::key_of(h);
+        if seen.insert(k) && !cache.contains(&k) {
+            todo.push((k, t.as_str()));
+        }
+    }
+    let distinct = seen.len();
+    let mut report = EmbedReport { model_dir: dir.clone(), model_id: id.clone(), units: ids.len(), distinct_texts: distinct, cached: distinct - todo.len(), ..Default::default() };
+    if !todo.is_empty() {
+        let model = Model::load(&dir, cfg.threads)?;
+        let bar = crate::progress::bar(cfg.progress, todo.len() as u64, "embedding");
+        let t0 = std::time::Instant::now();
+        // chunks are appended (and synced) as they finish: a killed run keeps its work
+        for chunk in todo.chunks(2048) {
+            let texts: Vec<&str> = chunk.iter().map(|(_, t)| *t).collect();
+            let vectors = model.encode(&texts, cfg.batch)?;
+            let items: Vec<([u8; 16], Vec<f32>)> = chunk.iter().map(|(k, _)| *k).zip(vectors).collect();
+            cache.append(&items).map_err(cache_err)?;
+            bar.inc(chunk.len() as u64);
+            tracing::info!(done = cache.len(), "embedded a chunk");
+        }
+        bar.finish_and_clear();
+        report.embedded = todo.len();
+        report.per_second = todo.len() as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+    }
+    let info = VectorsInfo { model_dir: dir, model_id: id, dim };
+    std::fs::write(info_path(ws), serde_json::to_string_pretty(&info).unwrap_or_default()).map_err(|source| EmbedError::Cache { path: info_path(ws), source })?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// The vectors of every unit of the workspace, in unit order, as one row-major matrix.
+pub struct UnitVectors {
+    pub unit_ids: Vec<String>,
+    pub dim: usize,
+    pub data: Vec<f32>,
+    pub info: VectorsInfo,
+}
+
+impl UnitVectors {
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.dim..(i + 1) * self.dim]
+    }
+}
+
+/// Loads the vectors written by [`run`]; fails if any unit lacks one (the stage is stale).
+pub fn load(ws: &Workspace) -> Result<UnitVectors, EmbedError> {
+    let info: VectorsInfo = std::fs::read_to_string(info_path(ws))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .ok_or_else(|| EmbedError::NoVectors { path: ws.root().to_path_buf() })?;
+    let path = cache_path(ws, &info.model_id);
+    let cache = cache::Cache::open(&path, info.dim).map_err(|source| EmbedError::Cache { path: path.clone(), source })?;
+    let (ids, hashes, _) = unit_keys(ws)?;
+    let mut data = Vec::with_capacity(ids.len() * info.dim);
+    for h in &hashes {
+        match cache.get(&cache::key_of(h)) {
+            Some(v) => data.extend_from_slice(v),
+            None => return Err(EmbedError::NoVectors { path: ws.root().to_path_buf() }),
+        }
+    }
+    Ok(UnitVectors { unit_ids: ids, dim: info.dim, data, info })
 }

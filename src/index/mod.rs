@@ -192,7 +192,7 @@ fn commit(writer: &mut IndexWriter<TantivyDocument>, state: &IndexState) -> tant
 }
 
 fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df.column(name)?.str()?.into_iter().map(|v| v.map(str::to_string)).collect())
+    Ok(df.column(name)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
 }
 
 /// `yyyy-mm-dd...` -> `yyyymmdd`.
@@ -235,42 +235,38 @@ pub fn unit_documents(ws: &Workspace, event: &str, f: &Fields) -> PolarsResult<V
     let text = strings(&units, col::TEXT)?;
     let lang = strings(&units, col::LANG)?;
     let dup = strings(&units, col::DUPLICATE_KIND)?;
-    let line: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.into_iter().collect();
-    let start: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.into_iter().collect();
-    let end: Vec<Option<i64>> = units.column(col::END_MS)?.i64()?.into_iter().collect();
+    let line: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.iter().collect();
+    let start: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.iter().collect();
+    let end: Vec<Option<i64>> = units.column(col::END_MS)?.i64()?.iter().collect();
 
     let mut docs = Vec::with_capacity(ids.len());
     for i in 0..ids.len() {
         let (Some(id), Some(t)) = (&ids[i], &text[i]) else { continue };
         let mut d = doc!(f.doc_kind => "unit", f.id => id.as_str(), f.event_id => event);
         d.add_text(f.text_for(lang[i].as_deref()), t);
-        let mut add_facet = |name: &str, value: Option<&str>| {
-            if let (Some(field), Some(v)) = (f.facet(name), value.filter(|v| !v.is_empty())) {
-                d.add_facet(field, Facet::from_path([name_value(v)]));
-            }
-        };
-        add_facet("event", Some(event));
-        add_facet("country", country.as_deref());
-        add_facet("sector", sector.as_deref());
-        add_facet("level", level.as_deref());
-        add_facet("lang", lang[i].as_deref());
-        add_facet("duplicate", Some(if dup[i].is_some() { "yes" } else { "no" }));
-        add_facet("date", date.as_deref());
+        add_facet(&mut d, f, "event", Some(event));
+        add_facet(&mut d, f, "country", country.as_deref());
+        add_facet(&mut d, f, "sector", sector.as_deref());
+        add_facet(&mut d, f, "level", level.as_deref());
+        add_facet(&mut d, f, "lang", lang[i].as_deref());
+        add_facet(&mut d, f, "duplicate", Some(if dup[i].is_some() { "yes" } else { "no" }));
+        add_facet(&mut d, f, "date", date.as_deref());
         if let Some(p) = pid[i].as_ref().and_then(|p| pmap.get(p)) {
-            add_facet("kind", p.0.as_deref());
-            add_facet("role", p.1.as_deref());
+            add_facet(&mut d, f, "kind", p.0.as_deref());
+            add_facet(&mut d, f, "role", p.1.as_deref());
         }
         if let Some(q) = &qid[i] {
-            add_facet("question", Some(q));
+            add_facet(&mut d, f, "question", Some(q));
             if let Some((qt, frame)) = qmap.get(q) {
-                add_facet("frame", frame.as_deref());
+                add_facet(&mut d, f, "frame", frame.as_deref());
                 if let Some(qt) = qt {
                     d.add_text(f.question_text, qt);
+                    d.add_text(f.context, qt);
                 }
             }
         }
         if let Some(Some(fmt)) = src[i].as_ref().and_then(|s| smap.get(s)) {
-            add_facet("source", Some(fmt));
+            add_facet(&mut d, f, "source", Some(fmt));
         }
         if let Some(s) = &src[i] {
             d.add_text(f.source_id, s);
@@ -293,6 +289,12 @@ pub fn unit_documents(ws: &Workspace, event: &str, f: &Fields) -> PolarsResult<V
         docs.push(d);
     }
     Ok(docs)
+}
+
+fn add_facet(d: &mut TantivyDocument, f: &Fields, name: &str, value: Option<&str>) {
+    if let (Some(field), Some(v)) = (f.facet(name), value.filter(|v| !v.is_empty())) {
+        d.add_facet(field, Facet::from_path([name_value(v)]));
+    }
 }
 
 /// Facet path segments cannot hold `/`; keep values readable otherwise.

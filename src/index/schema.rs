@@ -16,7 +16,7 @@ use tantivy::tokenizer::{Language, LowerCaser, NgramTokenizer, RemoveLongFilter,
 use tantivy::Index;
 
 /// Bumped whenever the schema changes; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Languages with a stemmer: (ISO 639-1 code, tantivy language).
 pub const STEMMED: &[(&str, Language)] = &[
@@ -68,6 +68,8 @@ pub struct Fields {
     pub theme_label: Field,
     /// Theme documents: keywords and description (searched with `--themes`).
     pub keywords: Field,
+    /// What a unit answers (its question's text), indexed to rank, never to match.
+    pub context: Field,
 }
 
 impl Fields {
@@ -92,6 +94,10 @@ impl Fields {
         let end_ms = b.add_i64_field("end_ms", STORED);
         let theme_label = b.add_text_field("theme_label", STORED);
         let keywords = b.add_text_field("keywords", text_options("chorus_plain"));
+        let context = b.add_text_field(
+            "context",
+            TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer("chorus_plain").set_index_option(IndexRecordOption::WithFreqsAndPositions)),
+        );
         Self {
             schema: b.build(),
             doc_kind,
@@ -108,6 +114,7 @@ impl Fields {
             end_ms,
             theme_label,
             keywords,
+            context,
         }
     }
 

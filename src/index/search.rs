@@ -10,7 +10,7 @@ use std::ops::Bound;
 
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Searcher, TantivyDocument, Term};
@@ -22,6 +22,8 @@ use super::{day_number, name_value};
 pub const MAX_QUERY_CHARS: usize = 1000;
 /// Deepest page reachable (offset + limit).
 pub const MAX_DEPTH: usize = 10_000;
+/// Weight of a match in a unit's question relative to one in its own text.
+pub const CONTEXT_BOOST: f32 = 0.5;
 /// Facets counted for every query.
 pub const COUNTED_FACETS: &[&str] = &["event", "country", "frame", "theme"];
 
@@ -112,17 +114,24 @@ pub fn build_query(index: &Index, f: &Fields, searcher: &Searcher, req: &SearchR
     if chars > MAX_QUERY_CHARS {
         return Err(SearchError::QueryTooLong { chars });
     }
-    let main: Box<dyn Query> = if q == "*" {
-        Box::new(AllQuery)
+    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if q == "*" {
+        must.push((Occur::Must, Box::new(AllQuery)));
     } else {
-        let mut parser = QueryParser::for_index(index, f.text_fields());
-        parser.set_conjunction_by_default();
-        parser.parse_query(q).map_err(|e| match e {
-            QueryParserError::FieldDoesNotExist(field) => SearchError::UnknownField { field, known: known_fields(f) },
-            other => SearchError::Syntax { query: q.to_string(), message: other.to_string() },
-        })?
-    };
-    let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+        let parse = |fields: Vec<Field>| {
+            let mut parser = QueryParser::for_index(index, fields);
+            parser.set_conjunction_by_default();
+            parser.parse_query(q).map_err(|e| match e {
+                QueryParserError::FieldDoesNotExist(field) => SearchError::UnknownField { field, known: known_fields(f) },
+                other => SearchError::Syntax { query: q.to_string(), message: other.to_string() },
+            })
+        };
+        must.push((Occur::Must, parse(f.text_fields())?));
+        // the question a unit answers ranks it higher when it is about the query too: a
+        // statement in the minimum-wage conversation that says "minimum wage" beats one
+        // mentioning it in passing elsewhere; it never makes a unit match on its own
+        must.push((Occur::Should, Box::new(BoostQuery::new(parse(vec![f.context])?, CONTEXT_BOOST))));
+    }
     // only units (theme documents are searched with --themes)
     must.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.doc_kind, "unit"), IndexRecordOption::Basic))));
     for (name, values) in &req.filters {
@@ -193,9 +202,9 @@ pub fn search(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchRe
         facet_collectors.push(fc);
     }
     let [fc_event, fc_country, fc_frame, fc_theme]: [FacetCollector; 4] = facet_collectors.try_into().map_err(|_| tantivy::TantivyError::InternalError("facet collectors".into()))?;
-    let (top, total, c_event, c_country, c_frame, c_theme) = searcher.search(
+    let ((top, total), (c_event, c_country, c_frame, c_theme)) = searcher.search(
         &query,
-        &(TopDocs::with_limit(req.limit).and_offset(req.offset).order_by_score(), Count, fc_event, fc_country, fc_frame, fc_theme),
+        &((TopDocs::with_limit(req.limit).and_offset(req.offset).order_by_score(), Count), (fc_event, fc_country, fc_frame, fc_theme)),
     )?;
     let mut facets = BTreeMap::new();
     for (name, counts) in COUNTED_FACETS.iter().zip([c_event, c_country, c_frame, c_theme]) {

@@ -142,7 +142,7 @@ pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> (E
                     start_ms: w.start_ms,
                     end_ms: w.end_ms,
                     text_hash: crate::model::content_hash(text_norm.as_bytes())[..32].to_string(),
-                    lang: clean::detect_language(&text),
+                    lang: clean::detect_language(&text, meta.language.as_deref()),
                     text,
                     text_norm,
                     duplicate_of: None,

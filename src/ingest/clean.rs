@@ -105,17 +105,36 @@ pub fn normalise(text: &str) -> String {
     out
 }
 
-/// Language of a unit as an ISO 639-1 code (639-3 where there is none), when the detector is
-/// confident; short or mixed texts return `None` and take the event's language.
-pub fn detect_language(text: &str) -> Option<String> {
-    if text.split_whitespace().count() < 4 {
+/// The languages detection chooses among: those with a stemmer in the index, the CJK languages,
+/// and a few more widely used in public consultations. Without a list, trigram detection takes
+/// plain English for Afrikaans or Scots too often.
+static DETECTOR: LazyLock<whatlang::Detector> = LazyLock::new(|| {
+    use whatlang::Lang::*;
+    whatlang::Detector::with_allowlist(vec![
+        Eng, Deu, Fra, Spa, Por, Ita, Nld, Swe, Dan, Nob, Fin, Est, Rus, Ukr, Pol, Ces, Hun, Ron, Ell, Tur, Ara, Heb, Hin, Tam, Cmn, Jpn, Kor,
+        Vie, Ind, Tha,
+    ])
+});
+
+/// Below this confidence a unit takes its event's language.
+const LANGUAGE_CONFIDENCE: f64 = 0.5;
+
+/// Below this many words, a language other than the event's needs [`SURE`] confidence.
+const SHORT_WORDS: usize = 8;
+const SURE: f64 = 0.9;
+
+/// Language of a unit as an ISO 639-1 code, when the detector is confident; short or mixed
+/// texts return `None` and take the event's language. `event_language` is the prior: a short
+/// text ("Wet signatures on grant paperwork.") leaves it only on strong evidence.
+pub fn detect_language(text: &str, event_language: Option<&str>) -> Option<String> {
+    let words = text.split_whitespace().count();
+    if words < 3 {
         return None;
     }
-    let info = whatlang::detect(text)?;
-    if !info.is_reliable() {
-        return None;
-    }
-    Some(iso639_1(info.lang()).to_string())
+    let info = DETECTOR.detect(text)?;
+    let code = iso639_1(info.lang());
+    let needed = if words < SHORT_WORDS && event_language.is_some_and(|l| l != code) { SURE } else { LANGUAGE_CONFIDENCE };
+    (info.confidence() >= needed).then(|| code.to_string())
 }
 
 fn iso639_1(l: whatlang::Lang) -> &'static str {
@@ -340,8 +359,9 @@ mod tests {
 
     #[test]
     fn languages() {
-        assert_eq!(detect_language("We should keep the flexible working arrangements that we built during the pandemic.").as_deref(), Some("en"));
-        assert_eq!(detect_language("Wir sollten die flexiblen Arbeitszeiten unbedingt beibehalten, das hat allen geholfen.").as_deref(), Some("de"));
-        assert_eq!(detect_language("Okay."), None);
+        assert_eq!(detect_language("We should keep the flexible working arrangements that we built during the pandemic.", None).as_deref(), Some("en"));
+        assert_eq!(detect_language("Wir sollten die flexiblen Arbeitszeiten unbedingt beibehalten, das hat allen geholfen.", Some("en")).as_deref(), Some("de"));
+        assert_eq!(detect_language("Okay.", None), None);
+        assert_eq!(detect_language("Wet signatures on grant paperwork.", Some("en")), None);
     }
 }

@@ -18,7 +18,7 @@ fn paraphrases_are_closer_than_unrelated_sentences() {
     let norm: f32 = v[0].iter().map(|x| x * x).sum::<f32>().sqrt();
     assert!((norm - 1.0).abs() < 1e-3, "vectors are normalised, found norm {norm}");
     let para = cosine(&v[0], &v[1]);
-    assert!(para > 0.6, "paraphrases should be close, found {para}");
+    assert!(para > 0.5, "paraphrases should be close, found {para}");
     assert!(para > cosine(&v[0], &v[2]) + 0.3);
     assert!(para > cosine(&v[2], &v[3]) + 0.3);
     // the batch order does not change a vector

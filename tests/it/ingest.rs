@@ -8,7 +8,7 @@ use polars::prelude::*;
 use crate::common::*;
 
 fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-    df.column(name).unwrap().str().unwrap().into_iter().map(|v| v.map(str::to_string)).collect()
+    df.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
 }
 
 #[test]
@@ -202,7 +202,7 @@ fn all_shared_data_polis_and_ami() {
     let ami = units.clone().lazy().filter(col(col::KIND).eq(lit("utterance"))).collect().unwrap();
     let segments: BTreeSet<(String, u64)> = strs(&ami, col::SOURCE_ID)
         .into_iter()
-        .zip(ami.column(col::LINE).unwrap().u64().unwrap())
+        .zip(ami.column(col::LINE).unwrap().u64().unwrap().iter())
         .map(|(s, l)| (s.unwrap(), l.unwrap()))
         .collect();
     assert_eq!(segments.len(), ami_segments(&shared.join("ami/transcripts")));

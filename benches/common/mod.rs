@@ -1,0 +1,140 @@
+//! Bench inputs shared by the bench files: the shared corpora ingested once, and a seeded
+//! generator that resamples and recombines their units into a corpus of any size.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use chorus::ingest::frames::{read_table, EventFrames, EventRow, QuestionRow, SourceRow, UnitRow};
+use chorus::ingest::{self, IngestConfig};
+use chorus::model::{col, Table, Workspace};
+
+pub fn shared_data() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: {} is absent; this bench needs the shared corpora", p.display());
+        None
+    }
+}
+
+/// Ingests all of `../shared/data` into `ws`.
+pub fn ingest_shared(ws: &Workspace, shared: &std::path::Path) -> usize {
+    let cfg = IngestConfig { paths: vec![shared.to_path_buf()], ..Default::default() };
+    ingest::run(&cfg, ws).expect("the shared data ingests").units()
+}
+
+/// splitmix64: a small, seeded, portable generator.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn strings(df: &polars::prelude::DataFrame, name: &str) -> Vec<Option<String>> {
+    df.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+}
+
+/// Writes `n` units into `out` as `events` synthetic events: each unit joins the first half of
+/// one shared unit to the second half of another in the same language; events take the
+/// metadata of the shared events in turn, and a third of the units answer one of the three
+/// Aftershock questions. Same seed, same corpus.
+pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, seed: u64) {
+    let units = read_table(source, Table::Units).unwrap();
+    let texts: Vec<String> = strings(&units, col::TEXT).into_iter().map(Option::unwrap_or_default).collect();
+    let langs: Vec<String> = strings(&units, col::LANG).into_iter().map(|l| l.unwrap_or_else(|| "en".into())).collect();
+    let mut by_lang: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, l) in langs.iter().enumerate() {
+        by_lang.entry(l.as_str()).or_default().push(i);
+    }
+    let meta = read_table(source, Table::Events).unwrap();
+    let countries = strings(&meta, col::COUNTRY);
+    let names = ["Canada", "Germany", "Kenya", "Portugal", "Colombia", "Estonia", "New Zealand", "United Kingdom", "South Korea", "France"];
+    let sectors = ["health", "education", "transport", "digital services", "finance"];
+    let levels = ["national", "regional", "local", "international"];
+    let frames = [("what-should-we-leave-behind", "What should we leave behind?", "leave_behind"), ("what-should-we-keep", "What should we keep?", "keep"), ("what-should-we-do-differently", "What should we do differently?", "do_differently")];
+    let mut rng = Rng::new(seed);
+    let per = n.div_ceil(events);
+    for e in 0..events {
+        let event_id = format!("synth-{e:04}");
+        let source_id = format!("{event_id}/synthetic.csv");
+        let mut f = EventFrames::default();
+        f.event = EventRow {
+            event_id: event_id.clone(),
+            title: Some(format!("Synthetic event {e}")),
+            date: Some(format!("20{:02}-{:02}-{:02}", 18 + e % 6, 1 + e % 12, 1 + e % 28)),
+            country: countries.get(e % countries.len().max(1)).cloned().flatten().or_else(|| Some(names[e % names.len()].to_string())),
+            sector: Some(sectors[e % sectors.len()].into()),
+            level: Some(levels[e % levels.len()].into()),
+            origin: "synthetic".into(),
+            ..Default::default()
+        };
+        f.sources.push(SourceRow {
+            source_id: source_id.clone(),
+            path: "synthetic".into(),
+            format: "synthetic".into(),
+            hash: String::new(),
+            bytes: 0,
+            encoding: "utf-8".into(),
+            rows_read: per as u64,
+            rows_rejected: 0,
+            rows_excluded: 0,
+        });
+        for (key, text, frame) in frames {
+            f.questions.push(QuestionRow {
+                question_id: format!("{event_id}:{key}"),
+                key: key.into(),
+                text: text.into(),
+                kind: "free_text".into(),
+                frame: Some(frame.into()),
+                scale_min: None,
+                scale_max: None,
+            });
+        }
+        for k in 0..per.min(n - (e * per).min(n)) {
+            let a = rng.below(texts.len());
+            let pool = &by_lang[langs[a].as_str()];
+            let b = pool[rng.below(pool.len())];
+            let wa: Vec<&str> = texts[a].split_whitespace().collect();
+            let wb: Vec<&str> = texts[b].split_whitespace().collect();
+            let mut words: Vec<&str> = wa[..wa.len().div_ceil(2)].to_vec();
+            words.extend_from_slice(&wb[wb.len() / 2..]);
+            let text = words.join(" ");
+            let norm = chorus::ingest::clean::normalise(&text);
+            let q = rng.below(9);
+            f.units.push(UnitRow {
+                unit_id: format!("{source_id}#L{}", k + 2),
+                source_id: source_id.clone(),
+                kind: if q < 3 { "response".into() } else { "utterance".into() },
+                participant_id: Some(format!("p-{:010x}", rng.next() % 5000)),
+                question_id: (q < 3).then(|| format!("{event_id}:{}", frames[q].0)),
+                line: k as u64 + 2,
+                cue: None,
+                part: 1,
+                start_ms: None,
+                end_ms: None,
+                text_hash: chorus::model::content_hash(norm.as_bytes())[..32].to_string(),
+                text,
+                text_norm: norm,
+                lang: Some(langs[a].clone()),
+                duplicate_of: None,
+                duplicate_kind: None,
+                redactions: 0,
+            });
+        }
+        f.write(out).unwrap();
+    }
+}
