@@ -44,7 +44,7 @@ pub enum Command {
     /// killed leaves the last commit searchable; the next run completes it.
     ///
     /// Example: chorus index
-    Index,
+    Index(IndexArgs),
     /// Search the theme index: tantivy query syntax, facet filters, highlighted snippets.
     ///
     /// Terms are joined with AND; use OR / NOT, "phrases", `field:term` (fields: text_en,
@@ -60,6 +60,52 @@ pub enum Command {
     ///
     /// Example: chorus embed --threads 2
     Embed(EmbedArgs),
+    /// Find themes: clusters of units with labels, keywords, subthemes and quotes.
+    ///
+    /// Edits in `.chorus/themes/codebook.toml` (rename, merge, split, pin, seed) are applied
+    /// on every run; theme ids stay stable across reruns and added events.
+    ///
+    /// Example: chorus themes --seed 42
+    Themes(ThemesArgs),
+    /// Evaluate the themes: agreement with a gold labelling, coherence, diversity, stability.
+    ///
+    /// Example: chorus eval --gold event --json
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ThemesArgs {
+    /// Seed of the clustering (same seed and inputs, same themes).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of top-level themes (default: from the corpus size).
+    #[arg(long)]
+    pub themes: Option<usize>,
+    /// Lowest similarity between a unit and a theme centre for the unit to join the theme.
+    #[arg(long, default_value_t = 0.2)]
+    pub min_similarity: f32,
+    /// Weight of embeddings (against vocabulary) when joining micro-clusters into themes.
+    #[arg(long, default_value_t = 1.0)]
+    pub embedding_weight: f32,
+    /// Weight of words against meaning when grouping units into micro-clusters.
+    #[arg(long, default_value_t = 0.5)]
+    pub vocabulary_weight: f32,
+    /// Label from c-TF-IDF alone, without loading the model.
+    #[arg(long)]
+    pub no_model_labels: bool,
+    /// CPU threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Gold labelling: `event` (each event a class, e.g. mixed Pol.is conversations).
+    #[arg(long)]
+    pub gold: Option<String>,
+    /// Seed of the second clustering for the stability figure.
+    #[arg(long, default_value_t = 43)]
+    pub other_seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +120,14 @@ pub struct EmbedArgs {
     /// Texts per forward pass.
     #[arg(long, default_value_t = 64)]
     pub batch: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Commit after at least this many units (fewer commits index faster; more lose less work
+    /// if the run is killed).
+    #[arg(long, default_value_t = 100_000, value_name = "UNITS")]
+    pub commit_every: usize,
 }
 
 #[derive(Debug, Args)]

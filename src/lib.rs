@@ -31,3 +31,4 @@ pub mod ingest;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod themes;

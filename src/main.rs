@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use chorus::config::Project;
-use chorus::{embed, index, ingest, output};
+use chorus::{embed, index, ingest, output, themes};
 use cli::{Cli, Command};
 
 /// How many data problems are printed before "... and N more".
@@ -71,8 +71,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Index => {
-            let cfg = index::IndexConfig { progress: !cli.quiet && std::io::stderr().is_terminal(), ..Default::default() };
+        Command::Index(args) => {
+            let cfg = index::IndexConfig { progress: !cli.quiet && std::io::stderr().is_terminal(), commit_every: args.commit_every.max(1), ..Default::default() };
             let report = index::run(&project.workspace, &cfg)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -91,6 +91,40 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Search(args) => search(cli, &project, args),
+        Command::Themes(args) => {
+            rayon_threads(args.threads);
+            let cfg = themes::ThemesConfig {
+                seed: args.seed,
+                themes: args.themes,
+                min_similarity: args.min_similarity,
+                embedding_weight: args.embedding_weight.clamp(0.0, 1.0),
+                vocabulary_weight: args.vocabulary_weight.clamp(0.0, 1.0),
+                model_labels: !args.no_model_labels,
+                threads: args.threads,
+                ..Default::default()
+            };
+            let r = themes::run(&project.workspace, &cfg)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", output::themes_text(&r));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(args) => {
+            let gold = match args.gold.as_deref() {
+                None => None,
+                Some("event") => Some(themes::eval::Gold::Event),
+                Some(g) => anyhow::bail!("unknown gold labelling `{g}`: expected `event`"),
+            };
+            let r = themes::eval::run(&project.workspace, gold.as_ref(), args.other_seed)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", output::eval_text(&r));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Embed(args) => {
             let cfg = embed::EmbedConfig {
                 model: args.model.clone(),
@@ -144,6 +178,11 @@ fn search(cli: &Cli, project: &Project, args: &cli::SearchArgs) -> anyhow::Resul
         print!("{}", output::search_text(&resp, color));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sizes rayon's pool (themes are deterministic whatever the count).
+fn rayon_threads(n: usize) {
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
 }
 
 fn print_problems(cli: &Cli, problems: &[ingest::problem::Problem]) {

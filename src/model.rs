@@ -114,6 +114,19 @@ pub mod col {
     pub const VALUE: &str = "value";
     pub const VALUE_TEXT: &str = "value_text";
 
+    // themes
+    pub const THEME_ID: &str = "theme_id";
+    pub const PARENT_ID: &str = "parent_id";
+    pub const SUBTHEME_ID: &str = "subtheme_id";
+    pub const LABEL: &str = "label";
+    pub const KEYWORDS: &str = "keywords";
+    pub const SIZE: &str = "size";
+    pub const EVENTS: &str = "events";
+    pub const PINNED: &str = "pinned";
+    pub const SIMILARITY: &str = "similarity";
+    pub const STATUS: &str = "status";
+    pub const RANK: &str = "rank";
+
     // rejects
     pub const COLUMN: &str = "column";
     pub const REASON: &str = "reason";

@@ -178,3 +178,36 @@ pub fn search_text(r: &crate::index::search::SearchResponse, color: bool) -> Str
     }
     out
 }
+
+/// Themes for people: one line per theme (size, events, label, keywords), subthemes indented.
+pub fn themes_text(r: &crate::themes::ThemesReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} themes, {} subthemes from {} units ({} micro-clusters) in {:.1} s; unassigned {} ({:.1}%)\n",
+        r.themes,
+        r.subthemes,
+        r.units,
+        r.micro_clusters,
+        r.seconds,
+        r.unassigned,
+        100.0 * r.unassigned_share
+    );
+    for t in r.themes_list.iter().filter(|t| t.parent.is_none()) {
+        let _ = writeln!(out, "{:<8} {:>6} units {:>4} events  {}  ({})", t.id, t.size, t.events, t.label, t.keywords.iter().take(5).cloned().collect::<Vec<_>>().join(", "));
+        for s in r.themes_list.iter().filter(|s| s.parent.as_deref() == Some(t.id.as_str())) {
+            let _ = writeln!(out, "  {:<10} {:>4} units  {}", s.id, s.size, s.label);
+        }
+    }
+    out
+}
+
+/// Evaluation figures for people.
+pub fn eval_text(r: &crate::themes::eval::EvalReport) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|m| m.iter().map(|(k, v)| format!("{k:<28} {v}\n")).collect())
+        .unwrap_or_default()
+}

@@ -260,7 +260,7 @@ impl EventFrames {
     }
 }
 
-fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

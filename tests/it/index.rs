@@ -127,7 +127,7 @@ fn killed_indexing_leaves_a_usable_index_and_the_next_run_completes() {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
             .arg("--workspace")
             .arg(ws.path())
-            .arg("index")
+            .args(["index", "--commit-every", "200"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -1,0 +1,328 @@
+//! Clustering primitives on unit vectors (rows of a row-major `f32` matrix, L2-normalised):
+//! spherical k-means and average-linkage agglomeration. Both are deterministic for a seed and
+//! independent of the thread count: work is split in fixed-size chunks whose partial results
+//! are combined in chunk order, and each dot product is summed in one fixed order.
+
+use rayon::prelude::*;
+
+/// Rows per parallel chunk (fixed, so results do not depend on the thread count).
+const CHUNK: usize = 2048;
+
+/// Dot product with eight independent accumulators (vectorises, same order every time).
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+pub fn normalise(v: &mut [f32]) {
+    let n = dot(v, v).sqrt();
+    if n > 0.0 {
+        v.iter_mut().for_each(|x| *x /= n);
+    }
+}
+
+/// splitmix64, for seeded choices.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x5eed_c0de_1234_5678)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// For each row of `data`, the index of the most similar centroid and the similarity.
+pub fn assign(data: &[f32], dim: usize, centroids: &[f32]) -> Vec<(u32, f32)> {
+    let k = centroids.len() / dim;
+    data.par_chunks(CHUNK * dim)
+        .flat_map_iter(|chunk| {
+            chunk.chunks_exact(dim).map(move |row| {
+                let mut best = (0u32, f32::NEG_INFINITY);
+                for c in 0..k {
+                    let s = dot(row, &centroids[c * dim..(c + 1) * dim]);
+                    if s > best.1 {
+                        best = (c as u32, s);
+                    }
+                }
+                best
+            })
+        })
+        .collect()
+}
+
+/// Normalised mean of the rows of each cluster (`k` clusters); an empty cluster gets zeros.
+pub fn centroids(data: &[f32], dim: usize, labels: &[u32], k: usize) -> (Vec<f32>, Vec<usize>) {
+    let partials: Vec<(Vec<f32>, Vec<usize>)> = data
+        .par_chunks(CHUNK * dim)
+        .zip(labels.par_chunks(CHUNK))
+        .map(|(rows, labs)| {
+            let mut sum = vec![0f32; k * dim];
+            let mut count = vec![0usize; k];
+            for (row, &l) in rows.chunks_exact(dim).zip(labs) {
+                let l = l as usize;
+                if l >= k {
+                    continue;
+                }
+                count[l] += 1;
+                for (s, x) in sum[l * dim..(l + 1) * dim].iter_mut().zip(row) {
+                    *s += x;
+                }
+            }
+            (sum, count)
+        })
+        .collect();
+    let mut sum = vec![0f32; k * dim];
+    let mut count = vec![0usize; k];
+    for (s, c) in partials {
+        for (a, b) in sum.iter_mut().zip(&s) {
+            *a += b;
+        }
+        for (a, b) in count.iter_mut().zip(&c) {
+            *a += b;
+        }
+    }
+    for c in 0..k {
+        normalise(&mut sum[c * dim..(c + 1) * dim]);
+    }
+    (sum, count)
+}
+
+/// k-means++ seeding on `sample` (row indices of `data`).
+fn seed_plus_plus(data: &[f32], dim: usize, sample: &[usize], k: usize, rng: &mut Rng) -> Vec<f32> {
+    let mut centroids: Vec<f32> = Vec::with_capacity(k * dim);
+    let first = sample[rng.below(sample.len())];
+    centroids.extend_from_slice(&data[first * dim..(first + 1) * dim]);
+    // squared euclidean distance of unit vectors: 2 - 2 cos
+    let mut dist: Vec<f32> = sample.iter().map(|&i| (2.0 - 2.0 * dot(&data[i * dim..(i + 1) * dim], &centroids[..dim])).max(0.0)).collect();
+    while centroids.len() < k * dim {
+        let total: f64 = dist.iter().map(|&d| d as f64).sum();
+        let pick = if total <= 0.0 {
+            rng.below(sample.len())
+        } else {
+            let mut r = rng.unit() * total;
+            let mut j = 0;
+            while j + 1 < dist.len() && r >= dist[j] as f64 {
+                r -= dist[j] as f64;
+                j += 1;
+            }
+            j
+        };
+        let row = &data[sample[pick] * dim..(sample[pick] + 1) * dim];
+        centroids.extend_from_slice(row);
+        let c = row.to_vec();
+        dist.par_chunks_mut(CHUNK).zip(sample.par_chunks(CHUNK)).for_each(|(ds, idx)| {
+            for (d, &i) in ds.iter_mut().zip(idx) {
+                let nd = (2.0 - 2.0 * dot(&data[i * dim..(i + 1) * dim], &c)).max(0.0);
+                if nd < *d {
+                    *d = nd;
+                }
+            }
+        });
+    }
+    centroids
+}
+
+/// Spherical k-means: `k` centroids fitted on at most `max_fit` rows (a seeded sample), then
+/// every row assigned. `init` warm-starts from earlier centroids (kept first, topped up with
+/// k-means++). Returns (centroids, per-row (cluster, similarity)).
+pub fn kmeans(data: &[f32], dim: usize, k: usize, seed: u64, max_fit: usize, init: Option<&[f32]>) -> (Vec<f32>, Vec<(u32, f32)>) {
+    let n = data.len() / dim;
+    let k = k.clamp(1, n.max(1));
+    let mut rng = Rng::new(seed);
+    let sample: Vec<usize> = if n <= max_fit {
+        (0..n).collect()
+    } else {
+        // seeded sample without replacement (partial Fisher-Yates)
+        let mut idx: Vec<usize> = (0..n).collect();
+        for i in 0..max_fit {
+            let j = i + rng.below(n - i);
+            idx.swap(i, j);
+        }
+        let mut s = idx[..max_fit].to_vec();
+        s.sort_unstable();
+        s
+    };
+    let fit: Vec<f32> = sample.iter().flat_map(|&i| data[i * dim..(i + 1) * dim].iter().copied()).collect();
+    let all: Vec<usize> = (0..sample.len()).collect();
+    let mut cents = match init {
+        Some(prev) if !prev.is_empty() && prev.len() % dim == 0 => {
+            let mut c: Vec<f32> = prev[..prev.len().min(k * dim)].to_vec();
+            if c.len() < k * dim {
+                let extra = seed_plus_plus(&fit, dim, &all, k - c.len() / dim + 1, &mut rng);
+                c.extend_from_slice(&extra[dim..(k - c.len() / dim + 1) * dim]);
+            }
+            c
+        }
+        _ => seed_plus_plus(&fit, dim, &all, k, &mut rng),
+    };
+    let mut labels: Vec<u32> = Vec::new();
+    for _iter in 0..25 {
+        let a = assign(&fit, dim, &cents);
+        let new: Vec<u32> = a.iter().map(|x| x.0).collect();
+        if new == labels {
+            break;
+        }
+        labels = new;
+        let (mut c, count) = centroids(&fit, dim, &labels, k);
+        // an empty cluster restarts at the row worst served by its centroid
+        for e in (0..k).filter(|&e| count[e] == 0) {
+            if let Some((worst, _)) = a.iter().enumerate().min_by(|x, y| x.1 .1.total_cmp(&y.1 .1).then(x.0.cmp(&y.0))) {
+                c[e * dim..(e + 1) * dim].copy_from_slice(&fit[worst * dim..(worst + 1) * dim]);
+            }
+        }
+        cents = c;
+    }
+    let assignment = assign(data, dim, &cents);
+    (cents, assignment)
+}
+
+/// A merge of average-linkage agglomeration: clusters `a` and `b` (ids: leaves `0..k`, then
+/// `k + step`) joined at average similarity `sim`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Merge {
+    pub a: usize,
+    pub b: usize,
+    pub sim: f32,
+}
+
+/// Average linkage (UPGMA) on a `k`x`k` similarity matrix with leaf weights; ties broken by
+/// the lowest ids, so the dendrogram is deterministic.
+pub fn average_linkage(sim: &[f32], k: usize, weights: &[f64]) -> Vec<Merge> {
+    let mut s: Vec<f64> = sim.iter().map(|&x| x as f64).collect();
+    let mut w: Vec<f64> = weights.to_vec();
+    let mut id: Vec<usize> = (0..k).collect();
+    let mut alive: Vec<bool> = vec![true; k];
+    let mut merges = Vec::with_capacity(k.saturating_sub(1));
+    for step in 0..k.saturating_sub(1) {
+        let mut best = (usize::MAX, usize::MAX, f64::NEG_INFINITY);
+        for i in 0..k {
+            if !alive[i] {
+                continue;
+            }
+            for j in (i + 1)..k {
+                if alive[j] && s[i * k + j] > best.2 {
+                    best = (i, j, s[i * k + j]);
+                }
+            }
+        }
+        let (i, j, v) = best;
+        if i == usize::MAX {
+            break;
+        }
+        merges.push(Merge { a: id[i], b: id[j], sim: v as f32 });
+        let (wi, wj) = (w[i], w[j]);
+        for m in 0..k {
+            if alive[m] && m != i && m != j {
+                let nv = (s[i * k + m] * wi + s[j * k + m] * wj) / (wi + wj);
+                s[i * k + m] = nv;
+                s[m * k + i] = nv;
+            }
+        }
+        w[i] = wi + wj;
+        alive[j] = false;
+        id[i] = k + step;
+    }
+    merges
+}
+
+/// Cuts a dendrogram of `k` leaves into at most `groups` clusters: the label of every leaf.
+pub fn cut(merges: &[Merge], k: usize, groups: usize) -> Vec<usize> {
+    let mut parent: Vec<usize> = (0..k + merges.len()).collect();
+    fn find(p: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while p[r] != r {
+            r = p[r];
+        }
+        let mut y = x;
+        while p[y] != r {
+            let n = p[y];
+            p[y] = r;
+            y = n;
+        }
+        r
+    }
+    let applied = k.saturating_sub(groups.max(1)).min(merges.len());
+    for (step, m) in merges.iter().take(applied).enumerate() {
+        let node = k + step;
+        let (ra, rb) = (find(&mut parent, m.a), find(&mut parent, m.b));
+        parent[ra] = node;
+        parent[rb] = node;
+    }
+    // relabel roots densely in leaf order
+    let mut map = std::collections::HashMap::new();
+    (0..k)
+        .map(|leaf| {
+            let r = find(&mut parent, leaf);
+            let next = map.len();
+            *map.entry(r).or_insert(next)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blobs() -> (Vec<f32>, usize) {
+        // three well separated directions in 4-d with small noise
+        let mut rng = Rng::new(7);
+        let dirs = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]];
+        let mut data = Vec::new();
+        for i in 0..300 {
+            let d = dirs[i % 3];
+            let mut v: Vec<f32> = d.iter().map(|x| x + 0.1 * (rng.unit() as f32 - 0.5)).collect();
+            normalise(&mut v);
+            data.extend(v);
+        }
+        (data, 4)
+    }
+
+    #[test]
+    fn kmeans_finds_blobs_and_is_seeded() {
+        let (data, dim) = blobs();
+        let (_, a) = kmeans(&data, dim, 3, 1, 10_000, None);
+        for i in 3..300 {
+            assert_eq!(a[i].0, a[i % 3].0);
+        }
+        let (_, b) = kmeans(&data, dim, 3, 1, 10_000, None);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn linkage_and_cut() {
+        // leaves 0,1 close; 2,3 close; the pairs far apart
+        let sim = [1.0, 0.9, 0.1, 0.0, 0.9, 1.0, 0.0, 0.1, 0.1, 0.0, 1.0, 0.8, 0.0, 0.1, 0.8, 1.0];
+        let m = average_linkage(&sim, 4, &[1.0; 4]);
+        assert_eq!((m[0].a, m[0].b), (0, 1));
+        assert_eq!((m[1].a, m[1].b), (2, 3));
+        assert_eq!(cut(&m, 4, 2), vec![0, 0, 1, 1]);
+        assert_eq!(cut(&m, 4, 4), vec![0, 1, 2, 3]);
+        assert_eq!(cut(&m, 4, 1), vec![0, 0, 0, 0]);
+    }
+}
+

@@ -1,0 +1,222 @@
+//! Theme labels and keywords from distinctive phrases: class-based TF-IDF over 1- to 3-grams
+//! of each theme's units (stopwords per language; a phrase neither starts nor ends with one),
+//! then, when a model is at hand, re-ranked by how close each phrase's embedding is to the
+//! theme centre, with maximal marginal relevance for diversity.
+
+use std::collections::{HashMap, HashSet};
+
+use super::cluster::dot;
+
+/// Stopwords of the languages present, plus spoken fillers ("um", "yeah") that transcripts
+/// are full of.
+pub struct Stopwords(HashSet<String>);
+
+impl Stopwords {
+    pub fn for_languages<'a>(langs: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut set: HashSet<String> = HashSet::new();
+        for l in langs.into_iter().chain(["en"]) {
+            if let Some(words) = stop_words::lookup(l) {
+                set.extend(words.iter().map(|w| w.to_lowercase()));
+            }
+        }
+        for w in [
+            "um", "uh", "uhm", "mm", "mm-hmm", "hmm", "yeah", "okay", "ok", "oh", "like", "just", "really", "actually", "think", "know", "thing",
+            "things", "lot", "get", "got", "go", "going", "gonna", "also", "would", "could", "should", "maybe", "kind", "sort", "bit", "need",
+            "needs", "want", "make", "well", "one", "way", "much", "many", "even", "still", "yes", "right", "mean", "say", "said", "see", "can",
+            "will", "people", "dass", "schon", "mal", "ja", "eben", "halt", "gibt", "sollte", "sollten", "muss", "müssen", "mehr", "sowie",
+        ] {
+            set.insert(w.to_string());
+        }
+        Stopwords(set)
+    }
+
+    pub fn contains(&self, w: &str) -> bool {
+        self.0.contains(w)
+    }
+}
+
+/// Words of a normalised text (letters and digits; each Han, kana or hangul character alone).
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in text.chars() {
+        let cjk = matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x9fff | 0xac00..=0xd7af | 0xf900..=0xfaff);
+        if cjk {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            out.push(c.to_string());
+        } else if c.is_alphanumeric() || (c == '\'' || c == '-') && !cur.is_empty() {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out.into_iter().map(|w| w.trim_matches(|c| c == '\'' || c == '-').to_string()).filter(|w| !w.is_empty()).collect()
+}
+
+fn usable(w: &str, stop: &Stopwords) -> bool {
+    let cjk = w.chars().count() == 1 && !w.is_ascii();
+    (cjk || w.chars().count() >= 3) && !stop.contains(w) && !w.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Phrases (1..=3 words) of a text that neither start nor end with a stopword.
+pub fn phrases(text: &str, stop: &Stopwords) -> Vec<String> {
+    let w = words(text);
+    let mut out = Vec::new();
+    for i in 0..w.len() {
+        if !usable(&w[i], stop) {
+            continue;
+        }
+        for n in 1..=3 {
+            if i + n > w.len() {
+                break;
+            }
+            let last = &w[i + n - 1];
+            if !usable(last, stop) {
+                continue;
+            }
+            out.push(w[i..i + n].join(" "));
+        }
+    }
+    out
+}
+
+/// Class-based TF-IDF: for each class (a theme's concatenated units), its phrases by score,
+/// best first, at most `top` of them; a phrase must occur at least twice in the class.
+pub fn ctfidf(classes: &[Vec<&str>], stop: &Stopwords, top: usize) -> Vec<Vec<(String, f64)>> {
+    let counts: Vec<HashMap<String, u32>> = classes
+        .iter()
+        .map(|texts| {
+            let mut m: HashMap<String, u32> = HashMap::new();
+            for t in texts {
+                // a phrase counts once per unit, so one long rambling unit cannot label a theme
+                let uniq: HashSet<String> = phrases(t, stop).into_iter().collect();
+                for p in uniq {
+                    *m.entry(p).or_default() += 1;
+                }
+            }
+            m
+        })
+        .collect();
+    let mut total: HashMap<&str, u64> = HashMap::new();
+    for m in &counts {
+        for (p, c) in m {
+            *total.entry(p.as_str()).or_default() += *c as u64;
+        }
+    }
+    let sizes: Vec<f64> = counts.iter().map(|m| m.values().map(|&c| c as f64).sum::<f64>().max(1.0)).collect();
+    let avg = sizes.iter().sum::<f64>() / sizes.len().max(1) as f64;
+    counts
+        .iter()
+        .zip(&sizes)
+        .map(|(m, &size)| {
+            let mut scored: Vec<(String, f64)> = m
+                .iter()
+                .filter(|(_, &c)| c >= 2)
+                .map(|(p, &c)| {
+                    let tf = c as f64 / size;
+                    let idf = (1.0 + avg / total[p.as_str()] as f64).ln();
+                    // longer phrases read better as titles: a mild bonus per extra word
+                    let words = p.split(' ').count() as f64;
+                    (p.clone(), tf * idf * (1.0 + 0.25 * (words - 1.0)))
+                })
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            scored.truncate(top);
+            scored
+        })
+        .collect()
+}
+
+/// Picks `k` keywords from scored candidates: relevance is the c-TF-IDF rank blended with the
+/// embedding similarity to the theme centre (when given), diversity by maximal marginal
+/// relevance (a phrase too close to one already picked, or containing it, waits).
+pub fn pick_keywords(cands: &[(String, f64)], vectors: Option<&[Vec<f32>]>, centre: &[f32], k: usize) -> Vec<String> {
+    if cands.is_empty() {
+        return Vec::new();
+    }
+    let max = cands[0].1.max(1e-12);
+    let rel: Vec<f64> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, (_, s))| {
+            let lexical = s / max;
+            match vectors {
+                Some(v) => 0.5 * lexical + 0.5 * dot(&v[i], centre) as f64,
+                None => lexical,
+            }
+        })
+        .collect();
+    let mut picked: Vec<usize> = Vec::new();
+    while picked.len() < k.min(cands.len()) {
+        let mut best: Option<(usize, f64)> = None;
+        for i in 0..cands.len() {
+            if picked.contains(&i) {
+                continue;
+            }
+            let overlap = picked.iter().any(|&j| cands[j].0.contains(&cands[i].0) || cands[i].0.contains(&cands[j].0));
+            let redundancy = match vectors {
+                Some(v) => picked.iter().map(|&j| dot(&v[i], &v[j]) as f64).fold(0.0, f64::max),
+                None => 0.0,
+            };
+            let score = 0.7 * rel[i] - 0.3 * redundancy - if overlap { 1.0 } else { 0.0 };
+            if best.is_none_or(|(_, b)| score > b) {
+                best = Some((i, score));
+            }
+        }
+        match best {
+            Some((i, _)) => picked.push(i),
+            None => break,
+        }
+    }
+    picked.into_iter().map(|i| cands[i].0.clone()).collect()
+}
+
+/// A title from keywords: the first multi-word phrase among the top three, else the top two
+/// words joined ("Wage / businesses"); capitalised.
+pub fn title(keywords: &[String]) -> String {
+    let cap = |s: &str| {
+        let mut c = s.chars();
+        match c.next() {
+            Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+            None => String::new(),
+        }
+    };
+    match keywords.iter().take(3).find(|k| k.contains(' ')) {
+        Some(p) => cap(p),
+        None => match keywords {
+            [] => "Unlabelled".to_string(),
+            [one] => cap(one),
+            [a, b, ..] => format!("{} / {}", cap(a), b),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_skip_stopword_edges() {
+        let stop = Stopwords::for_languages(["en"]);
+        let p = phrases("we should keep the minimum wage for small businesses", &stop);
+        assert!(p.contains(&"minimum wage".to_string()));
+        assert!(p.contains(&"small businesses".to_string()));
+        assert!(!p.iter().any(|x| x.starts_with("the ") || x.ends_with(" the")));
+    }
+
+    #[test]
+    fn ctfidf_prefers_distinctive_phrases() {
+        let stop = Stopwords::for_languages(["en"]);
+        let a = vec!["the minimum wage hurts small businesses", "a higher minimum wage helps workers", "minimum wage and small businesses"];
+        let b = vec!["buses should run on time", "more buses at night", "cheaper buses for students"];
+        let s = ctfidf(&[a, b], &stop, 5);
+        assert_eq!(s[0][0].0, "minimum wage");
+        assert_eq!(s[1][0].0, "buses");
+        assert_eq!(title(&["minimum wage".into(), "workers".into()]), "Minimum wage");
+    }
+}
