@@ -41,7 +41,12 @@ fn requests(events_have_seattle: bool) -> Vec<SearchRequest> {
                 ("event", _) | ("country", _) => ("lang", "en".to_string()),
                 (f, v) => (f, v.to_string()),
             };
-            SearchRequest { query: q.to_string(), filters: vec![(facet.to_string(), vec![value])], limit: 10, ..Default::default() }
+            SearchRequest {
+                query: q.to_string(),
+                filters: vec![(facet.to_string(), vec![value])],
+                limit: 10,
+                ..Default::default()
+            }
         })
         .collect()
 }
@@ -53,7 +58,7 @@ fn percentiles(ws: &Workspace, reqs: &[SearchRequest], rounds: usize) -> (f64, f
     for _ in 0..rounds {
         for r in reqs {
             let t = Instant::now();
-            let resp = search(&idx, &fields, r).unwrap();
+            let resp = search(&idx, &fields, r, None).unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             std::hint::black_box(resp);
         }
@@ -64,7 +69,9 @@ fn percentiles(ws: &Workspace, reqs: &[SearchRequest], rounds: usize) -> (f64, f
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(shared) = common::shared_data() else { return };
+    let Some(shared) = common::shared_data() else {
+        return;
+    };
     let base = tempfile::tempdir().unwrap();
     let ws = Workspace::new(base.path().join("shared"));
     let units = common::ingest_shared(&ws, &shared);
@@ -83,37 +90,57 @@ fn bench(c: &mut Criterion) {
     let reqs = requests(true);
     let (idx, fields) = index::open(&ws).unwrap();
     // the answer, once: the minimum-wage query finds the Seattle conversation
-    assert!(search(&idx, &fields, &reqs[0]).unwrap().total > 0);
+    assert!(search(&idx, &fields, &reqs[0], None).unwrap().total > 0);
     let (p50, p99) = percentiles(&ws, &reqs, 20);
-    eprintln!("search/query/shared-data: {} units, p50 {p50:.2} ms, p99 {p99:.2} ms over {} queries", units, 20 * reqs.len());
+    eprintln!(
+        "search/query/shared-data: {} units, p50 {p50:.2} ms, p99 {p99:.2} ms over {} queries",
+        units,
+        20 * reqs.len()
+    );
     g.throughput(Throughput::Elements(1));
     let mut i = 0;
     g.bench_function("query/shared-data", |b| {
         b.iter(|| {
             i += 1;
-            search(&idx, &fields, &reqs[i % reqs.len()]).unwrap().total
+            search(&idx, &fields, &reqs[i % reqs.len()], None)
+                .unwrap()
+                .total
         })
     });
 
-    let n: usize = std::env::var("CHORUS_BENCH_UNITS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = std::env::var("CHORUS_BENCH_UNITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let big = Workspace::new(base.path().join("big"));
     let t = Instant::now();
     common::synthesize(&ws, &big, n, 200, 42);
-    eprintln!("search/1M: generated {n} units in 200 events in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "search/1M: generated {n} units in 200 events in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let r = index::run(&big, &IndexConfig::default()).unwrap();
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(r.documents as usize, n);
-    eprintln!("search/index/1M: {n} units in {secs:.1} s = {:.0} units/s", n as f64 / secs);
+    eprintln!(
+        "search/index/1M: {n} units in {secs:.1} s = {:.0} units/s",
+        n as f64 / secs
+    );
     let reqs = requests(false);
     let (idx, fields) = index::open(&big).unwrap();
     let (p50, p99) = percentiles(&big, &reqs, 20);
-    eprintln!("search/query/1M: p50 {p50:.2} ms, p99 {p99:.2} ms over {} queries", 20 * reqs.len());
+    eprintln!(
+        "search/query/1M: p50 {p50:.2} ms, p99 {p99:.2} ms over {} queries",
+        20 * reqs.len()
+    );
     let mut i = 0;
     g.bench_function("query/1M", |b| {
         b.iter(|| {
             i += 1;
-            search(&idx, &fields, &reqs[i % reqs.len()]).unwrap().total
+            search(&idx, &fields, &reqs[i % reqs.len()], None)
+                .unwrap()
+                .total
         })
     });
     g.finish();

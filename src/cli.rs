@@ -90,6 +90,10 @@ pub struct ThemesArgs {
     /// Weight of words against meaning when grouping units into micro-clusters.
     #[arg(long, default_value_t = 0.5)]
     pub vocabulary_weight: f32,
+    /// Cluster from scratch, even when the last run's themes could take the units (by
+    /// default units join existing themes, and ids stay).
+    #[arg(long)]
+    pub recluster: bool,
     /// Label from c-TF-IDF alone, without loading the model.
     #[arg(long)]
     pub no_model_labels: bool,
@@ -164,6 +168,15 @@ pub struct SearchArgs {
     /// Hits to skip (for the next pages).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+    /// Rank by meaning: the query's embedding against the units' (needs `chorus embed`).
+    #[arg(long, conflicts_with = "hybrid")]
+    pub semantic: bool,
+    /// Fuse word (BM25) and meaning rankings by reciprocal rank.
+    #[arg(long)]
+    pub hybrid: bool,
+    /// Search the themes (label, keywords, quotes) instead of the units.
+    #[arg(long, conflicts_with_all = ["semantic", "hybrid"])]
+    pub themes: bool,
 }
 
 #[derive(Debug, Args)]

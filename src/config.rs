@@ -49,7 +49,11 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("`{path}`:{line}: expected chorus settings ([ingest] inputs, redact, max_unit_chars, columns; seed), found: {message}")]
-    Parse { path: PathBuf, line: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
 }
 
 /// The resolved project: where its config lives and which workspace it uses.
@@ -65,21 +69,37 @@ pub struct Project {
 impl Project {
     /// Finds `chorus.toml` from `cwd` upwards; `workspace` (flag or `CHORUS_WORKSPACE`) wins.
     pub fn discover(cwd: &Path, workspace: Option<PathBuf>) -> Result<Self, ConfigError> {
-        let config_file = cwd.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file());
+        let config_file = cwd
+            .ancestors()
+            .map(|d| d.join(CONFIG_FILE))
+            .find(|p| p.is_file());
         let (root, config) = match &config_file {
-            Some(path) => (path.parent().unwrap_or(cwd).to_path_buf(), read_config(path)?),
+            Some(path) => (
+                path.parent().unwrap_or(cwd).to_path_buf(),
+                read_config(path)?,
+            ),
             None => (cwd.to_path_buf(), ChorusToml::default()),
         };
         let ws = workspace.unwrap_or_else(|| root.join(".chorus"));
-        Ok(Self { root, config_file, config, workspace: Workspace::new(ws) })
+        Ok(Self {
+            root,
+            config_file,
+            config,
+            workspace: Workspace::new(ws),
+        })
     }
 }
 
 pub fn read_config(path: &Path) -> Result<ChorusToml, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
-        line: e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+        line: e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        }),
         message: e.message().to_string(),
     })
 }

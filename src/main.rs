@@ -36,14 +36,22 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Ingest(args) => {
             let conf = &project.config.ingest;
-            let paths = if args.paths.is_empty() { conf.inputs.iter().map(|p| project.root.join(p)).collect() } else { args.paths.clone() };
+            let paths = if args.paths.is_empty() {
+                conf.inputs.iter().map(|p| project.root.join(p)).collect()
+            } else {
+                args.paths.clone()
+            };
             if paths.is_empty() {
                 anyhow::bail!("no input given: expected `chorus ingest PATH...` or `[ingest] inputs` in chorus.toml");
             }
             let cfg = ingest::IngestConfig {
                 paths,
                 redact: !args.no_redact && conf.redact.unwrap_or(true),
-                max_unit_chars: args.max_unit_chars.or(conf.max_unit_chars).unwrap_or(400).max(40),
+                max_unit_chars: args
+                    .max_unit_chars
+                    .or(conf.max_unit_chars)
+                    .unwrap_or(400)
+                    .max(40),
                 columns: conf.columns.clone(),
                 progress: !cli.quiet && std::io::stderr().is_terminal(),
                 ..Default::default()
@@ -51,12 +59,25 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             let report = ingest::run(&cfg, &project.workspace)?;
             print_problems(cli, &report.problems);
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&output::ingest_json(&report))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&output::ingest_json(&report))?
+                );
             } else {
                 print!("{}", output::ingest_table(&report));
-                println!("\ncorpus:  {}", project.workspace.root().join("corpus").display());
+                println!(
+                    "\ncorpus:  {}",
+                    project.workspace.root().join("corpus").display()
+                );
                 if report.rejected() > 0 {
-                    println!("rejects: {} ({} rows kept aside)", project.workspace.table_dir(chorus::model::Table::Rejects).display(), report.rejected());
+                    println!(
+                        "rejects: {} ({} rows kept aside)",
+                        project
+                            .workspace
+                            .table_dir(chorus::model::Table::Rejects)
+                            .display(),
+                        report.rejected()
+                    );
                 }
             }
             let usable = report.events.iter().any(|e| e.units > 0 || e.answers > 0);
@@ -72,7 +93,11 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Index(args) => {
-            let cfg = index::IndexConfig { progress: !cli.quiet && std::io::stderr().is_terminal(), commit_every: args.commit_every.max(1), ..Default::default() };
+            let cfg = index::IndexConfig {
+                progress: !cli.quiet && std::io::stderr().is_terminal(),
+                commit_every: args.commit_every.max(1),
+                ..Default::default()
+            };
             let report = index::run(&project.workspace, &cfg)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -100,6 +125,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 embedding_weight: args.embedding_weight.clamp(0.0, 1.0),
                 vocabulary_weight: args.vocabulary_weight.clamp(0.0, 1.0),
                 model_labels: !args.no_model_labels,
+                recluster: args.recluster,
                 threads: args.threads,
                 ..Default::default()
             };
@@ -165,12 +191,45 @@ fn search(cli: &Cli, project: &Project, args: &cli::SearchArgs) -> anyhow::Resul
     .filter(|(_, v)| !v.is_empty())
     .map(|(k, v)| (k.to_string(), v.clone()))
     .collect();
-    let req = index::search::SearchRequest { query: args.query.clone(), filters, from: args.from.clone(), to: args.to.clone(), limit: args.limit, offset: args.offset };
+    let mode = if args.semantic {
+        index::search::Mode::Semantic
+    } else if args.hybrid {
+        index::search::Mode::Hybrid
+    } else {
+        index::search::Mode::Lexical
+    };
+    let req = index::search::SearchRequest {
+        query: args.query.clone(),
+        filters,
+        from: args.from.clone(),
+        to: args.to.clone(),
+        limit: args.limit,
+        offset: args.offset,
+        mode,
+        themes: args.themes,
+    };
     if !project.workspace.index_dir().join("meta.json").is_file() {
-        anyhow::bail!("the workspace `{}` has no index yet\nhint: run `chorus index` first", project.workspace.root().display());
+        anyhow::bail!(
+            "the workspace `{}` has no index yet\nhint: run `chorus index` first",
+            project.workspace.root().display()
+        );
     }
     let (idx, fields) = index::open(&project.workspace)?;
-    let resp = index::search::search(&idx, &fields, &req)?;
+    let resp = if mode == index::search::Mode::Lexical || args.themes {
+        index::search::search(&idx, &fields, &req, None)?
+    } else {
+        let vectors = embed::load(&project.workspace)?;
+        let model = embed::Model::load(&vectors.info.model_dir, 2)?;
+        index::search::search(
+            &idx,
+            &fields,
+            &req,
+            Some(&index::search::Semantic {
+                model: &model,
+                vectors: &vectors,
+            }),
+        )?
+    };
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&resp)?);
     } else {
@@ -182,19 +241,28 @@ fn search(cli: &Cli, project: &Project, args: &cli::SearchArgs) -> anyhow::Resul
 
 /// Sizes rayon's pool (themes are deterministic whatever the count).
 fn rayon_threads(n: usize) {
-    let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(n.max(1))
+        .build_global();
 }
 
 fn print_problems(cli: &Cli, problems: &[ingest::problem::Problem]) {
     if cli.quiet {
         return;
     }
-    let limit = if cli.verbose > 0 { usize::MAX } else { SHOWN_PROBLEMS };
+    let limit = if cli.verbose > 0 {
+        usize::MAX
+    } else {
+        SHOWN_PROBLEMS
+    };
     for p in problems.iter().take(limit) {
         eprintln!("{p}");
     }
     if problems.len() > limit {
-        eprintln!("... and {} more (all of them: -v, or --json)", problems.len() - limit);
+        eprintln!(
+            "... and {} more (all of them: -v, or --json)",
+            problems.len() - limit
+        );
     }
 }
 
@@ -208,7 +276,13 @@ fn init_logging(cli: &Cli) {
             _ => "trace",
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("chorus={level}")));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("chorus={level}")));
     let ansi = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_target(false)
+        .init();
 }

@@ -202,7 +202,13 @@ impl Frame {
     pub fn detect(question: &str) -> Option<Frame> {
         let q = question.to_lowercase();
         let any = |words: &[&str]| words.iter().any(|w| q.contains(w));
-        if any(&["leave behind", "stop doing", "let go", "drop", "hinter uns lassen"]) {
+        if any(&[
+            "leave behind",
+            "stop doing",
+            "let go",
+            "drop",
+            "hinter uns lassen",
+        ]) {
             Some(Frame::LeaveBehind)
         } else if any(&["differently", "change", "start doing", "anders machen"]) {
             Some(Frame::DoDifferently)
@@ -258,16 +264,28 @@ mod tests {
 
     #[test]
     fn slugs_are_id_safe() {
-        assert_eq!(slug("Government Aftershock: Lisbon"), "government-aftershock-lisbon");
-        assert_eq!(slug("austria-climate.2vkx.2022"), "austria-climate.2vkx.2022");
+        assert_eq!(
+            slug("Government Aftershock: Lisbon"),
+            "government-aftershock-lisbon"
+        );
+        assert_eq!(
+            slug("austria-climate.2vkx.2022"),
+            "austria-climate.2vkx.2022"
+        );
         assert_eq!(slug("  ***  "), "unnamed");
     }
 
     #[test]
     fn frames_from_wording() {
-        assert_eq!(Frame::detect("What should we leave behind?"), Some(Frame::LeaveBehind));
+        assert_eq!(
+            Frame::detect("What should we leave behind?"),
+            Some(Frame::LeaveBehind)
+        );
         assert_eq!(Frame::detect("What should we keep?"), Some(Frame::Keep));
-        assert_eq!(Frame::detect("What should we do differently?"), Some(Frame::DoDifferently));
+        assert_eq!(
+            Frame::detect("What should we do differently?"),
+            Some(Frame::DoDifferently)
+        );
         assert_eq!(Frame::detect("How old are you?"), None);
     }
 }

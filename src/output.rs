@@ -69,9 +69,23 @@ fn row(e: &EventSummary) -> Vec<String> {
 
 /// The per-event ingest table with a total line.
 pub fn ingest_table(report: &IngestReport) -> String {
-    let headers = ["event", "units", "participants", "questions", "answers", "rejected", "excluded", "duplicates", "redactions", "languages"];
+    let headers = [
+        "event",
+        "units",
+        "participants",
+        "questions",
+        "answers",
+        "rejected",
+        "excluded",
+        "duplicates",
+        "redactions",
+        "languages",
+    ];
     let mut rows: Vec<Vec<String>> = report.events.iter().map(row).collect();
-    let mut total = EventSummary { event_id: format!("total ({} events)", report.events.len()), ..Default::default() };
+    let mut total = EventSummary {
+        event_id: format!("total ({} events)", report.events.len()),
+        ..Default::default()
+    };
     let mut langs: std::collections::BTreeMap<String, usize> = Default::default();
     for e in &report.events {
         total.units += e.units;
@@ -117,11 +131,19 @@ pub fn ingest_json(report: &IngestReport) -> serde_json::Value {
 
 /// A snippet with its highlights marked: bold on a colour terminal, `[..]` otherwise.
 pub fn highlight(s: &crate::index::search::Snippet, color: bool) -> String {
-    let (open, close) = if color { ("\x1b[1m", "\x1b[0m") } else { ("[", "]") };
+    let (open, close) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("[", "]")
+    };
     let mut out = String::with_capacity(s.fragment.len() + 8 * s.highlights.len());
     let mut last = 0;
     for &(a, b) in &s.highlights {
-        if a < last || b > s.fragment.len() || !s.fragment.is_char_boundary(a) || !s.fragment.is_char_boundary(b) {
+        if a < last
+            || b > s.fragment.len()
+            || !s.fragment.is_char_boundary(a)
+            || !s.fragment.is_char_boundary(b)
+        {
             continue;
         }
         out.push_str(&s.fragment[last..a]);
@@ -139,7 +161,11 @@ pub fn highlight(s: &crate::index::search::Snippet, color: bool) -> String {
 pub fn search_text(r: &crate::index::search::SearchResponse, color: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let shown = if r.hits.is_empty() { String::new() } else { format!(" (showing {}-{})", r.offset + 1, r.offset + r.hits.len()) };
+    let shown = if r.hits.is_empty() {
+        String::new()
+    } else {
+        format!(" (showing {}-{})", r.offset + 1, r.offset + r.hits.len())
+    };
     let _ = writeln!(out, "{} units match `{}`{shown}", r.total, r.query);
     for (i, h) in r.hits.iter().enumerate() {
         let place = match (h.start_ms, h.line) {
@@ -147,7 +173,15 @@ pub fn search_text(r: &crate::index::search::SearchResponse, color: bool) -> Str
             (None, Some(l)) => format!("line {l}"),
             _ => "-".into(),
         };
-        let _ = writeln!(out, "\n{:>3}. {}  {}  {}  score {:.2}", r.offset + i + 1, h.event, h.participant.as_deref().unwrap_or("-"), place, h.score);
+        let _ = writeln!(
+            out,
+            "\n{:>3}. {}  {}  {}  score {:.2}",
+            r.offset + i + 1,
+            h.event,
+            h.participant.as_deref().unwrap_or("-"),
+            place,
+            h.score
+        );
         let _ = writeln!(out, "     {}", highlight(&h.snippet, color));
         let mut meta = Vec::new();
         if let Some(q) = &h.question {
@@ -168,8 +202,16 @@ pub fn search_text(r: &crate::index::search::SearchResponse, color: bool) -> Str
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| {
-            let top: Vec<String> = v.iter().take(8).map(|c| format!("{} {}", c.value, c.count)).collect();
-            let more = if v.len() > 8 { format!(", +{} more", v.len() - 8) } else { String::new() };
+            let top: Vec<String> = v
+                .iter()
+                .take(8)
+                .map(|c| format!("{} {}", c.value, c.count))
+                .collect();
+            let more = if v.len() > 8 {
+                format!(", +{} more", v.len() - 8)
+            } else {
+                String::new()
+            };
             format!("  {k}: {}{more}", top.join(", "))
         })
         .collect();
@@ -185,18 +227,39 @@ pub fn themes_text(r: &crate::themes::ThemesReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} themes, {} subthemes from {} units ({} micro-clusters) in {:.1} s; unassigned {} ({:.1}%)\n",
+        "{} themes, {} subthemes from {} units ({}) in {:.1} s; unassigned {} ({:.1}%)\n",
         r.themes,
         r.subthemes,
         r.units,
-        r.micro_clusters,
+        if r.reclustered {
+            format!("clustered anew: {} micro-clusters", r.micro_clusters)
+        } else {
+            "joined the last run's themes; --recluster to start anew".to_string()
+        },
         r.seconds,
         r.unassigned,
         100.0 * r.unassigned_share
     );
     for t in r.themes_list.iter().filter(|t| t.parent.is_none()) {
-        let _ = writeln!(out, "{:<8} {:>6} units {:>4} events  {}  ({})", t.id, t.size, t.events, t.label, t.keywords.iter().take(5).cloned().collect::<Vec<_>>().join(", "));
-        for s in r.themes_list.iter().filter(|s| s.parent.as_deref() == Some(t.id.as_str())) {
+        let _ = writeln!(
+            out,
+            "{:<8} {:>6} units {:>4} events  {}  ({})",
+            t.id,
+            t.size,
+            t.events,
+            t.label,
+            t.keywords
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for s in r
+            .themes_list
+            .iter()
+            .filter(|s| s.parent.as_deref() == Some(t.id.as_str()))
+        {
             let _ = writeln!(out, "  {:<10} {:>4} units  {}", s.id, s.size, s.label);
         }
     }

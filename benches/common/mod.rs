@@ -14,15 +14,23 @@ pub fn shared_data() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: {} is absent; this bench needs the shared corpora", p.display());
+        eprintln!(
+            "SKIPPED: {} is absent; this bench needs the shared corpora",
+            p.display()
+        );
         None
     }
 }
 
 /// Ingests all of `../shared/data` into `ws`.
 pub fn ingest_shared(ws: &Workspace, shared: &std::path::Path) -> usize {
-    let cfg = IngestConfig { paths: vec![shared.to_path_buf()], ..Default::default() };
-    ingest::run(&cfg, ws).expect("the shared data ingests").units()
+    let cfg = IngestConfig {
+        paths: vec![shared.to_path_buf()],
+        ..Default::default()
+    };
+    ingest::run(&cfg, ws)
+        .expect("the shared data ingests")
+        .units()
 }
 
 /// splitmix64: a small, seeded, portable generator.
@@ -45,7 +53,13 @@ impl Rng {
 }
 
 fn strings(df: &polars::prelude::DataFrame, name: &str) -> Vec<Option<String>> {
-    df.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
 }
 
 /// Writes `n` units into `out` as `events` synthetic events: each unit joins the first half of
@@ -54,18 +68,53 @@ fn strings(df: &polars::prelude::DataFrame, name: &str) -> Vec<Option<String>> {
 /// Aftershock questions. Same seed, same corpus.
 pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, seed: u64) {
     let units = read_table(source, Table::Units).unwrap();
-    let texts: Vec<String> = strings(&units, col::TEXT).into_iter().map(Option::unwrap_or_default).collect();
-    let langs: Vec<String> = strings(&units, col::LANG).into_iter().map(|l| l.unwrap_or_else(|| "en".into())).collect();
+    let texts: Vec<String> = strings(&units, col::TEXT)
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect();
+    let langs: Vec<String> = strings(&units, col::LANG)
+        .into_iter()
+        .map(|l| l.unwrap_or_else(|| "en".into()))
+        .collect();
     let mut by_lang: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for (i, l) in langs.iter().enumerate() {
         by_lang.entry(l.as_str()).or_default().push(i);
     }
     let meta = read_table(source, Table::Events).unwrap();
     let countries = strings(&meta, col::COUNTRY);
-    let names = ["Canada", "Germany", "Kenya", "Portugal", "Colombia", "Estonia", "New Zealand", "United Kingdom", "South Korea", "France"];
-    let sectors = ["health", "education", "transport", "digital services", "finance"];
+    let names = [
+        "Canada",
+        "Germany",
+        "Kenya",
+        "Portugal",
+        "Colombia",
+        "Estonia",
+        "New Zealand",
+        "United Kingdom",
+        "South Korea",
+        "France",
+    ];
+    let sectors = [
+        "health",
+        "education",
+        "transport",
+        "digital services",
+        "finance",
+    ];
     let levels = ["national", "regional", "local", "international"];
-    let frames = [("what-should-we-leave-behind", "What should we leave behind?", "leave_behind"), ("what-should-we-keep", "What should we keep?", "keep"), ("what-should-we-do-differently", "What should we do differently?", "do_differently")];
+    let frames = [
+        (
+            "what-should-we-leave-behind",
+            "What should we leave behind?",
+            "leave_behind",
+        ),
+        ("what-should-we-keep", "What should we keep?", "keep"),
+        (
+            "what-should-we-do-differently",
+            "What should we do differently?",
+            "do_differently",
+        ),
+    ];
     let mut rng = Rng::new(seed);
     let per = n.div_ceil(events);
     for e in 0..events {
@@ -75,8 +124,17 @@ pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, 
         f.event = EventRow {
             event_id: event_id.clone(),
             title: Some(format!("Synthetic event {e}")),
-            date: Some(format!("20{:02}-{:02}-{:02}", 18 + e % 6, 1 + e % 12, 1 + e % 28)),
-            country: countries.get(e % countries.len().max(1)).cloned().flatten().or_else(|| Some(names[e % names.len()].to_string())),
+            date: Some(format!(
+                "20{:02}-{:02}-{:02}",
+                18 + e % 6,
+                1 + e % 12,
+                1 + e % 28
+            )),
+            country: countries
+                .get(e % countries.len().max(1))
+                .cloned()
+                .flatten()
+                .or_else(|| Some(names[e % names.len()].to_string())),
             sector: Some(sectors[e % sectors.len()].into()),
             level: Some(levels[e % levels.len()].into()),
             origin: "synthetic".into(),
@@ -118,7 +176,11 @@ pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, 
             f.units.push(UnitRow {
                 unit_id: format!("{source_id}#L{}", k + 2),
                 source_id: source_id.clone(),
-                kind: if q < 3 { "response".into() } else { "utterance".into() },
+                kind: if q < 3 {
+                    "response".into()
+                } else {
+                    "utterance".into()
+                },
                 participant_id: Some(format!("p-{:010x}", rng.next() % 5000)),
                 question_id: (q < 3).then(|| format!("{event_id}:{}", frames[q].0)),
                 line: k as u64 + 2,

@@ -16,7 +16,10 @@ const HEADER: u64 = 16;
 pub fn key_of(text_hash: &str) -> [u8; 16] {
     let mut k = [0u8; 16];
     for (i, b) in k.iter_mut().enumerate() {
-        *b = text_hash.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0);
+        *b = text_hash
+            .get(2 * i..2 * i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .unwrap_or(0);
     }
     k
 }
@@ -35,10 +38,21 @@ pub struct Cache {
 impl Cache {
     /// Opens (or starts) the cache file at `path` for `dim`-dimensional vectors.
     pub fn open(path: &Path, dim: usize) -> std::io::Result<Self> {
-        let mut c = Cache { path: path.to_path_buf(), dim, rows: HashMap::new(), data: Vec::new(), valid_len: HEADER };
-        let Ok(mut f) = std::fs::File::open(path) else { return Ok(c) };
+        let mut c = Cache {
+            path: path.to_path_buf(),
+            dim,
+            rows: HashMap::new(),
+            data: Vec::new(),
+            valid_len: HEADER,
+        };
+        let Ok(mut f) = std::fs::File::open(path) else {
+            return Ok(c);
+        };
         let mut head = [0u8; HEADER as usize];
-        if f.read_exact(&mut head).is_err() || &head[..8] != MAGIC || u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize != dim {
+        if f.read_exact(&mut head).is_err()
+            || &head[..8] != MAGIC
+            || u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize != dim
+        {
             // unreadable or another model's shape: start over
             return Ok(c);
         }
@@ -55,7 +69,11 @@ impl Cache {
                 continue;
             }
             c.rows.insert(key, c.rows.len());
-            c.data.extend(b[16..].chunks_exact(4).map(|x| f32::from_le_bytes([x[0], x[1], x[2], x[3]])));
+            c.data.extend(
+                b[16..]
+                    .chunks_exact(4)
+                    .map(|x| f32::from_le_bytes([x[0], x[1], x[2], x[3]])),
+            );
         }
         c.valid_len = HEADER + (n * rec) as u64;
         Ok(c)
@@ -78,7 +96,9 @@ impl Cache {
     }
 
     pub fn get(&self, key: &[u8; 16]) -> Option<&[f32]> {
-        self.rows.get(key).map(|&r| &self.data[r * self.dim..(r + 1) * self.dim])
+        self.rows
+            .get(key)
+            .map(|&r| &self.data[r * self.dim..(r + 1) * self.dim])
     }
 
     /// Appends vectors to the file (and to memory), syncing before returning.
@@ -89,7 +109,12 @@ impl Cache {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut f = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&self.path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&self.path)?;
         if f.metadata()?.len() < HEADER || self.valid_len == HEADER && self.rows.is_empty() {
             f.set_len(0)?;
             let mut head = [0u8; HEADER as usize];
@@ -128,9 +153,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.bin");
         let mut c = Cache::open(&path, 3).unwrap();
-        c.append(&[(key_of("00ff"), vec![1.0, 2.0, 3.0]), (key_of("0100"), vec![4.0, 5.0, 6.0])]).unwrap();
+        c.append(&[
+            (key_of("00ff"), vec![1.0, 2.0, 3.0]),
+            (key_of("0100"), vec![4.0, 5.0, 6.0]),
+        ])
+        .unwrap();
         // a killed append leaves half a record
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(&[1, 2, 3, 4, 5]).unwrap();
         let mut c = Cache::open(&path, 3).unwrap();
         assert_eq!(c.len(), 2);

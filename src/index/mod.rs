@@ -36,7 +36,12 @@ pub struct IndexConfig {
 
 impl Default for IndexConfig {
     fn default() -> Self {
-        Self { threads: 2, memory_budget: 512 << 20, commit_every: 100_000, progress: false }
+        Self {
+            threads: 2,
+            memory_budget: 512 << 20,
+            commit_every: 100_000,
+            progress: false,
+        }
     }
 }
 
@@ -68,8 +73,11 @@ pub enum IndexError {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct IndexState {
     pub schema_version: u32,
-    /// event id -> hash of its frames.
+    /// event id -> hash of its frames (and its units' theme assignments).
     pub events: BTreeMap<String, String>,
+    /// Hash of the theme documents' source (themes and quotes).
+    #[serde(default)]
+    pub themes: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -79,6 +87,7 @@ pub struct IndexReport {
     pub events_removed: Vec<String>,
     pub events_unchanged: usize,
     pub units_indexed: u64,
+    pub themes_indexed: usize,
     pub documents: u64,
     pub seconds: f64,
 }
@@ -86,16 +95,28 @@ pub struct IndexReport {
 /// Opens the index of `ws` (creating it if absent), with the analyzers registered.
 pub fn open(ws: &Workspace) -> Result<(Index, Fields), IndexError> {
     let path = ws.index_dir();
-    std::fs::create_dir_all(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
+    std::fs::create_dir_all(&path).map_err(|source| IndexError::Io {
+        path: path.clone(),
+        source,
+    })?;
     let fields = Fields::build();
-    let tv = |source| IndexError::Tantivy { path: path.clone(), source };
+    let tv = |source| IndexError::Tantivy {
+        path: path.clone(),
+        source,
+    };
     let dir = tantivy::directory::MmapDirectory::open(&path).map_err(|e| tv(e.into()))?;
     let index = match Index::open_or_create(dir, fields.schema.clone()) {
         Ok(i) => i,
         Err(tantivy::TantivyError::SchemaError(_)) => {
             // an index of an older schema: rebuild from scratch
-            std::fs::remove_dir_all(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
-            std::fs::create_dir_all(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
+            std::fs::remove_dir_all(&path).map_err(|source| IndexError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            std::fs::create_dir_all(&path).map_err(|source| IndexError::Io {
+                path: path.clone(),
+                source,
+            })?;
             let dir = tantivy::directory::MmapDirectory::open(&path).map_err(|e| tv(e.into()))?;
             Index::open_or_create(dir, fields.schema.clone()).map_err(tv)?
         }
@@ -116,10 +137,107 @@ pub fn committed_state(index: &Index) -> IndexState {
         .unwrap_or_default()
 }
 
-/// Hash of what an event's documents are made of.
-fn event_hash(ws: &Workspace, event: &str) -> String {
+/// The themes of the workspace as the index needs them (absent before `chorus themes`).
+#[derive(Debug, Default)]
+pub struct ThemeFields {
+    /// unit id -> (theme id, subtheme id).
+    pub of_unit: HashMap<String, (String, Option<String>)>,
+    /// theme id -> label.
+    pub labels: HashMap<String, String>,
+    /// event id -> hash of its units' assignments.
+    pub event_hashes: HashMap<String, String>,
+    /// Theme documents: (id, parent, label, keywords, quotes).
+    pub docs: Vec<(String, Option<String>, String, String, Vec<String>)>,
+    pub hash: String,
+}
+
+fn load_themes(ws: &Workspace) -> PolarsResult<ThemeFields> {
+    let dir = ws.themes_dir();
+    let (ap, tp, qp) = (
+        dir.join("assignments.parquet"),
+        dir.join("themes.parquet"),
+        dir.join("quotes.parquet"),
+    );
+    if !ap.is_file() || !tp.is_file() {
+        return Ok(ThemeFields::default());
+    }
+    let a = read_file(&ap)?;
+    let t = read_file(&tp)?;
+    let mut out = ThemeFields::default();
+    let (units, events, themes, subs) = (
+        strings(&a, col::UNIT_ID)?,
+        strings(&a, col::EVENT_ID)?,
+        strings(&a, col::THEME_ID)?,
+        strings(&a, col::SUBTHEME_ID)?,
+    );
+    let mut per_event: BTreeMap<String, blake3::Hasher> = BTreeMap::new();
+    for i in 0..units.len() {
+        let (Some(u), Some(e)) = (&units[i], &events[i]) else {
+            continue;
+        };
+        let h = per_event.entry(e.clone()).or_default();
+        h.update(format!("{u}\x1f{:?}\x1f{:?}\n", themes[i], subs[i]).as_bytes());
+        if let Some(th) = &themes[i] {
+            out.of_unit.insert(u.clone(), (th.clone(), subs[i].clone()));
+        }
+    }
+    out.event_hashes = per_event
+        .into_iter()
+        .map(|(e, h)| (e, h.finalize().to_hex()[..32].to_string()))
+        .collect();
+    let (ids, parents, labels, keywords) = (
+        strings(&t, col::THEME_ID)?,
+        strings(&t, col::PARENT_ID)?,
+        strings(&t, col::LABEL)?,
+        strings(&t, col::KEYWORDS)?,
+    );
+    let mut quotes: HashMap<String, Vec<String>> = HashMap::new();
     let mut h = blake3::Hasher::new();
-    for t in [Table::Events, Table::Sources, Table::Participants, Table::Questions, Table::Units] {
+    h.update(&std::fs::read(&tp)?);
+    if qp.is_file() {
+        h.update(&std::fs::read(&qp)?);
+        let q = read_file(&qp)?;
+        for (tid, text) in strings(&q, col::THEME_ID)?
+            .into_iter()
+            .zip(strings(&q, col::TEXT)?)
+        {
+            if let (Some(tid), Some(text)) = (tid, text) {
+                quotes.entry(tid).or_default().push(text);
+            }
+        }
+    }
+    out.hash = h.finalize().to_hex()[..32].to_string();
+    for i in 0..ids.len() {
+        let Some(id) = ids[i].clone() else { continue };
+        let label = labels[i].clone().unwrap_or_default();
+        out.labels.insert(id.clone(), label.clone());
+        out.docs.push((
+            id.clone(),
+            parents[i].clone(),
+            label,
+            keywords[i].clone().unwrap_or_default(),
+            quotes.remove(&id).unwrap_or_default(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Hash of what an event's documents are made of.
+fn event_hash(ws: &Workspace, event: &str, themes: &ThemeFields) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(
+        themes
+            .event_hashes
+            .get(event)
+            .map_or(&b""[..], |s| s.as_bytes()),
+    );
+    for t in [
+        Table::Events,
+        Table::Sources,
+        Table::Participants,
+        Table::Questions,
+        Table::Units,
+    ] {
         if let Ok(bytes) = std::fs::read(ws.table_file(t, event)) {
             h.update(&bytes);
         }
@@ -134,23 +252,41 @@ pub fn run(ws: &Workspace, cfg: &IndexConfig) -> Result<IndexReport, IndexError>
     let started = std::time::Instant::now();
     let events = crate::ingest::workspace_events(ws);
     if events.is_empty() {
-        return Err(IndexError::NoCorpus { path: ws.root().to_path_buf() });
+        return Err(IndexError::NoCorpus {
+            path: ws.root().to_path_buf(),
+        });
     }
     let (index, fields) = open(ws)?;
     let path = ws.index_dir();
-    let tv = |source| IndexError::Tantivy { path: path.clone(), source };
+    let tv = |source| IndexError::Tantivy {
+        path: path.clone(),
+        source,
+    };
     let mut state = committed_state(&index);
     if state.schema_version != SCHEMA_VERSION {
-        state = IndexState { schema_version: SCHEMA_VERSION, events: BTreeMap::new() };
+        state = IndexState {
+            schema_version: SCHEMA_VERSION,
+            ..Default::default()
+        };
     }
-    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(cfg.threads.max(1), cfg.memory_budget.max(30 << 20)).map_err(tv)?;
-    let mut report = IndexReport { index: path.clone(), ..Default::default() };
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(cfg.threads.max(1), cfg.memory_budget.max(30 << 20))
+        .map_err(tv)?;
+    let mut report = IndexReport {
+        index: path.clone(),
+        ..Default::default()
+    };
 
     // a fresh index with no payload may still hold uncommitted-then-lost docs: start clean
     if state.events.is_empty() {
         writer.delete_all_documents().map_err(tv)?;
     }
-    let removed: Vec<String> = state.events.keys().filter(|e| !events.contains(*e)).cloned().collect();
+    let removed: Vec<String> = state
+        .events
+        .keys()
+        .filter(|e| !events.contains(*e))
+        .cloned()
+        .collect();
     for e in &removed {
         writer.delete_term(Term::from_field_text(fields.event_id, e));
         state.events.remove(e);
@@ -160,18 +296,35 @@ pub fn run(ws: &Workspace, cfg: &IndexConfig) -> Result<IndexReport, IndexError>
     }
     report.events_removed = removed;
 
+    let themes = load_themes(ws).map_err(|source| IndexError::Frames {
+        event: "(themes)".into(),
+        source,
+    })?;
+    if state.themes != themes.hash {
+        // theme documents are few: rewrite them all
+        writer.delete_term(Term::from_field_text(fields.doc_kind, "theme"));
+        for d in theme_documents(&themes, &fields) {
+            writer.add_document(d).map_err(tv)?;
+        }
+        state.themes = themes.hash.clone();
+        report.themes_indexed = themes.docs.len();
+    }
     let bar = crate::progress::bar(cfg.progress, events.len() as u64, "indexing");
     let mut pending = 0usize;
     let mut pending_events: Vec<String> = Vec::new();
     for event in &events {
-        let hash = event_hash(ws, event);
+        let hash = event_hash(ws, event, &themes);
         if state.events.get(event) == Some(&hash) {
             report.events_unchanged += 1;
             bar.inc(1);
             continue;
         }
         writer.delete_term(Term::from_field_text(fields.event_id, event));
-        let docs = unit_documents(ws, event, &fields).map_err(|source| IndexError::Frames { event: event.clone(), source })?;
+        let docs =
+            unit_documents(ws, event, &fields, &themes).map_err(|source| IndexError::Frames {
+                event: event.clone(),
+                source,
+            })?;
         report.units_indexed += docs.len() as u64;
         pending += docs.len();
         for d in docs {
@@ -187,7 +340,7 @@ pub fn run(ws: &Workspace, cfg: &IndexConfig) -> Result<IndexReport, IndexError>
         }
         bar.inc(1);
     }
-    if !pending_events.is_empty() {
+    if !pending_events.is_empty() || report.themes_indexed > 0 {
         commit(&mut writer, &state).map_err(tv)?;
         report.events_indexed.append(&mut pending_events);
     }
@@ -207,36 +360,98 @@ fn commit(writer: &mut IndexWriter<TantivyDocument>, state: &IndexState) -> tant
 }
 
 fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df.column(name)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
 }
 
 /// `yyyy-mm-dd...` -> `yyyymmdd`.
 pub fn day_number(date: &str) -> Option<u64> {
-    let d: String = date.chars().filter(|c| c.is_ascii_digit()).take(8).collect();
+    let d: String = date
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(8)
+        .collect();
     (d.len() == 8).then(|| d.parse().ok()).flatten()
 }
 
 /// Builds the documents of one event's units from its frames.
-pub fn unit_documents(ws: &Workspace, event: &str, f: &Fields) -> PolarsResult<Vec<TantivyDocument>> {
+/// Theme documents: found by their label, keywords and quotes (`chorus search --themes`).
+fn theme_documents(t: &ThemeFields, f: &Fields) -> Vec<TantivyDocument> {
+    t.docs
+        .iter()
+        .map(|(id, parent, label, keywords, quotes)| {
+            let mut d =
+                doc!(f.doc_kind => "theme", f.id => id.as_str(), f.theme_label => label.as_str());
+            d.add_text(
+                f.keywords,
+                format!("{label}. {}", keywords.replace("; ", ", ")),
+            );
+            d.add_text(
+                f.text_for(None),
+                format!(
+                    "{label}. {}. {}",
+                    keywords.replace("; ", ", "),
+                    quotes.join(" ")
+                ),
+            );
+            let path: Vec<String> = match parent {
+                Some(p) => vec![name_value(p), name_value(id)],
+                None => vec![name_value(id)],
+            };
+            if let Some(field) = f.facet("theme") {
+                d.add_facet(field, Facet::from_path(path));
+            }
+            d
+        })
+        .collect()
+}
+
+pub fn unit_documents(
+    ws: &Workspace,
+    event: &str,
+    f: &Fields,
+    themes: &ThemeFields,
+) -> PolarsResult<Vec<TantivyDocument>> {
     let events = read_file(&ws.table_file(Table::Events, event))?;
     let units = read_file(&ws.table_file(Table::Units, event))?;
     let participants = read_file(&ws.table_file(Table::Participants, event))?;
     let questions = read_file(&ws.table_file(Table::Questions, event))?;
     let sources = read_file(&ws.table_file(Table::Sources, event))?;
-    let first = |name: &str| -> PolarsResult<Option<String>> { Ok(strings(&events, name)?.into_iter().next().flatten()) };
-    let (country, sector, level, date) = (first(col::COUNTRY)?, first(col::SECTOR)?, first(col::LEVEL)?, first(col::DATE)?);
+    let first = |name: &str| -> PolarsResult<Option<String>> {
+        Ok(strings(&events, name)?.into_iter().next().flatten())
+    };
+    let (country, sector, level, date) = (
+        first(col::COUNTRY)?,
+        first(col::SECTOR)?,
+        first(col::LEVEL)?,
+        first(col::DATE)?,
+    );
     let day = date.as_deref().and_then(day_number);
 
-    let pmap: HashMap<String, (Option<String>, Option<String>)> = strings(&participants, col::PARTICIPANT_ID)?
-        .into_iter()
-        .zip(strings(&participants, col::KIND)?.into_iter().zip(strings(&participants, col::ROLE)?))
-        .filter_map(|(id, kr)| id.map(|i| (i, kr)))
-        .collect();
-    let qmap: HashMap<String, (Option<String>, Option<String>)> = strings(&questions, col::QUESTION_ID)?
-        .into_iter()
-        .zip(strings(&questions, col::TEXT)?.into_iter().zip(strings(&questions, col::FRAME)?))
-        .filter_map(|(id, tf)| id.map(|i| (i, tf)))
-        .collect();
+    let pmap: HashMap<String, (Option<String>, Option<String>)> =
+        strings(&participants, col::PARTICIPANT_ID)?
+            .into_iter()
+            .zip(
+                strings(&participants, col::KIND)?
+                    .into_iter()
+                    .zip(strings(&participants, col::ROLE)?),
+            )
+            .filter_map(|(id, kr)| id.map(|i| (i, kr)))
+            .collect();
+    let qmap: HashMap<String, (Option<String>, Option<String>)> =
+        strings(&questions, col::QUESTION_ID)?
+            .into_iter()
+            .zip(
+                strings(&questions, col::TEXT)?
+                    .into_iter()
+                    .zip(strings(&questions, col::FRAME)?),
+            )
+            .filter_map(|(id, tf)| id.map(|i| (i, tf)))
+            .collect();
     let smap: HashMap<String, Option<String>> = strings(&sources, col::SOURCE_ID)?
         .into_iter()
         .zip(strings(&sources, col::FORMAT)?)
@@ -256,7 +471,9 @@ pub fn unit_documents(ws: &Workspace, event: &str, f: &Fields) -> PolarsResult<V
 
     let mut docs = Vec::with_capacity(ids.len());
     for i in 0..ids.len() {
-        let (Some(id), Some(t)) = (&ids[i], &text[i]) else { continue };
+        let (Some(id), Some(t)) = (&ids[i], &text[i]) else {
+            continue;
+        };
         let mut d = doc!(f.doc_kind => "unit", f.id => id.as_str(), f.event_id => event);
         d.add_text(f.text_for(lang[i].as_deref()), t);
         add_facet(&mut d, f, "event", Some(event));
@@ -264,7 +481,12 @@ pub fn unit_documents(ws: &Workspace, event: &str, f: &Fields) -> PolarsResult<V
         add_facet(&mut d, f, "sector", sector.as_deref());
         add_facet(&mut d, f, "level", level.as_deref());
         add_facet(&mut d, f, "lang", lang[i].as_deref());
-        add_facet(&mut d, f, "duplicate", Some(if dup[i].is_some() { "yes" } else { "no" }));
+        add_facet(
+            &mut d,
+            f,
+            "duplicate",
+            Some(if dup[i].is_some() { "yes" } else { "no" }),
+        );
         add_facet(&mut d, f, "date", date.as_deref());
         if let Some(p) = pid[i].as_ref().and_then(|p| pmap.get(p)) {
             add_facet(&mut d, f, "kind", p.0.as_deref());
@@ -291,6 +513,16 @@ pub fn unit_documents(ws: &Workspace, event: &str, f: &Fields) -> PolarsResult<V
         }
         if let Some(day) = day {
             d.add_u64(f.day, day);
+        }
+        if let Some((t, sub)) = themes.of_unit.get(id) {
+            let mut path = vec![name_value(t)];
+            path.extend(sub.as_deref().map(name_value));
+            if let Some(field) = f.facet("theme") {
+                d.add_facet(field, Facet::from_path(path));
+            }
+            if let Some(l) = themes.labels.get(sub.as_ref().unwrap_or(t)) {
+                d.add_text(f.theme_label, l);
+            }
         }
         if let Some(l) = line[i] {
             d.add_u64(f.line, l);

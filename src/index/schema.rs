@@ -10,9 +10,12 @@
 //! stored fields carry what a hit shows (verbatim text, provenance).
 
 use tantivy::schema::{
-    FacetOptions, Field, IndexRecordOption, Schema, SchemaBuilder, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+    FacetOptions, Field, IndexRecordOption, Schema, SchemaBuilder, TextFieldIndexing, TextOptions,
+    FAST, INDEXED, STORED, STRING,
 };
-use tantivy::tokenizer::{Language, LowerCaser, NgramTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
+use tantivy::tokenizer::{
+    Language, LowerCaser, NgramTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
 use tantivy::Index;
 
 /// Bumped whenever the schema changes; an index of another version is rebuilt.
@@ -42,7 +45,21 @@ pub const STEMMED: &[(&str, Language)] = &[
 const CJK: &[&str] = &["zh", "ja", "ko"];
 
 /// The facets of a unit document: (facet name = CLI flag and JSON key, field name).
-pub const FACETS: &[&str] = &["event", "country", "sector", "level", "question", "frame", "kind", "role", "lang", "source", "date", "theme", "duplicate"];
+pub const FACETS: &[&str] = &[
+    "event",
+    "country",
+    "sector",
+    "level",
+    "question",
+    "frame",
+    "kind",
+    "role",
+    "lang",
+    "source",
+    "date",
+    "theme",
+    "duplicate",
+];
 
 #[derive(Debug, Clone)]
 pub struct Fields {
@@ -80,11 +97,31 @@ impl Fields {
         let event_id = b.add_text_field("event_id", STRING | STORED);
         let mut texts = Vec::new();
         for (code, _) in STEMMED {
-            texts.push((code.to_string(), b.add_text_field(&format!("text_{code}"), text_options(&format!("chorus_{code}")))));
+            texts.push((
+                code.to_string(),
+                b.add_text_field(
+                    &format!("text_{code}"),
+                    text_options(&format!("chorus_{code}")),
+                ),
+            ));
         }
-        texts.push(("cjk".to_string(), b.add_text_field("text_cjk", text_options("chorus_cjk"))));
-        texts.push(("plain".to_string(), b.add_text_field("text_plain", text_options("chorus_plain"))));
-        let facets = FACETS.iter().map(|&f| (f, b.add_facet_field(f, FacetOptions::default().set_stored()))).collect();
+        texts.push((
+            "cjk".to_string(),
+            b.add_text_field("text_cjk", text_options("chorus_cjk")),
+        ));
+        texts.push((
+            "plain".to_string(),
+            b.add_text_field("text_plain", text_options("chorus_plain")),
+        ));
+        let facets = FACETS
+            .iter()
+            .map(|&f| {
+                (
+                    f,
+                    b.add_facet_field(f, FacetOptions::default().set_stored()),
+                )
+            })
+            .collect();
         let day = b.add_u64_field("day", INDEXED | FAST | STORED);
         let participant_id = b.add_text_field("participant_id", STRING | STORED);
         let source_id = b.add_text_field("source_id", STRING | STORED);
@@ -96,7 +133,11 @@ impl Fields {
         let keywords = b.add_text_field("keywords", text_options("chorus_plain"));
         let context = b.add_text_field(
             "context",
-            TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer("chorus_plain").set_index_option(IndexRecordOption::WithFreqsAndPositions)),
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("chorus_plain")
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
         );
         Self {
             schema: b.build(),
@@ -125,7 +166,11 @@ impl Fields {
             Some(l) if CJK.contains(&l) => "cjk",
             _ => "plain",
         };
-        self.texts.iter().find(|(k, _)| k == key).map(|(_, f)| *f).unwrap_or(self.texts[self.texts.len() - 1].1)
+        self.texts
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, f)| *f)
+            .unwrap_or(self.texts[self.texts.len() - 1].1)
     }
 
     pub fn text_fields(&self) -> Vec<Field> {
@@ -133,7 +178,10 @@ impl Fields {
     }
 
     pub fn facet(&self, name: &str) -> Option<Field> {
-        self.facets.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+        self.facets
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
     }
 
     /// Resolves the fields of an opened index by name (the index owns its schema).
@@ -146,7 +194,11 @@ impl Fields {
 
 fn text_options(tokenizer: &str) -> TextOptions {
     TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqsAndPositions))
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
         .set_stored()
 }
 
@@ -156,11 +208,24 @@ pub fn register_analyzers(index: &Index) {
     for (code, lang) in STEMMED {
         m.register(
             &format!("chorus_{code}"),
-            TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).filter(Stemmer::new(*lang)).build(),
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(40))
+                .filter(LowerCaser)
+                .filter(Stemmer::new(*lang))
+                .build(),
         );
     }
-    m.register("chorus_plain", TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build());
+    m.register(
+        "chorus_plain",
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .build(),
+    );
     if let Ok(ngram) = NgramTokenizer::new(1, 2, false) {
-        m.register("chorus_cjk", TextAnalyzer::builder(ngram).filter(LowerCaser).build());
+        m.register(
+            "chorus_cjk",
+            TextAnalyzer::builder(ngram).filter(LowerCaser).build(),
+        );
     }
 }

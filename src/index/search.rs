@@ -10,7 +10,10 @@ use std::ops::Bound;
 
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, Query, QueryParser, QueryParserError, RangeQuery,
+    TermQuery,
+};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Searcher, TantivyDocument, Term};
@@ -37,7 +40,33 @@ pub struct SearchRequest {
     pub to: Option<String>,
     pub limit: usize,
     pub offset: usize,
+    pub mode: Mode,
+    /// Search theme documents (label, keywords, quotes) instead of units.
+    pub themes: bool,
 }
+
+/// How units are ranked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// BM25 over the text.
+    #[default]
+    Lexical,
+    /// Cosine similarity of the query's embedding to the units'.
+    Semantic,
+    /// Reciprocal rank fusion of both (k = 60).
+    Hybrid,
+}
+
+/// What semantic ranking needs: the model for the query and the units' vectors.
+pub struct Semantic<'a> {
+    pub model: &'a crate::embed::Model,
+    pub vectors: &'a crate::embed::UnitVectors,
+}
+
+/// Candidates taken from each ranking before fusion or filtering.
+const CANDIDATES: usize = 200;
+const RRF_K: f64 = 60.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -50,7 +79,11 @@ pub enum SearchError {
     #[error("unknown field `{field}` in the query; the fields are {known}")]
     UnknownField { field: String, known: String },
     #[error("no unit has {facet} `{value}`{hint}")]
-    UnknownFacetValue { facet: String, value: String, hint: String },
+    UnknownFacetValue {
+        facet: String,
+        value: String,
+        hint: String,
+    },
     #[error("unknown filter `{0}`; the filters are event, country, sector, level, question, frame, kind, role, lang, source, theme, duplicate")]
     UnknownFacet(String),
     #[error("`{value}` is not a date: expected `yyyy-mm-dd` for --{flag}")]
@@ -61,6 +94,8 @@ pub enum SearchError {
     ZeroLimit,
     #[error("the index could not be searched")]
     Tantivy(#[from] tantivy::TantivyError),
+    #[error("semantic search needs the embedding model and the units' vectors")]
+    Embed(#[from] crate::embed::EmbedError),
 }
 
 /// A highlighted piece of a unit's text: `highlights` are byte ranges into `fragment`.
@@ -105,7 +140,12 @@ pub struct SearchResponse {
 }
 
 /// The query as tantivy parses it, joined with the filters.
-pub fn build_query(index: &Index, f: &Fields, searcher: &Searcher, req: &SearchRequest) -> Result<Box<dyn Query>, SearchError> {
+pub fn build_query(
+    index: &Index,
+    f: &Fields,
+    searcher: &Searcher,
+    req: &SearchRequest,
+) -> Result<Box<dyn Query>, SearchError> {
     let q = req.query.trim();
     if q.is_empty() {
         return Err(SearchError::EmptyQuery);
@@ -122,27 +162,61 @@ pub fn build_query(index: &Index, f: &Fields, searcher: &Searcher, req: &SearchR
             let mut parser = QueryParser::for_index(index, fields);
             parser.set_conjunction_by_default();
             parser.parse_query(q).map_err(|e| match e {
-                QueryParserError::FieldDoesNotExist(field) => SearchError::UnknownField { field, known: known_fields(f) },
-                other => SearchError::Syntax { query: q.to_string(), message: other.to_string() },
+                QueryParserError::FieldDoesNotExist(field) => SearchError::UnknownField {
+                    field,
+                    known: known_fields(f),
+                },
+                other => SearchError::Syntax {
+                    query: q.to_string(),
+                    message: other.to_string(),
+                },
             })
         };
-        must.push((Occur::Must, parse(f.text_fields())?));
+        let mut fields = f.text_fields();
+        if req.themes {
+            fields.push(f.keywords);
+        }
+        must.push((Occur::Must, parse(fields)?));
         // the question a unit answers ranks it higher when it is about the query too: a
         // statement in the minimum-wage conversation that says "minimum wage" beats one
         // mentioning it in passing elsewhere; it never makes a unit match on its own
-        must.push((Occur::Should, Box::new(BoostQuery::new(parse(vec![f.context])?, CONTEXT_BOOST))));
+        must.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(parse(vec![f.context])?, CONTEXT_BOOST)),
+        ));
     }
-    // only units (theme documents are searched with --themes)
-    must.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.doc_kind, "unit"), IndexRecordOption::Basic))));
+    // units, or theme documents with --themes
+    let kind = if req.themes { "theme" } else { "unit" };
+    must.push((
+        Occur::Must,
+        Box::new(TermQuery::new(
+            Term::from_field_text(f.doc_kind, kind),
+            IndexRecordOption::Basic,
+        )),
+    ));
     for (name, values) in &req.filters {
-        let field = f.facet(name).ok_or_else(|| SearchError::UnknownFacet(name.clone()))?;
+        let field = f
+            .facet(name)
+            .ok_or_else(|| SearchError::UnknownFacet(name.clone()))?;
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for v in values {
-            let term = Term::from_facet(field, &Facet::from_path([name_value(v)]));
+            // a subtheme (`t-5.2`) sits under its theme in the facet tree
+            let path: Vec<String> = match v.rsplit_once('.') {
+                Some((parent, _)) if name == "theme" => vec![name_value(parent), name_value(v)],
+                _ => vec![name_value(v)],
+            };
+            let term = Term::from_facet(field, &Facet::from_path(path));
             if searcher.doc_freq(&term)? == 0 {
-                return Err(SearchError::UnknownFacetValue { facet: name.clone(), value: v.clone(), hint: known_values_hint(searcher, field)? });
+                return Err(SearchError::UnknownFacetValue {
+                    facet: name.clone(),
+                    value: v.clone(),
+                    hint: known_values_hint(searcher, field)?,
+                });
             }
-            any.push((Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+            any.push((
+                Occur::Should,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
         }
         if !any.is_empty() {
             must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
@@ -154,7 +228,10 @@ pub fn build_query(index: &Index, f: &Fields, searcher: &Searcher, req: &SearchR
             Some(s) => day_number(s)
                 .filter(|_| s.len() == 10)
                 .map(|d| Bound::Included(Term::from_field_u64(f.day, d)))
-                .ok_or_else(|| SearchError::BadDate { flag, value: s.clone() }),
+                .ok_or_else(|| SearchError::BadDate {
+                    flag,
+                    value: s.clone(),
+                }),
         }
     };
     let (lo, hi) = (bound(&req.from, "from")?, bound(&req.to, "to")?);
@@ -175,22 +252,196 @@ fn known_values_hint(searcher: &Searcher, field: Field) -> Result<String, Search
     let mut fc = FacetCollector::for_field(&name);
     fc.add_facet(Facet::root());
     let counts = searcher.search(&AllQuery, &fc)?;
-    let values: Vec<String> = counts.top_k(Facet::root(), 8).into_iter().map(|(f, _)| format!("`{}`", facet_value(f))).collect();
-    Ok(if values.is_empty() { String::new() } else { format!("\nhint: the most frequent are {}", values.join(", ")) })
+    let values: Vec<String> = counts
+        .top_k(Facet::root(), 8)
+        .into_iter()
+        .map(|(f, _)| format!("`{}`", facet_value(f)))
+        .collect();
+    Ok(if values.is_empty() {
+        String::new()
+    } else {
+        format!("\nhint: the most frequent are {}", values.join(", "))
+    })
 }
 
 /// The readable value of a one-level facet (`/Canada` -> `Canada`).
 pub fn facet_value(f: &Facet) -> String {
-    f.to_path().last().map(|s| s.replace('∕', "/")).unwrap_or_default()
+    f.to_path()
+        .last()
+        .map(|s| s.replace('∕', "/"))
+        .unwrap_or_default()
 }
 
-/// Runs a search.
-pub fn search(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+/// Runs a search; `semantic` is needed for the semantic and hybrid modes.
+pub fn search(
+    index: &Index,
+    f: &Fields,
+    req: &SearchRequest,
+    semantic: Option<&Semantic>,
+) -> Result<SearchResponse, SearchError> {
+    if req.mode == Mode::Lexical || req.themes {
+        return lexical(index, f, req);
+    }
+    match semantic {
+        Some(sem) => ranked(index, f, req, sem, req.mode),
+        None => Err(SearchError::Embed(crate::embed::EmbedError::NoVectors {
+            path: std::path::PathBuf::from("the workspace"),
+        })),
+    }
+}
+
+/// Semantic or hybrid ranking: units by cosine to the query (and by BM25 for hybrid), fused
+/// by reciprocal rank, then filtered like a lexical search.
+fn ranked(
+    index: &Index,
+    f: &Fields,
+    req: &SearchRequest,
+    sem: &Semantic,
+    mode: Mode,
+) -> Result<SearchResponse, SearchError> {
     if req.limit == 0 {
         return Err(SearchError::ZeroLimit);
     }
     if req.offset.saturating_add(req.limit) > MAX_DEPTH {
-        return Err(SearchError::TooDeep { offset: req.offset, limit: req.limit });
+        return Err(SearchError::TooDeep {
+            offset: req.offset,
+            limit: req.limit,
+        });
+    }
+    let q = req.query.trim();
+    if q.is_empty() || q == "*" {
+        return Err(SearchError::EmptyQuery);
+    }
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    // the filters alone, for membership, totals and facets
+    let filter_only = build_query(
+        index,
+        f,
+        &searcher,
+        &SearchRequest {
+            query: "*".into(),
+            ..req.clone()
+        },
+    )?;
+    let want = (req.offset + req.limit).max(CANDIDATES);
+    let qv = sem.model.encode(&[q], 1)?.remove(0);
+    let mut by_cos: Vec<(usize, f32)> = (0..sem.vectors.unit_ids.len())
+        .map(|i| (i, crate::embed::cosine(&qv, sem.vectors.row(i))))
+        .collect();
+    by_cos.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let id_query = |unit: &str| -> Result<Option<DocAddress>, SearchError> {
+        let by_id: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.id, unit),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (Occur::Must, filter_only.box_clone()),
+        ]));
+        Ok(searcher
+            .search(&by_id, &TopDocs::with_limit(1).order_by_score())?
+            .first()
+            .map(|(_, a)| *a))
+    };
+    // semantic ranks among the units that pass the filters
+    let mut semantic: Vec<(String, DocAddress, f32)> = Vec::new();
+    for &(i, c) in &by_cos {
+        if semantic.len() >= want {
+            break;
+        }
+        if let Some(addr) = id_query(&sem.vectors.unit_ids[i])? {
+            semantic.push((sem.vectors.unit_ids[i].clone(), addr, c));
+        }
+    }
+    let mut fused: Vec<(DocAddress, f32)> = match mode {
+        Mode::Hybrid => {
+            let lexical_q = build_query(index, f, &searcher, req)?;
+            let lex = searcher.search(&lexical_q, &TopDocs::with_limit(want).order_by_score())?;
+            let mut score: BTreeMap<DocAddress, f64> = BTreeMap::new();
+            for (rank, (_, addr)) in lex.iter().enumerate() {
+                *score.entry(*addr).or_default() += 1.0 / (RRF_K + rank as f64 + 1.0);
+            }
+            for (rank, (_, addr, _)) in semantic.iter().enumerate() {
+                *score.entry(*addr).or_default() += 1.0 / (RRF_K + rank as f64 + 1.0);
+            }
+            score.into_iter().map(|(a, s)| (a, s as f32)).collect()
+        }
+        _ => semantic.iter().map(|(_, a, c)| (*a, *c)).collect(),
+    };
+    fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (total, facets) = totals(&searcher, &*filter_only)?;
+    // highlight the query's words where it parses as a lexical query
+    let highlight_q: Box<dyn Query> =
+        build_query(index, f, &searcher, req).unwrap_or_else(|_| Box::new(AllQuery));
+    let mut generators = BTreeMap::new();
+    let mut hits = Vec::new();
+    for (addr, score) in fused.into_iter().skip(req.offset).take(req.limit) {
+        hits.push(hit(
+            &searcher,
+            f,
+            &*highlight_q,
+            &mut generators,
+            score,
+            addr,
+        )?);
+    }
+    Ok(SearchResponse {
+        query: req.query.clone(),
+        total,
+        offset: req.offset,
+        limit: req.limit,
+        hits,
+        facets,
+    })
+}
+
+/// How many documents a query matches and its facet counts.
+fn totals(
+    searcher: &Searcher,
+    query: &dyn Query,
+) -> Result<(usize, BTreeMap<String, Vec<FacetCount>>), SearchError> {
+    let mut fcs = COUNTED_FACETS.iter().map(|name| {
+        let mut fc = FacetCollector::for_field(*name);
+        fc.add_facet(Facet::root());
+        fc
+    });
+    let (a, b, c, d) = (fcs.next(), fcs.next(), fcs.next(), fcs.next());
+    let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d) else {
+        return Err(tantivy::TantivyError::InternalError("facet collectors".into()).into());
+    };
+    let (total, (ca, cb, cc, cd)) = searcher.search(query, &(Count, (a, b, c, d)))?;
+    Ok((total, facet_lists([ca, cb, cc, cd])))
+}
+
+fn facet_lists(counts: [tantivy::collector::FacetCounts; 4]) -> BTreeMap<String, Vec<FacetCount>> {
+    let mut facets = BTreeMap::new();
+    for (name, counts) in COUNTED_FACETS.iter().zip(counts) {
+        let mut list: Vec<FacetCount> = counts
+            .get(Facet::root())
+            .map(|(facet, count)| FacetCount {
+                value: facet_value(facet),
+                count,
+            })
+            .collect();
+        list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        facets.insert(name.to_string(), list);
+    }
+    facets
+}
+
+/// BM25 ranking.
+fn lexical(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+    if req.limit == 0 {
+        return Err(SearchError::ZeroLimit);
+    }
+    if req.offset.saturating_add(req.limit) > MAX_DEPTH {
+        return Err(SearchError::TooDeep {
+            offset: req.offset,
+            limit: req.limit,
+        });
     }
     let reader = index.reader()?;
     let searcher = reader.searcher();
@@ -201,24 +452,35 @@ pub fn search(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchRe
         fc.add_facet(Facet::root());
         facet_collectors.push(fc);
     }
-    let [fc_event, fc_country, fc_frame, fc_theme]: [FacetCollector; 4] = facet_collectors.try_into().map_err(|_| tantivy::TantivyError::InternalError("facet collectors".into()))?;
+    let [fc_event, fc_country, fc_frame, fc_theme]: [FacetCollector; 4] = facet_collectors
+        .try_into()
+        .map_err(|_| tantivy::TantivyError::InternalError("facet collectors".into()))?;
     let ((top, total), (c_event, c_country, c_frame, c_theme)) = searcher.search(
         &query,
-        &((TopDocs::with_limit(req.limit).and_offset(req.offset).order_by_score(), Count), (fc_event, fc_country, fc_frame, fc_theme)),
+        &(
+            (
+                TopDocs::with_limit(req.limit)
+                    .and_offset(req.offset)
+                    .order_by_score(),
+                Count,
+            ),
+            (fc_event, fc_country, fc_frame, fc_theme),
+        ),
     )?;
-    let mut facets = BTreeMap::new();
-    for (name, counts) in COUNTED_FACETS.iter().zip([c_event, c_country, c_frame, c_theme]) {
-        let list: Vec<FacetCount> = counts.get(Facet::root()).map(|(facet, count)| FacetCount { value: facet_value(facet), count }).collect();
-        let mut list = list;
-        list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
-        facets.insert(name.to_string(), list);
-    }
+    let facets = facet_lists([c_event, c_country, c_frame, c_theme]);
     let mut generators: BTreeMap<u32, SnippetGenerator> = BTreeMap::new();
     let mut hits = Vec::with_capacity(top.len());
     for (score, addr) in top {
         hits.push(hit(&searcher, f, &*query, &mut generators, score, addr)?);
     }
-    Ok(SearchResponse { query: req.query.clone(), total, offset: req.offset, limit: req.limit, hits, facets })
+    Ok(SearchResponse {
+        query: req.query.clone(),
+        total,
+        offset: req.offset,
+        limit: req.limit,
+        hits,
+        facets,
+    })
 }
 
 fn hit(
@@ -230,8 +492,16 @@ fn hit(
     addr: DocAddress,
 ) -> Result<Hit, SearchError> {
     let doc: TantivyDocument = searcher.doc(addr)?;
-    let s = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
-    let (text_field, text) = f.texts.iter().find_map(|(_, fld)| s(*fld).map(|t| (*fld, t))).unwrap_or((f.texts[0].1, String::new()));
+    let s = |field: Field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let (text_field, text) = f
+        .texts
+        .iter()
+        .find_map(|(_, fld)| s(*fld).map(|t| (*fld, t)))
+        .unwrap_or((f.texts[0].1, String::new()));
     let generator = match generators.entry(text_field.field_id()) {
         std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
         std::collections::btree_map::Entry::Vacant(v) => {
@@ -243,13 +513,22 @@ fn hit(
     let sn = generator.snippet_from_doc(&doc);
     let snippet = if sn.fragment().is_empty() {
         let cut: String = text.chars().take(200).collect();
-        Snippet { fragment: cut, highlights: Vec::new() }
+        Snippet {
+            fragment: cut,
+            highlights: Vec::new(),
+        }
     } else {
-        Snippet { fragment: sn.fragment().to_string(), highlights: sn.highlighted().iter().map(|r| (r.start, r.end)).collect() }
+        Snippet {
+            fragment: sn.fragment().to_string(),
+            highlights: sn.highlighted().iter().map(|r| (r.start, r.end)).collect(),
+        }
     };
     let facet_of = |name: &str| -> Option<String> {
         let field = f.facet(name)?;
-        doc.get_first(field).and_then(|v| v.as_facet()).and_then(|p| Facet::from_encoded(p.as_bytes().to_vec()).ok()).map(|f| facet_value(&f))
+        doc.get_first(field)
+            .and_then(|v| v.as_facet())
+            .and_then(|p| Facet::from_encoded(p.as_bytes().to_vec()).ok())
+            .map(|f| facet_value(&f))
     };
     Ok(Hit {
         unit_id: s(f.id).unwrap_or_default(),

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::clean::{self, DuplicateKind, Redactions};
 use super::event::EventMeta;
-use super::frames::{AnswerRow, EventFrames, EventRow, ParticipantRow, QuestionRow, RejectRow, SourceRow, UnitRow};
+use super::frames::{
+    AnswerRow, EventFrames, EventRow, ParticipantRow, QuestionRow, RejectRow, SourceRow, UnitRow,
+};
 use super::problem::Problem;
 use super::source::{Parsed, UnitKind};
 use super::transcript::split_turn;
@@ -60,8 +62,18 @@ pub struct EventSummary {
     pub languages: Vec<(String, usize)>,
 }
 
-pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> (EventFrames, EventSummary, Vec<Problem>) {
-    let EventInput { event_id, origin, mut meta, sources, mut problems } = input;
+pub fn assemble(
+    input: EventInput,
+    salt: &[u8; 32],
+    opts: AssembleOptions,
+) -> (EventFrames, EventSummary, Vec<Problem>) {
+    let EventInput {
+        event_id,
+        origin,
+        mut meta,
+        sources,
+        mut problems,
+    } = input;
     for s in &sources {
         meta.fill_from(&s.parsed.meta);
     }
@@ -83,20 +95,35 @@ pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> (E
 
     for src in sources {
         let source_id = format!("{event_id}/{}", src.file_name);
-        let Parsed { units, participants: parts, questions: qs, answers, problems: src_problems, rows_read, rows_excluded, .. } = src.parsed;
+        let Parsed {
+            units,
+            participants: parts,
+            questions: qs,
+            answers,
+            problems: src_problems,
+            rows_read,
+            rows_excluded,
+            ..
+        } = src.parsed;
         excluded += rows_excluded;
         for p in parts {
             let id = pid(&p.key);
-            let role = p.role.clone().or_else(|| meta.speakers.get(&p.key).cloned());
-            participants.entry(id.clone()).or_insert_with(|| ParticipantRow {
-                participant_id: id,
-                kind: p.kind.as_str().to_string(),
-                role,
-                sector: p.sector,
-                country: p.country,
-                group: p.group,
-                attributes: (!p.attributes.is_empty()).then(|| serde_json::to_string(&p.attributes).unwrap_or_default()),
-            });
+            let role = p
+                .role
+                .clone()
+                .or_else(|| meta.speakers.get(&p.key).cloned());
+            participants
+                .entry(id.clone())
+                .or_insert_with(|| ParticipantRow {
+                    participant_id: id,
+                    kind: p.kind.as_str().to_string(),
+                    role,
+                    sector: p.sector,
+                    country: p.country,
+                    group: p.group,
+                    attributes: (!p.attributes.is_empty())
+                        .then(|| serde_json::to_string(&p.attributes).unwrap_or_default()),
+                });
         }
         let mut qids: HashMap<String, String> = HashMap::new();
         for q in qs {
@@ -118,11 +145,19 @@ pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> (E
             let windows = if u.kind == UnitKind::Utterance {
                 split_turn(&u.text, u.start_ms, u.end_ms, opts.max_unit_chars)
             } else {
-                vec![super::transcript::Window { text: u.text.clone(), start_ms: u.start_ms, end_ms: u.end_ms }]
+                vec![super::transcript::Window {
+                    text: u.text.clone(),
+                    start_ms: u.start_ms,
+                    end_ms: u.end_ms,
+                }]
             };
             let many = windows.len() > 1;
             for (i, w) in windows.into_iter().enumerate() {
-                let unit_id = if many { format!("{source_id}#{}.p{}", u.locator, i + 1) } else { format!("{source_id}#{}", u.locator) };
+                let unit_id = if many {
+                    format!("{source_id}#{}.p{}", u.locator, i + 1)
+                } else {
+                    format!("{source_id}#{}", u.locator)
+                };
                 if i == 0 {
                     unit_ids.insert(u.locator.clone(), unit_id.clone());
                 }
@@ -152,17 +187,21 @@ pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> (E
             }
         }
         for a in answers {
-            let Some(qid) = qids.get(&a.question).cloned() else { continue };
+            let Some(qid) = qids.get(&a.question).cloned() else {
+                continue;
+            };
             let id = pid(&a.participant);
-            participants.entry(id.clone()).or_insert_with(|| ParticipantRow {
-                participant_id: id.clone(),
-                kind: "respondent".into(),
-                role: None,
-                sector: None,
-                country: None,
-                group: None,
-                attributes: None,
-            });
+            participants
+                .entry(id.clone())
+                .or_insert_with(|| ParticipantRow {
+                    participant_id: id.clone(),
+                    kind: "respondent".into(),
+                    role: None,
+                    sector: None,
+                    country: None,
+                    group: None,
+                    attributes: None,
+                });
             frames.answers.push(AnswerRow {
                 participant_id: id,
                 question_id: qid,
@@ -193,14 +232,19 @@ pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> (E
             *counts.entry(l.clone()).or_default() += 1;
         }
     }
-    let majority = counts.iter().max_by_key(|(l, n)| (**n, std::cmp::Reverse((*l).clone()))).map(|(l, _)| l.clone());
+    let majority = counts
+        .iter()
+        .max_by_key(|(l, n)| (**n, std::cmp::Reverse((*l).clone())))
+        .map(|(l, _)| l.clone());
     let event_lang = meta.language.clone().or(majority);
     let mut languages: BTreeMap<String, usize> = BTreeMap::new();
     for u in &mut frames.units {
         if u.lang.is_none() {
             u.lang = event_lang.clone();
         }
-        *languages.entry(u.lang.clone().unwrap_or_else(|| "und".into())).or_default() += 1;
+        *languages
+            .entry(u.lang.clone().unwrap_or_else(|| "und".into()))
+            .or_default() += 1;
     }
 
     let norms: Vec<&str> = frames.units.iter().map(|u| u.text_norm.as_str()).collect();
@@ -210,11 +254,13 @@ pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> (E
     for (u, d) in frames.units.iter_mut().zip(dups) {
         if let Some((j, kind)) = d {
             u.duplicate_of = Some(ids[j].clone());
-            u.duplicate_kind = Some(match kind {
-                DuplicateKind::Exact => "exact",
-                DuplicateKind::Near => "near",
-            }
-            .to_string());
+            u.duplicate_kind = Some(
+                match kind {
+                    DuplicateKind::Exact => "exact",
+                    DuplicateKind::Near => "near",
+                }
+                .to_string(),
+            );
             duplicates += 1;
         }
     }
@@ -226,7 +272,10 @@ pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> (E
             column: p.column,
             reason: p.kind.as_str().to_string(),
             message: p.message.clone(),
-            raw: p.raw.as_ref().map(|r| redact(r, &mut Redactions::default())),
+            raw: p
+                .raw
+                .as_ref()
+                .map(|r| redact(r, &mut Redactions::default())),
         });
     }
     frames.participants = participants.into_values().collect();

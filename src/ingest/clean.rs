@@ -32,8 +32,12 @@ impl Redactions {
     }
 }
 
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("valid regex"));
-static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bhttps?://[^\s<>\x22]+").expect("valid regex"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
+        .expect("valid regex")
+});
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bhttps?://[^\s<>\x22]+").expect("valid regex"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,8}){1,4}\b|\b\d{3}[.-]\d{3}[.-]\d{4}\b").expect("valid regex")
 });
@@ -57,7 +61,13 @@ pub fn redact(text: &str) -> (String, Redactions) {
     (out, r)
 }
 
-fn replace_counting(re: &Regex, text: &str, with: &str, count: &mut u32, keep: impl Fn(&str) -> bool) -> String {
+fn replace_counting(
+    re: &Regex,
+    text: &str,
+    with: &str,
+    count: &mut u32,
+    keep: impl Fn(&str) -> bool,
+) -> String {
     if !re.is_match(text) {
         return text.to_string();
     }
@@ -81,16 +91,24 @@ fn replace_counting(re: &Regex, text: &str, with: &str, count: &mut u32, keep: i
 fn looks_like_phone(s: &str) -> bool {
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
     if !(8..=15).contains(&digits) {
-        return digits == 10 && s.len() == 12 && s.as_bytes()[3] == s.as_bytes()[7] && matches!(s.as_bytes()[3], b'-' | b'.');
+        return digits == 10
+            && s.len() == 12
+            && s.as_bytes()[3] == s.as_bytes()[7]
+            && matches!(s.as_bytes()[3], b'-' | b'.');
     }
-    s.starts_with('+') || s.starts_with('(') || s.starts_with('0') || (s.len() == 12 && matches!(s.as_bytes()[3], b'-' | b'.'))
+    s.starts_with('+')
+        || s.starts_with('(')
+        || s.starts_with('0')
+        || (s.len() == 12 && matches!(s.as_bytes()[3], b'-' | b'.'))
 }
 
 /// URLs that carry an id (a query string, a long number, a long token) may point at a person.
 fn url_has_id(u: &str) -> bool {
     let path = u.splitn(4, '/').nth(3).unwrap_or("");
     u.contains('?')
-        || path.split(|c: char| !c.is_ascii_alphanumeric()).any(|t| t.len() >= 16 || (t.len() >= 4 && t.bytes().all(|b| b.is_ascii_digit())))
+        || path
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|t| t.len() >= 16 || (t.len() >= 4 && t.bytes().all(|b| b.is_ascii_digit())))
 }
 
 /// The normalised copy used for processing: NFKC, lowercase, single spaces.
@@ -111,8 +129,8 @@ pub fn normalise(text: &str) -> String {
 static DETECTOR: LazyLock<whatlang::Detector> = LazyLock::new(|| {
     use whatlang::Lang::*;
     whatlang::Detector::with_allowlist(vec![
-        Eng, Deu, Fra, Spa, Por, Ita, Nld, Swe, Dan, Nob, Fin, Est, Rus, Ukr, Pol, Ces, Hun, Ron, Ell, Tur, Ara, Heb, Hin, Tam, Cmn, Jpn, Kor,
-        Vie, Ind, Tha,
+        Eng, Deu, Fra, Spa, Por, Ita, Nld, Swe, Dan, Nob, Fin, Est, Rus, Ukr, Pol, Ces, Hun, Ron,
+        Ell, Tur, Ara, Heb, Hin, Tam, Cmn, Jpn, Kor, Vie, Ind, Tha,
     ])
 });
 
@@ -133,7 +151,11 @@ pub fn detect_language(text: &str, event_language: Option<&str>) -> Option<Strin
     }
     let info = DETECTOR.detect(text)?;
     let code = iso639_1(info.lang());
-    let needed = if words < SHORT_WORDS && event_language.is_some_and(|l| l != code) { SURE } else { LANGUAGE_CONFIDENCE };
+    let needed = if words < SHORT_WORDS && event_language.is_some_and(|l| l != code) {
+        SURE
+    } else {
+        LANGUAGE_CONFIDENCE
+    };
     (info.confidence() >= needed).then(|| code.to_string())
 }
 
@@ -216,7 +238,13 @@ pub fn flag_duplicates(texts: &[&str]) -> Vec<Option<(usize, DuplicateKind)>> {
             continue;
         }
         exact.insert(t, i);
-        let key: String = t.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+        let key: String = t
+            .chars()
+            .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if let Some(&j) = loose.get(&key) {
             out[i] = Some((j, DuplicateKind::Near));
             continue;
@@ -259,7 +287,10 @@ fn shingle_set(s: &str) -> Vec<u64> {
     let mut v: Vec<u64> = if chars.len() < 5 {
         vec![fnv(s.as_bytes())]
     } else {
-        chars.windows(5).map(|w| fnv(w.iter().collect::<String>().as_bytes())).collect()
+        chars
+            .windows(5)
+            .map(|w| fnv(w.iter().collect::<String>().as_bytes()))
+            .collect()
     };
     v.sort_unstable();
     v.dedup();
@@ -328,11 +359,27 @@ mod tests {
     fn redacts_personal_data_and_leaves_numbers() {
         let (t, r) = redact("Mail j.doe@example.org or call +44 20 7946 0958, (613) 555-0142 or 0800 123 4567. We met at 12 Harbour Street in 2020 with 1,500 people.");
         assert_eq!(t, "Mail [email] or call [phone], [phone] or [phone]. We met at [address] in 2020 with 1,500 people.");
-        assert_eq!(r, Redactions { emails: 1, phones: 3, addresses: 1, urls: 0 });
+        assert_eq!(
+            r,
+            Redactions {
+                emails: 1,
+                phones: 3,
+                addresses: 1,
+                urls: 0
+            }
+        );
         let (t, _) = redact("Wir treffen uns in der Hauptstraße 5 in Berlin, Tel. 030 12345678.");
-        assert_eq!(t, "Wir treffen uns in der [address] in Berlin, Tel. [phone].");
-        let (t, r) = redact("See https://example.org/form?id=81723 and https://gov.uk/guidance between 2020-2021.");
-        assert_eq!(t, "See [url] and https://gov.uk/guidance between 2020-2021.");
+        assert_eq!(
+            t,
+            "Wir treffen uns in der [address] in Berlin, Tel. [phone]."
+        );
+        let (t, r) = redact(
+            "See https://example.org/form?id=81723 and https://gov.uk/guidance between 2020-2021.",
+        );
+        assert_eq!(
+            t,
+            "See [url] and https://gov.uk/guidance between 2020-2021."
+        );
         assert_eq!(r.total(), 1);
     }
 
@@ -362,6 +409,9 @@ mod tests {
         assert_eq!(detect_language("We should keep the flexible working arrangements that we built during the pandemic.", None).as_deref(), Some("en"));
         assert_eq!(detect_language("Wir sollten die flexiblen Arbeitszeiten unbedingt beibehalten, das hat allen geholfen.", Some("en")).as_deref(), Some("de"));
         assert_eq!(detect_language("Okay.", None), None);
-        assert_eq!(detect_language("Wet signatures on grant paperwork.", Some("en")), None);
+        assert_eq!(
+            detect_language("Wet signatures on grant paperwork.", Some("en")),
+            None
+        );
     }
 }

@@ -62,7 +62,13 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
             continue;
         }
         let first = block[0].1.trim_start();
-        if flavor == Flavor::WebVtt && ["NOTE", "STYLE", "REGION"].iter().any(|k| first == *k || first.starts_with(&format!("{k} ")) || first.starts_with(&format!("{k}\t"))) {
+        if flavor == Flavor::WebVtt
+            && ["NOTE", "STYLE", "REGION"].iter().any(|k| {
+                first == *k
+                    || first.starts_with(&format!("{k} "))
+                    || first.starts_with(&format!("{k}\t"))
+            })
+        {
             continue;
         }
         let timing = if block[0].1.contains("-->") {
@@ -72,7 +78,9 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
         } else {
             let raw = block.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
             // after a cue number, the timing line should follow
-            let bad = usize::from(block.len() > 1 && block[0].1.trim().bytes().all(|b| b.is_ascii_digit()));
+            let bad = usize::from(
+                block.len() > 1 && block[0].1.trim().bytes().all(|b| b.is_ascii_digit()),
+            );
             problems.push(
                 Problem::reject(
                     file,
@@ -87,7 +95,11 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
         cue_no += 1;
         let (tline, tl) = block[timing];
         let payload = &block[timing + 1..];
-        let raw_payload = payload.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+        let raw_payload = payload
+            .iter()
+            .map(|(_, l)| *l)
+            .collect::<Vec<_>>()
+            .join("\n");
         let (start_ms, end_ms) = match parse_timing(tl) {
             Ok(t) => t,
             Err(col) => {
@@ -96,7 +108,10 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
                         file,
                         Some(tline),
                         ProblemKind::InvalidTimestamp,
-                        format!("expected `hh:mm:ss.ttt --> hh:mm:ss.ttt`, found `{}`", truncate(tl, 60)),
+                        format!(
+                            "expected `hh:mm:ss.ttt --> hh:mm:ss.ttt`, found `{}`",
+                            truncate(tl, 60)
+                        ),
                     )
                     .at_column(col as u64 + 1)
                     .with_raw(&raw_payload),
@@ -105,7 +120,12 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
             }
         };
         if payload.is_empty() {
-            problems.push(Problem::warning(file, Some(tline), ProblemKind::EmptyText, format!("cue {cue_no} has no text; skipped")));
+            problems.push(Problem::warning(
+                file,
+                Some(tline),
+                ProblemKind::EmptyText,
+                format!("cue {cue_no} has no text; skipped"),
+            ));
             continue;
         }
         // one turn per change of speaker inside the cue
@@ -114,7 +134,10 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
             let (mut who, mut body) = line_speaker(l);
             // past a cue's first line, a `Name:` prefix must name someone already speaking in
             // this file ("Question two: ..." inside a turn is text); voice tags always count
-            if k > 0 && !l.trim_start().starts_with("<v") && who.as_ref().is_some_and(|w| !known.contains(w)) {
+            if k > 0
+                && !l.trim_start().starts_with("<v")
+                && who.as_ref().is_some_and(|w| !known.contains(w))
+            {
                 who = None;
                 body = l;
             }
@@ -123,7 +146,10 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
             }
             let body = clean_payload(body);
             if let Some(w) = who {
-                if cur.as_ref().is_some_and(|t| t.speaker.as_deref() != Some(w.as_str())) {
+                if cur
+                    .as_ref()
+                    .is_some_and(|t| t.speaker.as_deref() != Some(w.as_str()))
+                {
                     turns.extend(cur.take());
                 }
                 speaker = Some(w);
@@ -136,7 +162,16 @@ pub fn parse(file: &str, text: &str, flavor: Flavor, max_line: usize) -> (Vec<Tu
                     t.text.push(' ');
                     t.text.push_str(&body);
                 }
-                None => cur = Some(Turn { line: n, cue: Some(cue_no), speaker: speaker.clone(), start_ms: Some(start_ms), end_ms: Some(end_ms), text: body }),
+                None => {
+                    cur = Some(Turn {
+                        line: n,
+                        cue: Some(cue_no),
+                        speaker: speaker.clone(),
+                        start_ms: Some(start_ms),
+                        end_ms: Some(end_ms),
+                        text: body,
+                    })
+                }
             }
         }
         turns.extend(cur);
@@ -246,7 +281,10 @@ mod tests {
         assert_eq!(turns[1].text, "Thanks & hello.");
         assert_eq!(turns[1].speaker.as_deref(), Some("Tomás"));
         assert_eq!(turns[2].speaker.as_deref(), Some("Tomás"));
-        assert_eq!((turns[1].start_ms, turns[1].end_ms), (Some(5000), Some(7500)));
+        assert_eq!(
+            (turns[1].start_ms, turns[1].end_ms),
+            (Some(5000), Some(7500))
+        );
     }
 
     #[test]

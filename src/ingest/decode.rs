@@ -16,14 +16,20 @@ pub struct Decoded {
 /// Decodes `bytes` read from `file`. Errors are whole-file rejections.
 pub fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, Problem> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Problem::reject(file, None, ProblemKind::EmptyFile, "the file is empty".to_string()));
+        return Err(Problem::reject(
+            file,
+            None,
+            ProblemKind::EmptyFile,
+            "the file is empty".to_string(),
+        ));
     }
     if looks_binary(bytes) {
         return Err(Problem::reject(
             file,
             None,
             ProblemKind::BinaryFile,
-            "expected text, found binary content (NUL or control bytes); is this the right file?".to_string(),
+            "expected text, found binary content (NUL or control bytes); is this the right file?"
+                .to_string(),
         ));
     }
     let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
@@ -34,7 +40,10 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, Problem> {
     let (text, encoding) = match std::str::from_utf8(body) {
         Ok(s) => (s.to_string(), if bom { "utf-8 (bom)" } else { "utf-8" }),
         Err(e) => {
-            let line = 1 + body[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64;
+            let line = 1 + body[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
             let (cow, _, _) = encoding_rs::WINDOWS_1252.decode(body);
             warnings.push(Problem::warning(
                 file,
@@ -45,7 +54,11 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, Problem> {
             (cow.into_owned(), "windows-1252")
         }
     };
-    Ok(Decoded { text: normalise_newlines(text), encoding, warnings })
+    Ok(Decoded {
+        text: normalise_newlines(text),
+        encoding,
+        warnings,
+    })
 }
 
 /// NUL bytes, or many control bytes in the first 8 KiB, mean this is not a text file.
@@ -88,14 +101,27 @@ mod tests {
 
     #[test]
     fn empty_and_binary_refused() {
-        assert_eq!(decode("a", b"  \n").unwrap_err().kind, ProblemKind::EmptyFile);
-        assert_eq!(decode("a", b"PK\x03\x04\x00\x00").unwrap_err().kind, ProblemKind::BinaryFile);
+        assert_eq!(
+            decode("a", b"  \n").unwrap_err().kind,
+            ProblemKind::EmptyFile
+        );
+        assert_eq!(
+            decode("a", b"PK\x03\x04\x00\x00").unwrap_err().kind,
+            ProblemKind::BinaryFile
+        );
     }
 }
 
 /// Reads and decodes a file; an unreadable file is a whole-file rejection.
 pub fn read_text(path: &std::path::Path, display: &str) -> Result<(Vec<u8>, Decoded), Problem> {
-    let bytes = std::fs::read(path).map_err(|e| Problem::reject(display, None, ProblemKind::Unreadable, format!("could not read the file: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        Problem::reject(
+            display,
+            None,
+            ProblemKind::Unreadable,
+            format!("could not read the file: {e}"),
+        )
+    })?;
     let decoded = decode(display, &bytes)?;
     Ok((bytes, decoded))
 }

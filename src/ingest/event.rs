@@ -59,7 +59,23 @@ impl EventMeta {
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = other.$f.clone(); } )* };
         }
-        fill!(id, title, description, date, country, city, organiser, sector, level, language, mode, series, url, licence, attribution);
+        fill!(
+            id,
+            title,
+            description,
+            date,
+            country,
+            city,
+            organiser,
+            sector,
+            level,
+            language,
+            mode,
+            series,
+            url,
+            licence,
+            attribution
+        );
         for (k, v) in &other.speakers {
             self.speakers.entry(k.clone()).or_insert_with(|| v.clone());
         }

@@ -266,7 +266,9 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
     }
     let tmp = path.with_extension("parquet.tmp");
     let file = std::fs::File::create(&tmp)?;
-    ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)?;
     std::fs::rename(&tmp, path)?;
     Ok(())
 }
@@ -280,13 +282,20 @@ pub fn read_file(path: &Path) -> PolarsResult<DataFrame> {
 pub fn read_table(ws: &Workspace, table: T) -> PolarsResult<DataFrame> {
     let dir = ws.table_dir(table);
     let mut files: Vec<_> = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect(),
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect(),
         Err(_) => Vec::new(),
     };
     files.sort();
     if files.is_empty() {
         return Ok(DataFrame::empty());
     }
-    let paths: Vec<PlRefPath> = files.iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())).collect();
-    LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())?.collect()
+    let paths: Vec<PlRefPath> = files
+        .iter()
+        .map(|p| PlRefPath::new(p.to_string_lossy().as_ref()))
+        .collect();
+    LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())?
+        .collect()
 }

@@ -56,7 +56,14 @@ pub struct IngestConfig {
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        Self { paths: Vec::new(), redact: true, max_unit_chars: 400, max_record_bytes: 1 << 20, columns: BTreeMap::new(), progress: false }
+        Self {
+            paths: Vec::new(),
+            redact: true,
+            max_unit_chars: 400,
+            max_record_bytes: 1 << 20,
+            columns: BTreeMap::new(),
+            progress: false,
+        }
     }
 }
 
@@ -133,7 +140,10 @@ pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestErr
                 &ev.origin,
                 None,
                 ProblemKind::DuplicateEventSource,
-                format!("event `{}` was already read from `{first}` in this run; this copy is skipped", ev.event_id),
+                format!(
+                    "event `{}` was already read from `{first}` in this run; this copy is skipped",
+                    ev.event_id
+                ),
             ));
             continue;
         }
@@ -141,7 +151,10 @@ pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestErr
         inputs.push(ev);
     }
 
-    let opts = AssembleOptions { redact: cfg.redact, max_unit_chars: cfg.max_unit_chars };
+    let opts = AssembleOptions {
+        redact: cfg.redact,
+        max_unit_chars: cfg.max_unit_chars,
+    };
     let bar = crate::progress::bar(cfg.progress, inputs.len() as u64, "writing");
     let done: Vec<Result<(EventSummary, Vec<Problem>), IngestError>> = inputs
         .into_par_iter()
@@ -157,7 +170,10 @@ pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestErr
         })
         .collect();
     bar.finish_and_clear();
-    let mut report = IngestReport { workspace: ws.root().to_path_buf(), ..Default::default() };
+    let mut report = IngestReport {
+        workspace: ws.root().to_path_buf(),
+        ..Default::default()
+    };
     for d in done {
         let (summary, mut p) = d?;
         report.events.push(summary);
@@ -179,20 +195,30 @@ fn discover(path: &Path, plans: &mut Vec<Plan>) {
     if path.is_file() {
         if path.file_name().is_some_and(|n| n == "event.toml") {
             if let Some(dir) = path.parent() {
-                plans.push(Plan::Folder { dir: dir.to_path_buf(), meta_file: path.to_path_buf() });
+                plans.push(Plan::Folder {
+                    dir: dir.to_path_buf(),
+                    meta_file: path.to_path_buf(),
+                });
             }
         } else {
-            plans.push(Plan::Loose { file: path.to_path_buf() });
+            plans.push(Plan::Loose {
+                file: path.to_path_buf(),
+            });
         }
         return;
     }
     let meta_file = path.join("event.toml");
     if meta_file.is_file() {
-        plans.push(Plan::Folder { dir: path.to_path_buf(), meta_file });
+        plans.push(Plan::Folder {
+            dir: path.to_path_buf(),
+            meta_file,
+        });
         return;
     }
     if polis::is_polis_folder(path) {
-        plans.push(Plan::Polis { dir: path.to_path_buf() });
+        plans.push(Plan::Polis {
+            dir: path.to_path_buf(),
+        });
         return;
     }
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
@@ -201,7 +227,10 @@ fn discover(path: &Path, plans: &mut Vec<Plan>) {
     };
     entries.sort();
     for e in entries {
-        let name = e.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = e
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.starts_with('.') || name == "target" {
             continue;
         }
@@ -240,7 +269,9 @@ fn display(path: &Path) -> String {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
@@ -248,10 +279,11 @@ fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
         Plan::Folder { dir, meta_file } => {
             let mut problems = Vec::new();
             let meta = match decode::read_text(meta_file, &display(meta_file)) {
-                Ok((_, dec)) => event::parse_event_toml(&display(meta_file), &dec.text).unwrap_or_else(|p| {
-                    problems.push(p);
-                    EventMeta::default()
-                }),
+                Ok((_, dec)) => event::parse_event_toml(&display(meta_file), &dec.text)
+                    .unwrap_or_else(|p| {
+                        problems.push(p);
+                        EventMeta::default()
+                    }),
                 Err(p) => {
                     problems.push(p);
                     EventMeta::default()
@@ -265,7 +297,11 @@ fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
                 sources.push(read_polis(dir, cfg));
             } else {
                 let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                    .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect())
+                    .map(|rd| {
+                        rd.filter_map(|e| e.ok().map(|e| e.path()))
+                            .filter(|p| p.is_file())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 files.sort();
                 for f in files.iter().filter(|f| format_of(f).is_some()) {
@@ -274,18 +310,43 @@ fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
                     }
                 }
             }
-            vec![EventInput { event_id, origin: display(dir), meta, sources, problems }]
+            vec![EventInput {
+                event_id,
+                origin: display(dir),
+                meta,
+                sources,
+                problems,
+            }]
         }
         Plan::Polis { dir } => {
-            vec![EventInput { event_id: slug(&file_name(dir)), origin: display(dir), meta: EventMeta::default(), sources: vec![read_polis(dir, cfg)], problems: Vec::new() }]
+            vec![EventInput {
+                event_id: slug(&file_name(dir)),
+                origin: display(dir),
+                meta: EventMeta::default(),
+                sources: vec![read_polis(dir, cfg)],
+                problems: Vec::new(),
+            }]
         }
         Plan::Loose { file } => {
-            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             read_source(file, cfg, &cfg.columns)
                 .into_iter()
                 .map(|(group, src)| {
-                    let id = if group.is_empty() { slug(&stem) } else { slug(&group) };
-                    EventInput { event_id: id, origin: display(file), meta: EventMeta::default(), sources: vec![src], problems: Vec::new() }
+                    let id = if group.is_empty() {
+                        slug(&stem)
+                    } else {
+                        slug(&group)
+                    };
+                    EventInput {
+                        event_id: id,
+                        origin: display(file),
+                        meta: EventMeta::default(),
+                        sources: vec![src],
+                        problems: Vec::new(),
+                    }
                 })
                 .collect()
         }
@@ -306,18 +367,25 @@ fn read_polis(dir: &Path, cfg: &IngestConfig) -> SourceInput {
 }
 
 /// Reads one file; a segment CSV may give several meetings (keyed by meeting id, else `""`).
-fn read_source(path: &Path, cfg: &IngestConfig, columns: &BTreeMap<String, ColumnRole>) -> Vec<(String, SourceInput)> {
+fn read_source(
+    path: &Path,
+    cfg: &IngestConfig,
+    columns: &BTreeMap<String, ColumnRole>,
+) -> Vec<(String, SourceInput)> {
     let shown = display(path);
     let format = format_of(path);
-    let source = |format: &'static str, hash: String, bytes: u64, encoding: &'static str, parsed: Parsed| SourceInput {
-        display: shown.clone(),
-        file_name: file_name(path),
-        format,
-        hash,
-        bytes,
-        encoding,
-        parsed,
-    };
+    let source =
+        |format: &'static str, hash: String, bytes: u64, encoding: &'static str, parsed: Parsed| {
+            SourceInput {
+                display: shown.clone(),
+                file_name: file_name(path),
+                format,
+                hash,
+                bytes,
+                encoding,
+                parsed,
+            }
+        };
     let (bytes, dec) = match decode::read_text(path, &shown) {
         Ok(x) => x,
         Err(p) => {
@@ -326,8 +394,20 @@ fn read_source(path: &Path, cfg: &IngestConfig, columns: &BTreeMap<String, Colum
                 Some(Format::Csv) | Some(Format::Jsonl) => "table",
                 _ => "transcript",
             };
-            let parsed = Parsed { problems: vec![p], ..Default::default() };
-            return vec![(String::new(), source(name, content_hash(&bytes), bytes.len() as u64, "unknown", parsed))];
+            let parsed = Parsed {
+                problems: vec![p],
+                ..Default::default()
+            };
+            return vec![(
+                String::new(),
+                source(
+                    name,
+                    content_hash(&bytes),
+                    bytes.len() as u64,
+                    "unknown",
+                    parsed,
+                ),
+            )];
         }
     };
     let hash = content_hash(&bytes);
@@ -347,31 +427,116 @@ fn read_source(path: &Path, cfg: &IngestConfig, columns: &BTreeMap<String, Colum
     match format {
         Some(Format::WebVtt) => {
             let (t, p) = cues::parse(&shown, &dec.text, cues::Flavor::WebVtt, max);
-            vec![(String::new(), source("webvtt", hash, n, dec.encoding, with_warnings(transcript(t, p))))]
+            vec![(
+                String::new(),
+                source(
+                    "webvtt",
+                    hash,
+                    n,
+                    dec.encoding,
+                    with_warnings(transcript(t, p)),
+                ),
+            )]
         }
         Some(Format::Srt) => {
             let (t, p) = cues::parse(&shown, &dec.text, cues::Flavor::Srt, max);
-            vec![(String::new(), source("srt", hash, n, dec.encoding, with_warnings(transcript(t, p))))]
+            vec![(
+                String::new(),
+                source(
+                    "srt",
+                    hash,
+                    n,
+                    dec.encoding,
+                    with_warnings(transcript(t, p)),
+                ),
+            )]
         }
         Some(Format::PlainText) => {
             let (t, p) = plaintext::parse(&shown, &dec.text, max);
-            vec![(String::new(), source("text", hash, n, dec.encoding, with_warnings(transcript(t, p))))]
+            vec![(
+                String::new(),
+                source(
+                    "text",
+                    hash,
+                    n,
+                    dec.encoding,
+                    with_warnings(transcript(t, p)),
+                ),
+            )]
         }
         Some(Format::Jsonl) => {
             let table = table::read_jsonl(&shown, &dec.text, max);
-            vec![(String::new(), source("survey-jsonl", hash, n, dec.encoding, with_warnings(survey::parse(&shown, table, columns))))]
+            vec![(
+                String::new(),
+                source(
+                    "survey-jsonl",
+                    hash,
+                    n,
+                    dec.encoding,
+                    with_warnings(survey::parse(&shown, table, columns)),
+                ),
+            )]
         }
         Some(Format::Csv) => match table::read_csv(&shown, &dec.text, max) {
-            Err(p) => vec![(String::new(), source("table", hash, n, dec.encoding, with_warnings(Parsed { problems: vec![p], ..Default::default() })))],
+            Err(p) => vec![(
+                String::new(),
+                source(
+                    "table",
+                    hash,
+                    n,
+                    dec.encoding,
+                    with_warnings(Parsed {
+                        problems: vec![p],
+                        ..Default::default()
+                    }),
+                ),
+            )],
             Ok(t) if segments::looks_like_segments(&t) => segments::parse(&shown, t)
                 .into_iter()
-                .map(|(g, parsed)| (g, source("segments-csv", hash.clone(), n, dec.encoding, with_warnings(parsed))))
+                .map(|(g, parsed)| {
+                    (
+                        g,
+                        source(
+                            "segments-csv",
+                            hash.clone(),
+                            n,
+                            dec.encoding,
+                            with_warnings(parsed),
+                        ),
+                    )
+                })
                 .collect(),
-            Ok(t) => vec![(String::new(), source("survey-csv", hash, n, dec.encoding, with_warnings(survey::parse(&shown, t, columns))))],
+            Ok(t) => vec![(
+                String::new(),
+                source(
+                    "survey-csv",
+                    hash,
+                    n,
+                    dec.encoding,
+                    with_warnings(survey::parse(&shown, t, columns)),
+                ),
+            )],
         },
         None => {
-            let p = Problem::reject(&shown, None, ProblemKind::UnknownFormat, "expected a .vtt, .srt, .txt, .csv or .jsonl file".into());
-            vec![(String::new(), source("unknown", hash, n, dec.encoding, Parsed { problems: vec![p], ..Default::default() }))]
+            let p = Problem::reject(
+                &shown,
+                None,
+                ProblemKind::UnknownFormat,
+                "expected a .vtt, .srt, .txt, .csv or .jsonl file".into(),
+            );
+            vec![(
+                String::new(),
+                source(
+                    "unknown",
+                    hash,
+                    n,
+                    dec.encoding,
+                    Parsed {
+                        problems: vec![p],
+                        ..Default::default()
+                    },
+                ),
+            )]
         }
     }
 }
@@ -379,7 +544,10 @@ fn read_source(path: &Path, cfg: &IngestConfig, columns: &BTreeMap<String, Colum
 /// The workspace's pseudonymisation key, created (random) on first use.
 fn load_salt(ws: &Workspace) -> Result<[u8; 32], IngestError> {
     let path = ws.salt_file();
-    let err = |source| IngestError::Workspace { path: ws.root().to_path_buf(), source };
+    let err = |source| IngestError::Workspace {
+        path: ws.root().to_path_buf(),
+        source,
+    };
     if let Ok(hex) = std::fs::read_to_string(&path) {
         if let Some(bytes) = parse_hex32(hex.trim()) {
             return Ok(bytes);
@@ -417,7 +585,11 @@ pub fn workspace_events(ws: &Workspace) -> BTreeSet<String> {
     std::fs::read_dir(ws.table_dir(crate::model::Table::Events))
         .map(|rd| {
             rd.filter_map(|e| e.ok())
-                .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .filter_map(|e| {
+                    e.path()
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
                 .collect()
         })
         .unwrap_or_default()

@@ -35,7 +35,14 @@ pub fn parse(file: &str, text: &str, max_line: usize) -> (Vec<Turn>, Vec<Problem
                     }
                     t.text.push_str(rest);
                 }
-                _ => turns.push(Turn { line: n, cue: None, speaker: None, start_ms: time, end_ms: None, text: rest.to_string() }),
+                _ => turns.push(Turn {
+                    line: n,
+                    cue: None,
+                    speaker: None,
+                    start_ms: time,
+                    end_ms: None,
+                    text: rest.to_string(),
+                }),
             },
         }
     }
@@ -66,7 +73,12 @@ fn leading_time(line: &str) -> (Option<i64>, &str) {
         }
     } else {
         match line.split_once(char::is_whitespace) {
-            Some((head, rest)) if head.contains(':') && head.bytes().next().is_some_and(|b| b.is_ascii_digit()) => (head, rest),
+            Some((head, rest))
+                if head.contains(':')
+                    && head.bytes().next().is_some_and(|b| b.is_ascii_digit()) =>
+            {
+                (head, rest)
+            }
             _ => return (None, line),
         }
     };
@@ -87,7 +99,10 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(turns.len(), 3);
         assert_eq!(turns[0].text, "Hello all. A second paragraph.");
-        assert_eq!((turns[0].start_ms, turns[0].end_ms), (Some(5000), Some(60_000)));
+        assert_eq!(
+            (turns[0].start_ms, turns[0].end_ms),
+            (Some(5000), Some(60_000))
+        );
         assert_eq!(turns[2].speaker.as_deref(), Some("Ana"));
         assert_eq!(turns[2].end_ms, None);
     }

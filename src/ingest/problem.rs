@@ -87,11 +87,27 @@ pub const RAW_KEEP_CHARS: usize = 500;
 
 impl Problem {
     pub fn reject(file: &str, line: Option<u64>, kind: ProblemKind, message: String) -> Self {
-        Self { file: file.to_string(), line, column: None, kind, severity: Severity::Rejected, message, raw: None }
+        Self {
+            file: file.to_string(),
+            line,
+            column: None,
+            kind,
+            severity: Severity::Rejected,
+            message,
+            raw: None,
+        }
     }
 
     pub fn warning(file: &str, line: Option<u64>, kind: ProblemKind, message: String) -> Self {
-        Self { file: file.to_string(), line, column: None, kind, severity: Severity::Warning, message, raw: None }
+        Self {
+            file: file.to_string(),
+            line,
+            column: None,
+            kind,
+            severity: Severity::Warning,
+            message,
+            raw: None,
+        }
     }
 
     pub fn at_column(mut self, column: u64) -> Self {
@@ -131,7 +147,11 @@ impl fmt::Display for Problem {
                 write!(f, ":{col}")?;
             }
         }
-        let what = if self.is_reject() { "rejected" } else { "warning" };
+        let what = if self.is_reject() {
+            "rejected"
+        } else {
+            "warning"
+        };
         write!(f, ": {what}: {}", self.message)
     }
 }

@@ -6,30 +6,59 @@
 use std::collections::BTreeMap;
 
 use super::problem::{Problem, ProblemKind};
-use super::source::{ParticipantKind, Parsed, RawParticipant};
+use super::source::{Parsed, ParticipantKind, RawParticipant};
 use super::table::Table;
 use super::transcript::{check_times, parse_seconds, parse_timestamp, Turn};
 
 pub const TEXT_COLUMNS: &[&str] = &["text", "transcript", "utterance", "content", "segment_text"];
 pub const SPEAKER_COLUMNS: &[&str] = &["speaker", "speaker_name", "speaker_id"];
-pub const START_COLUMNS: &[&str] = &["start", "start_time", "begin", "start_s", "start_sec", "starttime"];
+pub const START_COLUMNS: &[&str] = &[
+    "start",
+    "start_time",
+    "begin",
+    "start_s",
+    "start_sec",
+    "starttime",
+];
 const END_COLUMNS: &[&str] = &["end", "end_time", "stop", "end_s", "end_sec", "endtime"];
 const GROUP_COLUMNS: &[&str] = &["meeting_id", "event_id", "event", "session_id"];
 const PERSON_COLUMNS: &[&str] = &["participant_id", "person_id"];
-const ATTRIBUTE_COLUMNS: &[&str] = &["sex", "gender", "age", "native_language", "organisation", "organization"];
+const ATTRIBUTE_COLUMNS: &[&str] = &[
+    "sex",
+    "gender",
+    "age",
+    "native_language",
+    "organisation",
+    "organization",
+];
 
 /// Whether a header looks like a segment CSV (text plus a speaker or a start time).
 pub fn looks_like_segments(t: &Table) -> bool {
-    t.column(TEXT_COLUMNS).is_some() && (t.column(SPEAKER_COLUMNS).is_some() || t.column(START_COLUMNS).is_some())
+    t.column(TEXT_COLUMNS).is_some()
+        && (t.column(SPEAKER_COLUMNS).is_some() || t.column(START_COLUMNS).is_some())
 }
 
 /// Parses the rows; returns one `Parsed` per meeting (key `""` when the file has no meeting column).
 pub fn parse(file: &str, table: Table) -> Vec<(String, Parsed)> {
-    let Table { headers, rows, mut problems } = table;
-    let t = Table { headers, rows: Vec::new(), problems: Vec::new() };
+    let Table {
+        headers,
+        rows,
+        mut problems,
+    } = table;
+    let t = Table {
+        headers,
+        rows: Vec::new(),
+        problems: Vec::new(),
+    };
     let Some(text_col) = t.column(TEXT_COLUMNS) else {
         problems.push(missing_text(file, &t.headers));
-        return vec![(String::new(), Parsed { problems, ..Default::default() })];
+        return vec![(
+            String::new(),
+            Parsed {
+                problems,
+                ..Default::default()
+            },
+        )];
     };
     let speaker_col = t.column(SPEAKER_COLUMNS);
     let person_col = t.column(PERSON_COLUMNS);
@@ -39,7 +68,10 @@ pub fn parse(file: &str, table: Table) -> Vec<(String, Parsed)> {
     let role_col = t.column(&["role"]);
     let series_col = t.column(&["series"]);
     let date_col = t.column(&["meeting_date", "date"]);
-    let attr_cols: Vec<(usize, &str)> = ATTRIBUTE_COLUMNS.iter().filter_map(|a| t.column(&[a]).map(|c| (c, *a))).collect();
+    let attr_cols: Vec<(usize, &str)> = ATTRIBUTE_COLUMNS
+        .iter()
+        .filter_map(|a| t.column(&[a]).map(|c| (c, *a)))
+        .collect();
 
     struct Group {
         turns: Vec<Turn>,
@@ -49,12 +81,27 @@ pub fn parse(file: &str, table: Table) -> Vec<(String, Parsed)> {
         date: Option<String>,
     }
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    let new_group = || Group { turns: Vec::new(), problems: Vec::new(), participants: BTreeMap::new(), series: None, date: None };
+    let new_group = || Group {
+        turns: Vec::new(),
+        problems: Vec::new(),
+        participants: BTreeMap::new(),
+        series: None,
+        date: None,
+    };
     for row in rows {
         let key = row.get(group_col).unwrap_or("").trim().to_string();
         let g = groups.entry(key).or_insert_with(new_group);
-        let Some(text) = row.get(Some(text_col)).map(str::trim).filter(|s| !s.is_empty()) else {
-            g.problems.push(Problem::warning(file, Some(row.line), ProblemKind::EmptyText, "segment has no text; skipped".to_string()));
+        let Some(text) = row
+            .get(Some(text_col))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        else {
+            g.problems.push(Problem::warning(
+                file,
+                Some(row.line),
+                ProblemKind::EmptyText,
+                "segment has no text; skipped".to_string(),
+            ));
             continue;
         };
         let time = |col: Option<usize>, g: &mut Group| -> Result<Option<i64>, ()> {
@@ -78,9 +125,15 @@ pub fn parse(file: &str, table: Table) -> Vec<(String, Parsed)> {
                 },
             }
         };
-        let (Ok(start_ms), Ok(end_ms)) = (time(start_col, g), time(end_col, g)) else { continue };
+        let (Ok(start_ms), Ok(end_ms)) = (time(start_col, g), time(end_col, g)) else {
+            continue;
+        };
         let speaker = row.get(speaker_col).map(str::trim).map(str::to_string);
-        let person = row.get(person_col).map(str::trim).map(str::to_string).or(speaker.clone());
+        let person = row
+            .get(person_col)
+            .map(str::trim)
+            .map(str::to_string)
+            .or(speaker.clone());
         if let Some(p) = &person {
             g.participants.entry(p.clone()).or_insert_with(|| {
                 let mut rp = RawParticipant::new(p.clone(), ParticipantKind::Speaker);
@@ -102,7 +155,14 @@ pub fn parse(file: &str, table: Table) -> Vec<(String, Parsed)> {
         if g.date.is_none() {
             g.date = row.get(date_col).map(normalise_date);
         }
-        g.turns.push(Turn { line: row.line, cue: None, speaker: person, start_ms, end_ms, text: text.to_string() });
+        g.turns.push(Turn {
+            line: row.line,
+            cue: None,
+            speaker: person,
+            start_ms,
+            end_ms,
+            text: text.to_string(),
+        });
     }
     if groups.is_empty() {
         groups.insert(String::new(), new_group());
@@ -130,14 +190,21 @@ pub fn missing_text(file: &str, headers: &[String]) -> Problem {
         file,
         Some(1),
         ProblemKind::MissingTextColumn,
-        format!("expected a text column (one of `{}`), found the columns `{}`", TEXT_COLUMNS.join("`, `"), headers.join("`, `")),
+        format!(
+            "expected a text column (one of `{}`), found the columns `{}`",
+            TEXT_COLUMNS.join("`, `"),
+            headers.join("`, `")
+        ),
     )
 }
 
 /// AMI writes dates as `dd-mm-yy`; turn that into ISO `yyyy-mm-dd`, leave anything else as is.
 fn normalise_date(d: &str) -> String {
     let p: Vec<&str> = d.trim().split('-').collect();
-    if p.len() == 3 && p.iter().all(|x| x.len() == 2 && x.bytes().all(|b| b.is_ascii_digit())) {
+    if p.len() == 3
+        && p.iter()
+            .all(|x| x.len() == 2 && x.bytes().all(|b| b.is_ascii_digit()))
+    {
         format!("20{}-{}-{}", p[2], p[1], p[0])
     } else {
         d.trim().to_string()

@@ -77,7 +77,15 @@ pub struct RawParticipant {
 
 impl RawParticipant {
     pub fn new(key: impl Into<String>, kind: ParticipantKind) -> Self {
-        Self { key: key.into(), kind, role: None, sector: None, country: None, group: None, attributes: BTreeMap::new() }
+        Self {
+            key: key.into(),
+            kind,
+            role: None,
+            sector: None,
+            country: None,
+            group: None,
+            attributes: BTreeMap::new(),
+        }
     }
 }
 
@@ -138,13 +146,22 @@ pub struct Parsed {
 
 impl Parsed {
     /// Units from transcript turns; participants are the distinct speakers.
-    pub fn from_turns(turns: Vec<super::transcript::Turn>, problems: Vec<super::problem::Problem>) -> Self {
-        let mut parsed = Parsed { problems, rows_read: turns.len() as u64, ..Default::default() };
+    pub fn from_turns(
+        turns: Vec<super::transcript::Turn>,
+        problems: Vec<super::problem::Problem>,
+    ) -> Self {
+        let mut parsed = Parsed {
+            problems,
+            rows_read: turns.len() as u64,
+            ..Default::default()
+        };
         let mut seen = std::collections::HashSet::new();
         for t in turns {
             if let Some(s) = &t.speaker {
                 if seen.insert(s.clone()) {
-                    parsed.participants.push(RawParticipant::new(s.clone(), ParticipantKind::Speaker));
+                    parsed
+                        .participants
+                        .push(RawParticipant::new(s.clone(), ParticipantKind::Speaker));
                 }
             }
             let locator = match t.cue {

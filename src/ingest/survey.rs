@@ -12,7 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::problem::{Problem, ProblemKind};
-use super::source::{ParticipantKind, Parsed, QuestionKind, RawAnswer, RawParticipant, RawQuestion, RawUnit, UnitKind};
+use super::source::{
+    Parsed, ParticipantKind, QuestionKind, RawAnswer, RawParticipant, RawQuestion, RawUnit,
+    UnitKind,
+};
 use super::table::{header_key, Table};
 use crate::model::Frame;
 
@@ -27,16 +30,53 @@ pub enum ColumnRole {
     Ignore,
 }
 
-const ID_HEADERS: &[&str] = &["id", "respondentid", "respondent", "participantid", "participant", "responseid", "userid"];
-const TIME_HEADERS: &[&str] = &["timestamp", "submittedat", "submitted", "date", "time", "createdat", "startdate", "enddate", "completedat"];
+const ID_HEADERS: &[&str] = &[
+    "id",
+    "respondentid",
+    "respondent",
+    "participantid",
+    "participant",
+    "responseid",
+    "userid",
+];
+const TIME_HEADERS: &[&str] = &[
+    "timestamp",
+    "submittedat",
+    "submitted",
+    "date",
+    "time",
+    "createdat",
+    "startdate",
+    "enddate",
+    "completedat",
+];
 const ATTRIBUTE_HEADERS: &[&str] = &[
-    "role", "sector", "country", "region", "city", "organisation", "organization", "ageband", "agegroup", "age", "gender", "department",
-    "level", "jobtitle", "position", "group", "language", "team", "profession", "occupation",
+    "role",
+    "sector",
+    "country",
+    "region",
+    "city",
+    "organisation",
+    "organization",
+    "ageband",
+    "agegroup",
+    "age",
+    "gender",
+    "department",
+    "level",
+    "jobtitle",
+    "position",
+    "group",
+    "language",
+    "team",
+    "profession",
+    "occupation",
 ];
 
 /// Decides the role of every column.
 pub fn column_roles(t: &Table, overrides: &BTreeMap<String, ColumnRole>) -> Vec<ColumnRole> {
-    let over: BTreeMap<String, ColumnRole> = overrides.iter().map(|(k, v)| (header_key(k), *v)).collect();
+    let over: BTreeMap<String, ColumnRole> =
+        overrides.iter().map(|(k, v)| (header_key(k), *v)).collect();
     let mut seen_id = false;
     t.headers
         .iter()
@@ -56,16 +96,29 @@ pub fn column_roles(t: &Table, overrides: &BTreeMap<String, ColumnRole>) -> Vec<
             if ATTRIBUTE_HEADERS.contains(&key.as_str()) {
                 return ColumnRole::Attribute;
             }
-            let values: Vec<&str> = t.rows.iter().filter_map(|r| r.fields.get(c).and_then(|v| v.as_deref())).map(str::trim).collect();
+            let values: Vec<&str> = t
+                .rows
+                .iter()
+                .filter_map(|r| r.fields.get(c).and_then(|v| v.as_deref()))
+                .map(str::trim)
+                .collect();
             if values.is_empty() {
-                return if h.trim_end().ends_with('?') { ColumnRole::Text } else { ColumnRole::Ignore };
+                return if h.trim_end().ends_with('?') {
+                    ColumnRole::Text
+                } else {
+                    ColumnRole::Ignore
+                };
             }
             if values.iter().all(|v| small_integer(v).is_some()) {
                 return ColumnRole::Scale;
             }
             let distinct: BTreeSet<&str> = values.iter().copied().collect();
-            let mean_len = values.iter().map(|v| v.chars().count()).sum::<usize>() as f64 / values.len() as f64;
-            let categorical = values.len() >= 8 && distinct.len() <= 8 && distinct.len() * 2 <= values.len() && mean_len < 25.0;
+            let mean_len = values.iter().map(|v| v.chars().count()).sum::<usize>() as f64
+                / values.len() as f64;
+            let categorical = values.len() >= 8
+                && distinct.len() <= 8
+                && distinct.len() * 2 <= values.len()
+                && mean_len < 25.0;
             if categorical {
                 if h.trim_end().ends_with('?') {
                     ColumnRole::Choice
@@ -94,12 +147,26 @@ fn scale_from_header(h: &str) -> Option<(f64, f64)> {
 
 pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>) -> Parsed {
     let roles = column_roles(&table, overrides);
-    let Table { headers, rows, problems } = table;
-    let mut parsed = Parsed { problems, rows_read: rows.len() as u64, ..Default::default() };
+    let Table {
+        headers,
+        rows,
+        problems,
+    } = table;
+    let mut parsed = Parsed {
+        problems,
+        rows_read: rows.len() as u64,
+        ..Default::default()
+    };
     let id_col = roles.iter().position(|r| *r == ColumnRole::Id);
-    let text_cols: Vec<usize> = (0..headers.len()).filter(|&c| roles[c] == ColumnRole::Text).collect();
-    let scale_cols: Vec<usize> = (0..headers.len()).filter(|&c| roles[c] == ColumnRole::Scale).collect();
-    let choice_cols: Vec<usize> = (0..headers.len()).filter(|&c| roles[c] == ColumnRole::Choice).collect();
+    let text_cols: Vec<usize> = (0..headers.len())
+        .filter(|&c| roles[c] == ColumnRole::Text)
+        .collect();
+    let scale_cols: Vec<usize> = (0..headers.len())
+        .filter(|&c| roles[c] == ColumnRole::Scale)
+        .collect();
+    let choice_cols: Vec<usize> = (0..headers.len())
+        .filter(|&c| roles[c] == ColumnRole::Choice)
+        .collect();
     if text_cols.is_empty() {
         let p = Problem::reject(
             file,
@@ -110,21 +177,56 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
                 headers.join("`, `")
             ),
         );
-        parsed.problems.push(if scale_cols.is_empty() && choice_cols.is_empty() { p } else { Problem { severity: super::problem::Severity::Warning, ..p } });
+        parsed
+            .problems
+            .push(if scale_cols.is_empty() && choice_cols.is_empty() {
+                p
+            } else {
+                Problem {
+                    severity: super::problem::Severity::Warning,
+                    ..p
+                }
+            });
     }
     for &c in &text_cols {
-        parsed.questions.push(RawQuestion { key: headers[c].clone(), text: headers[c].clone(), kind: QuestionKind::FreeText, frame: Frame::detect(&headers[c]), scale: None });
+        parsed.questions.push(RawQuestion {
+            key: headers[c].clone(),
+            text: headers[c].clone(),
+            kind: QuestionKind::FreeText,
+            frame: Frame::detect(&headers[c]),
+            scale: None,
+        });
     }
     for &c in &scale_cols {
-        let observed = rows.iter().filter_map(|r| r.get(Some(c)).and_then(small_integer)).fold((i64::MAX, i64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let observed = rows
+            .iter()
+            .filter_map(|r| r.get(Some(c)).and_then(small_integer))
+            .fold((i64::MAX, i64::MIN), |(a, b), v| (a.min(v), b.max(v)));
         let scale = scale_from_header(&headers[c]).or_else(|| {
             let (lo, hi) = observed;
-            (lo <= hi).then(|| (if lo >= 1 { 1.0 } else { 0.0 }, [5, 7, 10].into_iter().find(|&m| hi <= m).unwrap_or(10) as f64))
+            (lo <= hi).then(|| {
+                (
+                    if lo >= 1 { 1.0 } else { 0.0 },
+                    [5, 7, 10].into_iter().find(|&m| hi <= m).unwrap_or(10) as f64,
+                )
+            })
         });
-        parsed.questions.push(RawQuestion { key: headers[c].clone(), text: headers[c].clone(), kind: QuestionKind::Scale, frame: None, scale });
+        parsed.questions.push(RawQuestion {
+            key: headers[c].clone(),
+            text: headers[c].clone(),
+            kind: QuestionKind::Scale,
+            frame: None,
+            scale,
+        });
     }
     for &c in &choice_cols {
-        parsed.questions.push(RawQuestion { key: headers[c].clone(), text: headers[c].clone(), kind: QuestionKind::Choice, frame: None, scale: None });
+        parsed.questions.push(RawQuestion {
+            key: headers[c].clone(),
+            text: headers[c].clone(),
+            kind: QuestionKind::Choice,
+            frame: None,
+            scale: None,
+        });
     }
     let mut seen_ids: BTreeSet<String> = BTreeSet::new();
     for row in &rows {
@@ -145,7 +247,9 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
                 if roles[c] != ColumnRole::Attribute {
                     continue;
                 }
-                let Some(v) = row.get(Some(c)).map(str::trim) else { continue };
+                let Some(v) = row.get(Some(c)).map(str::trim) else {
+                    continue;
+                };
                 match header_key(h).as_str() {
                     "role" => p.role = Some(v.to_string()),
                     "sector" => p.sector = Some(v.to_string()),
@@ -158,7 +262,9 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
             parsed.participants.push(p);
         }
         for (q, &c) in text_cols.iter().enumerate() {
-            let Some(text) = row.get(Some(c)).map(str::trim).filter(|s| !s.is_empty()) else { continue };
+            let Some(text) = row.get(Some(c)).map(str::trim).filter(|s| !s.is_empty()) else {
+                continue;
+            };
             parsed.units.push(RawUnit {
                 locator: format!("L{}.q{}", row.line, q + 1),
                 line: row.line,
@@ -173,12 +279,24 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
         }
         for &c in &scale_cols {
             if let Some(v) = row.get(Some(c)) {
-                parsed.answers.push(RawAnswer { participant: key.clone(), question: headers[c].clone(), unit: None, value: small_integer(v).map(|v| v as f64), value_text: None });
+                parsed.answers.push(RawAnswer {
+                    participant: key.clone(),
+                    question: headers[c].clone(),
+                    unit: None,
+                    value: small_integer(v).map(|v| v as f64),
+                    value_text: None,
+                });
             }
         }
         for &c in &choice_cols {
             if let Some(v) = row.get(Some(c)) {
-                parsed.answers.push(RawAnswer { participant: key.clone(), question: headers[c].clone(), unit: None, value: None, value_text: Some(v.trim().to_string()) });
+                parsed.answers.push(RawAnswer {
+                    participant: key.clone(),
+                    question: headers[c].clone(),
+                    unit: None,
+                    value: None,
+                    value_text: Some(v.trim().to_string()),
+                });
             }
         }
     }
@@ -192,14 +310,28 @@ mod tests {
 
     #[test]
     fn roles_detected_and_units_made() {
-        let mut csv = String::from("respondent_id,role,What should we keep?,How important is it? (1-5),Submitted\n");
+        let mut csv = String::from(
+            "respondent_id,role,What should we keep?,How important is it? (1-5),Submitted\n",
+        );
         for i in 0..10 {
-            csv.push_str(&format!("R{i},officer,Keeping remote work number {i},{},2020-01-01\n", 1 + i % 5));
+            csv.push_str(&format!(
+                "R{i},officer,Keeping remote work number {i},{},2020-01-01\n",
+                1 + i % 5
+            ));
         }
         csv.push_str("R10,manager,,,2020-01-02\n");
         let t = read_csv("s.csv", &csv, 1 << 20).unwrap();
         let roles = column_roles(&t, &BTreeMap::new());
-        assert_eq!(roles, vec![ColumnRole::Id, ColumnRole::Attribute, ColumnRole::Text, ColumnRole::Scale, ColumnRole::Ignore]);
+        assert_eq!(
+            roles,
+            vec![
+                ColumnRole::Id,
+                ColumnRole::Attribute,
+                ColumnRole::Text,
+                ColumnRole::Scale,
+                ColumnRole::Ignore
+            ]
+        );
         let p = parse("s.csv", t, &BTreeMap::new());
         assert_eq!(p.units.len(), 10);
         assert_eq!(p.participants.len(), 11);

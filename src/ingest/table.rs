@@ -33,17 +33,25 @@ impl Table {
 
 impl Row {
     pub fn get(&self, col: Option<usize>) -> Option<&str> {
-        col.and_then(|c| self.fields.get(c)).and_then(|v| v.as_deref())
+        col.and_then(|c| self.fields.get(c))
+            .and_then(|v| v.as_deref())
     }
 
     /// The row as one line of text (for the rejects table).
     pub fn raw(&self) -> String {
-        self.fields.iter().map(|f| f.as_deref().unwrap_or("")).collect::<Vec<_>>().join(",")
+        self.fields
+            .iter()
+            .map(|f| f.as_deref().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
 pub fn header_key(h: &str) -> String {
-    h.chars().filter(|c| !matches!(c, ' ' | '-' | '_')).flat_map(char::to_lowercase).collect()
+    h.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_'))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Reads a CSV (or `;`/tab/`|`-separated) file. Fails only when there is no header at all.
@@ -59,13 +67,29 @@ pub fn read_csv(file: &str, text: &str, max_record: usize) -> Result<Table, Prob
             format!("expected `,`-separated values, found `{}` between the header's columns; read the file with `{}`", delimiter as char, delimiter as char),
         ));
     }
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
     match reader.headers() {
         Ok(h) => table.headers = h.iter().map(|s| s.trim().to_string()).collect(),
-        Err(e) => return Err(Problem::reject(file, Some(1), ProblemKind::MalformedRow, format!("expected a header row, found unreadable text ({e})"))),
+        Err(e) => {
+            return Err(Problem::reject(
+                file,
+                Some(1),
+                ProblemKind::MalformedRow,
+                format!("expected a header row, found unreadable text ({e})"),
+            ))
+        }
     }
     if table.headers.iter().all(|h| h.is_empty()) {
-        return Err(Problem::reject(file, Some(1), ProblemKind::MissingColumn, "expected a header row naming the columns, found an empty line".to_string()));
+        return Err(Problem::reject(
+            file,
+            Some(1),
+            ProblemKind::MissingColumn,
+            "expected a header row naming the columns, found an empty line".to_string(),
+        ));
     }
     let width = table.headers.len();
     let mut record = csv::StringRecord::new();
@@ -77,14 +101,24 @@ pub fn read_csv(file: &str, text: &str, max_record: usize) -> Result<Table, Prob
                 let bytes: usize = record.iter().map(str::len).sum();
                 if bytes > max_record {
                     let raw = record.iter().next().unwrap_or("");
-                    table.problems.push(Problem::line_too_long(file, line, bytes, max_record, raw));
+                    table
+                        .problems
+                        .push(Problem::line_too_long(file, line, bytes, max_record, raw));
                     continue;
                 }
                 if record.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
-                let fields: Vec<Option<String>> =
-                    record.iter().map(|f| if f.trim().is_empty() { None } else { Some(f.to_string()) }).collect();
+                let fields: Vec<Option<String>> = record
+                    .iter()
+                    .map(|f| {
+                        if f.trim().is_empty() {
+                            None
+                        } else {
+                            Some(f.to_string())
+                        }
+                    })
+                    .collect();
                 if fields.len() != width {
                     let row = Row { line, fields };
                     table.problems.push(
@@ -102,8 +136,16 @@ pub fn read_csv(file: &str, text: &str, max_record: usize) -> Result<Table, Prob
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                table.problems.push(Problem::reject(file, Some(line), ProblemKind::MalformedRow, format!("expected a CSV record, found unreadable text ({e})")));
-                if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
+                table.problems.push(Problem::reject(
+                    file,
+                    Some(line),
+                    ProblemKind::MalformedRow,
+                    format!("expected a CSV record, found unreadable text ({e})"),
+                ));
+                if !matches!(
+                    e.kind(),
+                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                ) {
                     break;
                 }
             }
@@ -126,7 +168,9 @@ fn sniff_delimiter(header: &str) -> u8 {
             }
         }
     }
-    let best = (0..4).max_by_key(|&i| (counts[i], usize::from(i == 0))).unwrap_or(0);
+    let best = (0..4)
+        .max_by_key(|&i| (counts[i], usize::from(i == 0)))
+        .unwrap_or(0);
     if counts[best] == 0 {
         b','
     } else {
@@ -146,7 +190,9 @@ pub fn read_jsonl(file: &str, text: &str, max_record: usize) -> Table {
             continue;
         }
         if l.len() > max_record {
-            table.problems.push(Problem::line_too_long(file, n, l.len(), max_record, l));
+            table
+                .problems
+                .push(Problem::line_too_long(file, n, l.len(), max_record, l));
             continue;
         }
         match serde_json::from_str::<serde_json::Value>(l) {
@@ -160,12 +206,26 @@ pub fn read_jsonl(file: &str, text: &str, max_record: usize) -> Table {
                 objects.push((n, map));
             }
             Ok(other) => table.problems.push(
-                Problem::reject(file, Some(n), ProblemKind::InvalidJson, format!("expected a JSON object per line, found a {}", json_kind(&other))).with_raw(l),
+                Problem::reject(
+                    file,
+                    Some(n),
+                    ProblemKind::InvalidJson,
+                    format!(
+                        "expected a JSON object per line, found a {}",
+                        json_kind(&other)
+                    ),
+                )
+                .with_raw(l),
             ),
             Err(e) => table.problems.push(
-                Problem::reject(file, Some(n), ProblemKind::InvalidJson, format!("expected a JSON object, found invalid JSON ({e})"))
-                    .at_column(e.column() as u64)
-                    .with_raw(l),
+                Problem::reject(
+                    file,
+                    Some(n),
+                    ProblemKind::InvalidJson,
+                    format!("expected a JSON object, found invalid JSON ({e})"),
+                )
+                .at_column(e.column() as u64)
+                .with_raw(l),
             ),
         }
     }
@@ -218,10 +278,17 @@ mod tests {
 
     #[test]
     fn jsonl_keys_and_bad_lines() {
-        let t = read_jsonl("s.jsonl", "{\"a\": 1, \"b\": \"x\"}\n{oops\n[1]\n{\"c\": null, \"a\": 2}\n", 1 << 20);
+        let t = read_jsonl(
+            "s.jsonl",
+            "{\"a\": 1, \"b\": \"x\"}\n{oops\n[1]\n{\"c\": null, \"a\": 2}\n",
+            1 << 20,
+        );
         assert_eq!(t.headers, vec!["a", "b", "c"]);
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[1].fields, vec![Some("2".into()), None, None]);
-        assert_eq!(t.problems.iter().map(|p| p.line).collect::<Vec<_>>(), vec![Some(2), Some(3)]);
+        assert_eq!(
+            t.problems.iter().map(|p| p.line).collect::<Vec<_>>(),
+            vec![Some(2), Some(3)]
+        );
     }
 }

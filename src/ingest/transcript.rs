@@ -26,11 +26,23 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         None => (s, None),
     };
     let parts: Vec<&str> = clock.split(':').collect();
-    if parts.len() < 2 || parts.len() > 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() < 2
+        || parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
-    let nums: Vec<i64> = parts.iter().map(|p| p.parse::<i64>().ok()).collect::<Option<_>>()?;
-    let (h, m, sec) = if nums.len() == 3 { (nums[0], nums[1], nums[2]) } else { (0, nums[0], nums[1]) };
+    let nums: Vec<i64> = parts
+        .iter()
+        .map(|p| p.parse::<i64>().ok())
+        .collect::<Option<_>>()?;
+    let (h, m, sec) = if nums.len() == 3 {
+        (nums[0], nums[1], nums[2])
+    } else {
+        (0, nums[0], nums[1])
+    };
     if m >= 60 || sec >= 60 || h > 10_000 {
         return None;
     }
@@ -62,7 +74,8 @@ pub fn format_ms(ms: i64) -> String {
 pub fn check_times(file: &str, turns: Vec<Turn>, problems: &mut Vec<Problem>) -> Vec<Turn> {
     let mut kept: Vec<Turn> = Vec::with_capacity(turns.len());
     let mut last_start: Option<i64> = None;
-    let mut last_end_by_speaker: std::collections::HashMap<Option<String>, i64> = Default::default();
+    let mut last_end_by_speaker: std::collections::HashMap<Option<String>, i64> =
+        Default::default();
     for t in turns {
         if let (Some(s), Some(e)) = (t.start_ms, t.end_ms) {
             if e < s {
@@ -71,7 +84,11 @@ pub fn check_times(file: &str, turns: Vec<Turn>, problems: &mut Vec<Problem>) ->
                         file,
                         Some(t.line),
                         ProblemKind::BackwardsTimestamps,
-                        format!("expected the end after the start, found `{}` --> `{}`", format_ms(s), format_ms(e)),
+                        format!(
+                            "expected the end after the start, found `{}` --> `{}`",
+                            format_ms(s),
+                            format_ms(e)
+                        ),
                     )
                     .with_raw(&t.text),
                 );
@@ -86,7 +103,9 @@ pub fn check_times(file: &str, turns: Vec<Turn>, problems: &mut Vec<Problem>) ->
                     ProblemKind::OutOfOrderCues,
                     format!("this turn starts at `{}`, before the previous one (`{}`); kept in file order", format_ms(s), format_ms(prev)),
                 ));
-            } else if let Some(&prev_end) = last_end_by_speaker.get(&t.speaker).filter(|&&pe| s < pe) {
+            } else if let Some(&prev_end) =
+                last_end_by_speaker.get(&t.speaker).filter(|&&pe| s < pe)
+            {
                 problems.push(Problem::warning(
                     file,
                     Some(t.line),
@@ -116,10 +135,19 @@ pub struct Window {
 /// Splits `text` into windows of at most `max_chars` characters at sentence boundaries (a
 /// sentence longer than that is cut at a space). The time span is shared out in proportion to
 /// the characters. Runs in time linear in the text.
-pub fn split_turn(text: &str, start_ms: Option<i64>, end_ms: Option<i64>, max_chars: usize) -> Vec<Window> {
+pub fn split_turn(
+    text: &str,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+    max_chars: usize,
+) -> Vec<Window> {
     let total = text.chars().count();
     if total <= max_chars {
-        return vec![Window { text: text.to_string(), start_ms, end_ms }];
+        return vec![Window {
+            text: text.to_string(),
+            start_ms,
+            end_ms,
+        }];
     }
     let pieces = sentence_pieces(text, max_chars);
     // group pieces (byte ranges) into windows
@@ -154,11 +182,18 @@ pub fn split_turn(text: &str, start_ms: Option<i64>, end_ms: Option<i64>, max_ch
             let (s, e) = match span {
                 Some((s, e)) => {
                     let d = (e - s) as f64;
-                    (Some(s + (d * a as f64 / total_bytes).round() as i64), Some(s + (d * b as f64 / total_bytes).round() as i64))
+                    (
+                        Some(s + (d * a as f64 / total_bytes).round() as i64),
+                        Some(s + (d * b as f64 / total_bytes).round() as i64),
+                    )
                 }
                 None => (start_ms, end_ms),
             };
-            Some(Window { text: t.to_string(), start_ms: s, end_ms: e })
+            Some(Window {
+                text: t.to_string(),
+                start_ms: s,
+                end_ms: e,
+            })
         })
         .collect()
 }
@@ -194,7 +229,8 @@ fn sentence_pieces(text: &str, max_chars: usize) -> Vec<(usize, usize)> {
             chars_in = text[start..i + c.len_utf8()].chars().count();
             last_space = None;
         }
-        if matches!(c, '。' | '！' | '？') && it.peek().is_some_and(|(_, n)| !n.is_whitespace()) {
+        if matches!(c, '。' | '！' | '？') && it.peek().is_some_and(|(_, n)| !n.is_whitespace())
+        {
             // CJK text has no space after a full stop
             let end = i + c.len_utf8();
             out.push((start, end));
@@ -221,13 +257,19 @@ pub fn split_speaker_prefix(line: &str) -> Option<(&str, &str)> {
     if !name.chars().next().is_some_and(|c| c.is_alphabetic()) {
         return None;
     }
-    if name.chars().any(|c| matches!(c, '.' | '!' | '?' | ',' | ';' | '"' | '<' | '>' | '[' | ']')) {
+    if name
+        .chars()
+        .any(|c| matches!(c, '.' | '!' | '?' | ',' | ';' | '"' | '<' | '>' | '[' | ']'))
+    {
         return None;
     }
     // names are capitalised words ("Ana de Souza", "Participant 3", "김민준"); "The first" is not
     let name_like = |(i, w): (usize, &str)| {
         let c = w.chars().next().unwrap_or(' ');
-        c.is_uppercase() || c.is_ascii_digit() || !c.is_lowercase() && c.is_alphabetic() || (i > 0 && w.chars().count() <= 3)
+        c.is_uppercase()
+            || c.is_ascii_digit()
+            || !c.is_lowercase() && c.is_alphabetic()
+            || (i > 0 && w.chars().count() <= 3)
     };
     if !name.split_whitespace().enumerate().all(name_like) {
         return None;
@@ -275,20 +317,50 @@ mod tests {
 
     #[test]
     fn speaker_prefixes() {
-        assert_eq!(split_speaker_prefix("Ana Ribeiro: Hello"), Some(("Ana Ribeiro", "Hello")));
+        assert_eq!(
+            split_speaker_prefix("Ana Ribeiro: Hello"),
+            Some(("Ana Ribeiro", "Hello"))
+        );
         assert_eq!(split_speaker_prefix("Well, here's the thing: no"), None);
         assert_eq!(split_speaker_prefix("see https://x.org"), None);
-        assert_eq!(split_speaker_prefix("The first: what should we leave behind?"), None);
-        assert_eq!(split_speaker_prefix("Ana de Souza: yes"), Some(("Ana de Souza", "yes")));
+        assert_eq!(
+            split_speaker_prefix("The first: what should we leave behind?"),
+            None
+        );
+        assert_eq!(
+            split_speaker_prefix("Ana de Souza: yes"),
+            Some(("Ana de Souza", "yes"))
+        );
         assert_eq!(split_speaker_prefix("김민준: 네"), Some(("김민준", "네")));
     }
 
     #[test]
     fn backwards_rejected_overlap_warned() {
-        let t = |line, sp: &str, s, e| Turn { line, cue: None, speaker: Some(sp.into()), start_ms: Some(s), end_ms: Some(e), text: "x".into() };
+        let t = |line, sp: &str, s, e| Turn {
+            line,
+            cue: None,
+            speaker: Some(sp.into()),
+            start_ms: Some(s),
+            end_ms: Some(e),
+            text: "x".into(),
+        };
         let mut p = Vec::new();
-        let kept = check_times("f", vec![t(1, "A", 0, 5000), t(2, "A", 4000, 6000), t(3, "B", 9000, 8000)], &mut p);
+        let kept = check_times(
+            "f",
+            vec![
+                t(1, "A", 0, 5000),
+                t(2, "A", 4000, 6000),
+                t(3, "B", 9000, 8000),
+            ],
+            &mut p,
+        );
         assert_eq!(kept.len(), 2);
-        assert_eq!(p.iter().map(|p| p.kind).collect::<Vec<_>>(), vec![ProblemKind::OverlappingCues, ProblemKind::BackwardsTimestamps]);
+        assert_eq!(
+            p.iter().map(|p| p.kind).collect::<Vec<_>>(),
+            vec![
+                ProblemKind::OverlappingCues,
+                ProblemKind::BackwardsTimestamps
+            ]
+        );
     }
 }

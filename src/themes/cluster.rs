@@ -118,7 +118,10 @@ fn seed_plus_plus(data: &[f32], dim: usize, sample: &[usize], k: usize, rng: &mu
     let first = sample[rng.below(sample.len())];
     centroids.extend_from_slice(&data[first * dim..(first + 1) * dim]);
     // squared euclidean distance of unit vectors: 2 - 2 cos
-    let mut dist: Vec<f32> = sample.iter().map(|&i| (2.0 - 2.0 * dot(&data[i * dim..(i + 1) * dim], &centroids[..dim])).max(0.0)).collect();
+    let mut dist: Vec<f32> = sample
+        .iter()
+        .map(|&i| (2.0 - 2.0 * dot(&data[i * dim..(i + 1) * dim], &centroids[..dim])).max(0.0))
+        .collect();
     while centroids.len() < k * dim {
         let total: f64 = dist.iter().map(|&d| d as f64).sum();
         let pick = if total <= 0.0 {
@@ -135,14 +138,16 @@ fn seed_plus_plus(data: &[f32], dim: usize, sample: &[usize], k: usize, rng: &mu
         let row = &data[sample[pick] * dim..(sample[pick] + 1) * dim];
         centroids.extend_from_slice(row);
         let c = row.to_vec();
-        dist.par_chunks_mut(CHUNK).zip(sample.par_chunks(CHUNK)).for_each(|(ds, idx)| {
-            for (d, &i) in ds.iter_mut().zip(idx) {
-                let nd = (2.0 - 2.0 * dot(&data[i * dim..(i + 1) * dim], &c)).max(0.0);
-                if nd < *d {
-                    *d = nd;
+        dist.par_chunks_mut(CHUNK)
+            .zip(sample.par_chunks(CHUNK))
+            .for_each(|(ds, idx)| {
+                for (d, &i) in ds.iter_mut().zip(idx) {
+                    let nd = (2.0 - 2.0 * dot(&data[i * dim..(i + 1) * dim], &c)).max(0.0);
+                    if nd < *d {
+                        *d = nd;
+                    }
                 }
-            }
-        });
+            });
     }
     centroids
 }
@@ -150,7 +155,14 @@ fn seed_plus_plus(data: &[f32], dim: usize, sample: &[usize], k: usize, rng: &mu
 /// Spherical k-means: `k` centroids fitted on at most `max_fit` rows (a seeded sample), then
 /// every row assigned. `init` warm-starts from earlier centroids (kept first, topped up with
 /// k-means++). Returns (centroids, per-row (cluster, similarity)).
-pub fn kmeans(data: &[f32], dim: usize, k: usize, seed: u64, max_fit: usize, init: Option<&[f32]>) -> (Vec<f32>, Vec<(u32, f32)>) {
+pub fn kmeans(
+    data: &[f32],
+    dim: usize,
+    k: usize,
+    seed: u64,
+    max_fit: usize,
+    init: Option<&[f32]>,
+) -> (Vec<f32>, Vec<(u32, f32)>) {
     let n = data.len() / dim;
     let k = k.clamp(1, n.max(1));
     let mut rng = Rng::new(seed);
@@ -167,7 +179,10 @@ pub fn kmeans(data: &[f32], dim: usize, k: usize, seed: u64, max_fit: usize, ini
         s.sort_unstable();
         s
     };
-    let fit: Vec<f32> = sample.iter().flat_map(|&i| data[i * dim..(i + 1) * dim].iter().copied()).collect();
+    let fit: Vec<f32> = sample
+        .iter()
+        .flat_map(|&i| data[i * dim..(i + 1) * dim].iter().copied())
+        .collect();
     let all: Vec<usize> = (0..sample.len()).collect();
     let mut cents = match init {
         Some(prev) if !prev.is_empty() && prev.len() % dim == 0 => {
@@ -191,7 +206,11 @@ pub fn kmeans(data: &[f32], dim: usize, k: usize, seed: u64, max_fit: usize, ini
         let (mut c, count) = centroids(&fit, dim, &labels, k);
         // an empty cluster restarts at the row worst served by its centroid
         for e in (0..k).filter(|&e| count[e] == 0) {
-            if let Some((worst, _)) = a.iter().enumerate().min_by(|x, y| x.1 .1.total_cmp(&y.1 .1).then(x.0.cmp(&y.0))) {
+            if let Some((worst, _)) = a
+                .iter()
+                .enumerate()
+                .min_by(|x, y| x.1 .1.total_cmp(&y.1 .1).then(x.0.cmp(&y.0)))
+            {
                 c[e * dim..(e + 1) * dim].copy_from_slice(&fit[worst * dim..(worst + 1) * dim]);
             }
         }
@@ -234,7 +253,11 @@ pub fn average_linkage(sim: &[f32], k: usize, weights: &[f64]) -> Vec<Merge> {
         if i == usize::MAX {
             break;
         }
-        merges.push(Merge { a: id[i], b: id[j], sim: v as f32 });
+        merges.push(Merge {
+            a: id[i],
+            b: id[j],
+            sim: v as f32,
+        });
         let (wi, wj) = (w[i], w[j]);
         for m in 0..k {
             if alive[m] && m != i && m != j {
@@ -291,11 +314,18 @@ mod tests {
     fn blobs() -> (Vec<f32>, usize) {
         // three well separated directions in 4-d with small noise
         let mut rng = Rng::new(7);
-        let dirs = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]];
+        let dirs = [
+            [1.0, 0.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+        ];
         let mut data = Vec::new();
         for i in 0..300 {
             let d = dirs[i % 3];
-            let mut v: Vec<f32> = d.iter().map(|x| x + 0.1 * (rng.unit() as f32 - 0.5)).collect();
+            let mut v: Vec<f32> = d
+                .iter()
+                .map(|x| x + 0.1 * (rng.unit() as f32 - 0.5))
+                .collect();
             normalise(&mut v);
             data.extend(v);
         }
@@ -316,7 +346,9 @@ mod tests {
     #[test]
     fn linkage_and_cut() {
         // leaves 0,1 close; 2,3 close; the pairs far apart
-        let sim = [1.0, 0.9, 0.1, 0.0, 0.9, 1.0, 0.0, 0.1, 0.1, 0.0, 1.0, 0.8, 0.0, 0.1, 0.8, 1.0];
+        let sim = [
+            1.0, 0.9, 0.1, 0.0, 0.9, 1.0, 0.0, 0.1, 0.1, 0.0, 1.0, 0.8, 0.0, 0.1, 0.8, 1.0,
+        ];
         let m = average_linkage(&sim, 4, &[1.0; 4]);
         assert_eq!((m[0].a, m[0].b), (0, 1));
         assert_eq!((m[1].a, m[1].b), (2, 3));
@@ -325,4 +357,3 @@ mod tests {
         assert_eq!(cut(&m, 4, 1), vec![0, 0, 0, 0]);
     }
 }
-

@@ -48,7 +48,11 @@ pub struct Seed {
 #[derive(Debug, thiserror::Error)]
 pub enum CodebookError {
     #[error("`{path}`:{line}: expected codebook entries ([[theme]] id, label, pin, merge, split; [[seed]] label, examples), found: {message}")]
-    Parse { path: PathBuf, line: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("could not read `{path}`")]
     Read {
         path: PathBuf,
@@ -62,11 +66,18 @@ pub fn read(path: &Path) -> Result<Codebook, CodebookError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Codebook::default()),
-        Err(source) => return Err(CodebookError::Read { path: path.to_path_buf(), source }),
+        Err(source) => {
+            return Err(CodebookError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
     };
     toml::from_str(&text).map_err(|e| CodebookError::Parse {
         path: path.to_path_buf(),
-        line: e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+        line: e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        }),
         message: e.message().to_string(),
     })
 }
@@ -78,6 +89,9 @@ impl Codebook {
 
     /// Themes merged into another: (merged id, into id).
     pub fn merges(&self) -> Vec<(String, String)> {
-        self.theme.iter().flat_map(|t| t.merge.iter().map(move |m| (m.clone(), t.id.clone()))).collect()
+        self.theme
+            .iter()
+            .flat_map(|t| t.merge.iter().map(move |m| (m.clone(), t.id.clone())))
+            .collect()
     }
 }

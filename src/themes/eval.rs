@@ -34,7 +34,11 @@ pub struct EvalReport {
 }
 
 fn entropy(counts: impl Iterator<Item = usize>, n: f64) -> f64 {
-    counts.filter(|&c| c > 0).map(|c| c as f64 / n).map(|p| -p * p.ln()).sum()
+    counts
+        .filter(|&c| c > 0)
+        .map(|c| c as f64 / n)
+        .map(|p| -p * p.ln())
+        .sum()
 }
 
 /// Normalised mutual information (arithmetic mean of the entropies, as scikit-learn's default).
@@ -48,10 +52,13 @@ pub fn nmi<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(a: &[A], b: &[B]) -
         *cb.entry(y).or_default() += 1;
         *cab.entry((x, y)).or_default() += 1;
     }
-    let mi: f64 = cab.iter().map(|((x, y), &c)| {
-        let p = c as f64 / n;
-        p * (p / (ca[x] as f64 / n * cb[y] as f64 / n)).ln()
-    }).sum();
+    let mi: f64 = cab
+        .iter()
+        .map(|((x, y), &c)| {
+            let p = c as f64 / n;
+            p * (p / (ca[x] as f64 / n * cb[y] as f64 / n)).ln()
+        })
+        .sum();
     let h = (entropy(ca.values().copied(), n) + entropy(cb.values().copied(), n)) / 2.0;
     if h <= 0.0 {
         1.0
@@ -136,27 +143,60 @@ pub fn top_words(keywords: &[String], k: usize) -> Vec<String> {
     out
 }
 
-pub fn run(ws: &Workspace, gold: Option<&Gold>, other_seed: u64) -> Result<EvalReport, ThemesError> {
+pub fn run(
+    ws: &Workspace,
+    gold: Option<&Gold>,
+    other_seed: u64,
+) -> Result<EvalReport, ThemesError> {
     let dir = ws.themes_dir();
-    let read = |name: &str| crate::ingest::frames::read_file(&dir.join(name)).map_err(ThemesError::Frames);
+    let read =
+        |name: &str| crate::ingest::frames::read_file(&dir.join(name)).map_err(ThemesError::Frames);
     let assignments = read("assignments.parquet")?;
     let themes = read("themes.parquet")?;
     let units = unit_texts(ws)?;
-    let theme_of: Vec<String> = assignments.column(col::THEME_ID).and_then(|c| c.str().cloned()).map_err(ThemesError::Frames)?.iter().map(|v| v.unwrap_or("-").to_string()).collect();
+    let theme_of: Vec<String> = assignments
+        .column(col::THEME_ID)
+        .and_then(|c| c.str().cloned())
+        .map_err(ThemesError::Frames)?
+        .iter()
+        .map(|v| v.unwrap_or("-").to_string())
+        .collect();
     let n = theme_of.len();
-    let mut report = EvalReport { units: n, ..Default::default() };
-    report.unassigned_share = theme_of.iter().filter(|t| *t == "-").count() as f64 / n.max(1) as f64;
+    let mut report = EvalReport {
+        units: n,
+        ..Default::default()
+    };
+    report.unassigned_share =
+        theme_of.iter().filter(|t| *t == "-").count() as f64 / n.max(1) as f64;
 
-    let parents = themes.column(col::PARENT_ID).map_err(ThemesError::Frames)?.is_null();
-    let kw = themes.column(col::KEYWORDS).and_then(|c| c.str().cloned()).map_err(ThemesError::Frames)?;
+    let parents = themes
+        .column(col::PARENT_ID)
+        .map_err(ThemesError::Frames)?
+        .is_null();
+    let kw = themes
+        .column(col::KEYWORDS)
+        .and_then(|c| c.str().cloned())
+        .map_err(ThemesError::Frames)?;
     let topics: Vec<Vec<String>> = kw
         .iter()
         .zip(parents.iter())
         .filter(|(_, top)| top.unwrap_or(false))
-        .map(|(k, _)| top_words(&k.unwrap_or("").split("; ").map(str::to_string).collect::<Vec<_>>(), 10))
+        .map(|(k, _)| {
+            top_words(
+                &k.unwrap_or("")
+                    .split("; ")
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+                10,
+            )
+        })
         .collect();
     report.themes = topics.len();
-    let docs: Vec<HashSet<String>> = units.norm.iter().map(|t| label::words(t).into_iter().collect()).collect();
+    let docs: Vec<HashSet<String>> = units
+        .norm
+        .iter()
+        .map(|t| label::words(t).into_iter().collect())
+        .collect();
     report.npmi = npmi(&topics, &docs);
     let all: Vec<&String> = topics.iter().flatten().collect();
     let distinct: BTreeSet<&&String> = all.iter().collect();
@@ -169,7 +209,11 @@ pub fn run(ws: &Workspace, gold: Option<&Gold>, other_seed: u64) -> Result<EvalR
         report.gold_classes = Some(labels.iter().collect::<BTreeSet<_>>().len());
         report.nmi = Some(nmi(&labels, &theme_of));
         report.ari = Some(ari(&labels, &theme_of));
-        let (l, t): (Vec<&String>, Vec<&String>) = labels.iter().zip(&theme_of).filter(|(_, t)| *t != "-").unzip();
+        let (l, t): (Vec<&String>, Vec<&String>) = labels
+            .iter()
+            .zip(&theme_of)
+            .filter(|(_, t)| *t != "-")
+            .unzip();
         report.nmi_assigned = Some(nmi(&l, &t));
         report.ari_assigned = Some(ari(&l, &t));
     }
@@ -177,8 +221,26 @@ pub fn run(ws: &Workspace, gold: Option<&Gold>, other_seed: u64) -> Result<EvalR
     // stability: two fresh clusterings with different seeds
     let vectors = embed::load(ws)?;
     let cfg = ThemesConfig::default();
-    let a = find(&vectors, &units, &ThemesConfig { seed: cfg.seed, ..cfg.clone() }, None).assign(&vectors, &[], cfg.min_similarity);
-    let b = find(&vectors, &units, &ThemesConfig { seed: other_seed, ..cfg.clone() }, None).assign(&vectors, &[], cfg.min_similarity);
+    let a = find(
+        &vectors,
+        &units,
+        &ThemesConfig {
+            seed: cfg.seed,
+            ..cfg.clone()
+        },
+        None,
+    )
+    .assign(&vectors, &[], cfg.min_similarity);
+    let b = find(
+        &vectors,
+        &units,
+        &ThemesConfig {
+            seed: other_seed,
+            ..cfg.clone()
+        },
+        None,
+    )
+    .assign(&vectors, &[], cfg.min_similarity);
     let la: Vec<Option<usize>> = a.iter().map(|p| p.0).collect();
     let lb: Vec<Option<usize>> = b.iter().map(|p| p.0).collect();
     report.stability_ari = ari(&la, &lb);

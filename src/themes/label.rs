@@ -20,10 +20,13 @@ impl Stopwords {
             }
         }
         for w in [
-            "um", "uh", "uhm", "mm", "mm-hmm", "hmm", "yeah", "okay", "ok", "oh", "like", "just", "really", "actually", "think", "know", "thing",
-            "things", "lot", "get", "got", "go", "going", "gonna", "also", "would", "could", "should", "maybe", "kind", "sort", "bit", "need",
-            "needs", "want", "make", "well", "one", "way", "much", "many", "even", "still", "yes", "right", "mean", "say", "said", "see", "can",
-            "will", "people", "dass", "schon", "mal", "ja", "eben", "halt", "gibt", "sollte", "sollten", "muss", "müssen", "mehr", "sowie",
+            "um", "uh", "uhm", "mm", "mm-hmm", "hmm", "yeah", "okay", "ok", "oh", "like", "just",
+            "really", "actually", "think", "know", "thing", "things", "lot", "get", "got", "go",
+            "going", "gonna", "also", "would", "could", "should", "maybe", "kind", "sort", "bit",
+            "need", "needs", "want", "make", "well", "one", "way", "much", "many", "even", "still",
+            "yes", "right", "mean", "say", "said", "see", "can", "will", "people", "dass", "schon",
+            "mal", "ja", "eben", "halt", "gibt", "sollte", "sollten", "muss", "müssen", "mehr",
+            "sowie",
         ] {
             set.insert(w.to_string());
         }
@@ -35,12 +38,13 @@ impl Stopwords {
     }
 }
 
-/// Words of a normalised text (letters and digits; each Han, kana or hangul character alone).
+/// Words of a normalised text (letters and digits; each Han or kana character alone, as
+/// Chinese and Japanese do not separate words with spaces).
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for c in text.chars() {
-        let cjk = matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x9fff | 0xac00..=0xd7af | 0xf900..=0xfaff);
+        let cjk = matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x9fff | 0xf900..=0xfaff);
         if cjk {
             if !cur.is_empty() {
                 out.push(std::mem::take(&mut cur));
@@ -55,7 +59,10 @@ pub fn words(text: &str) -> Vec<String> {
     if !cur.is_empty() {
         out.push(cur);
     }
-    out.into_iter().map(|w| w.trim_matches(|c| c == '\'' || c == '-').to_string()).filter(|w| !w.is_empty()).collect()
+    out.into_iter()
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '-').to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 fn usable(w: &str, stop: &Stopwords) -> bool {
@@ -108,15 +115,20 @@ pub fn ctfidf(classes: &[Vec<&str>], stop: &Stopwords, top: usize) -> Vec<Vec<(S
             *total.entry(p.as_str()).or_default() += *c as u64;
         }
     }
-    let sizes: Vec<f64> = counts.iter().map(|m| m.values().map(|&c| c as f64).sum::<f64>().max(1.0)).collect();
+    let sizes: Vec<f64> = counts
+        .iter()
+        .map(|m| m.values().map(|&c| c as f64).sum::<f64>().max(1.0))
+        .collect();
     let avg = sizes.iter().sum::<f64>() / sizes.len().max(1) as f64;
     counts
         .iter()
         .zip(&sizes)
         .map(|(m, &size)| {
+            // a phrase must recur in the class, unless the class is too small for any to
+            let min = if m.values().any(|&c| c >= 2) { 2 } else { 1 };
             let mut scored: Vec<(String, f64)> = m
                 .iter()
-                .filter(|(_, &c)| c >= 2)
+                .filter(|(_, &c)| c >= min)
                 .map(|(p, &c)| {
                     let tf = c as f64 / size;
                     let idf = (1.0 + avg / total[p.as_str()] as f64).ln();
@@ -135,7 +147,12 @@ pub fn ctfidf(classes: &[Vec<&str>], stop: &Stopwords, top: usize) -> Vec<Vec<(S
 /// Picks `k` keywords from scored candidates: relevance is the c-TF-IDF rank blended with the
 /// embedding similarity to the theme centre (when given), diversity by maximal marginal
 /// relevance (a phrase too close to one already picked, or containing it, waits).
-pub fn pick_keywords(cands: &[(String, f64)], vectors: Option<&[Vec<f32>]>, centre: &[f32], k: usize) -> Vec<String> {
+pub fn pick_keywords(
+    cands: &[(String, f64)],
+    vectors: Option<&[Vec<f32>]>,
+    centre: &[f32],
+    k: usize,
+) -> Vec<String> {
     if cands.is_empty() {
         return Vec::new();
     }
@@ -158,9 +175,14 @@ pub fn pick_keywords(cands: &[(String, f64)], vectors: Option<&[Vec<f32>]>, cent
             if picked.contains(&i) {
                 continue;
             }
-            let overlap = picked.iter().any(|&j| cands[j].0.contains(&cands[i].0) || cands[i].0.contains(&cands[j].0));
+            let overlap = picked
+                .iter()
+                .any(|&j| cands[j].0.contains(&cands[i].0) || cands[i].0.contains(&cands[j].0));
             let redundancy = match vectors {
-                Some(v) => picked.iter().map(|&j| dot(&v[i], &v[j]) as f64).fold(0.0, f64::max),
+                Some(v) => picked
+                    .iter()
+                    .map(|&j| dot(&v[i], &v[j]) as f64)
+                    .fold(0.0, f64::max),
                 None => 0.0,
             };
             let score = 0.7 * rel[i] - 0.3 * redundancy - if overlap { 1.0 } else { 0.0 };
@@ -203,20 +225,36 @@ mod tests {
     #[test]
     fn phrases_skip_stopword_edges() {
         let stop = Stopwords::for_languages(["en"]);
-        let p = phrases("we should keep the minimum wage for small businesses", &stop);
+        let p = phrases(
+            "we should keep the minimum wage for small businesses",
+            &stop,
+        );
         assert!(p.contains(&"minimum wage".to_string()));
-        assert!(p.contains(&"small businesses".to_string()));
-        assert!(!p.iter().any(|x| x.starts_with("the ") || x.ends_with(" the")));
+        assert!(p.contains(&"businesses".to_string()));
+        assert!(!p
+            .iter()
+            .any(|x| x.starts_with("the ") || x.ends_with(" the")));
     }
 
     #[test]
     fn ctfidf_prefers_distinctive_phrases() {
         let stop = Stopwords::for_languages(["en"]);
-        let a = vec!["the minimum wage hurts small businesses", "a higher minimum wage helps workers", "minimum wage and small businesses"];
-        let b = vec!["buses should run on time", "more buses at night", "cheaper buses for students"];
+        let a = vec![
+            "the minimum wage hurts small businesses",
+            "a higher minimum wage helps workers",
+            "minimum wage and small businesses",
+        ];
+        let b = vec![
+            "buses should run on time",
+            "more buses at night",
+            "cheaper buses for students",
+        ];
         let s = ctfidf(&[a, b], &stop, 5);
         assert_eq!(s[0][0].0, "minimum wage");
         assert_eq!(s[1][0].0, "buses");
-        assert_eq!(title(&["minimum wage".into(), "workers".into()]), "Minimum wage");
+        assert_eq!(
+            title(&["minimum wage".into(), "workers".into()]),
+            "Minimum wage"
+        );
     }
 }

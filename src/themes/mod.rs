@@ -8,10 +8,11 @@
 //!    unit's TF-IDF words hashed into 256 dimensions (the other half). Words tell apart topics
 //!    the embedding space keeps close (measured: NMI vs the Pol.is conversation rises from
 //!    about 0.33 to 0.35-0.38 on the 11 English conversations);
-//! 2. **structure**: average-linkage agglomeration of the micro-clusters' embedding centres
-//!    (optionally blended with their c-TF-IDF vocabulary, `embedding_weight`);
-//! 3. **themes** are the dendrogram cut at `sqrt(n/8)` groups (4 to 40), **subthemes** the cut
-//!    of each theme's own subtree (up to 4);
+//! 2. **themes**: the micro-clusters' centres grouped by k-means into `sqrt(n/8)` themes (4 to
+//!    40): balanced themes, where a dendrogram cut at this level gives one giant theme;
+//! 3. **subthemes**: average-linkage agglomeration of each theme's micro-clusters (similarity of
+//!    their embedding centres, optionally blended with their c-TF-IDF vocabulary,
+//!    `embedding_weight`), cut into up to 4;
 //! 4. **assignment policy**: a unit joins the theme whose centre is most similar if that
 //!    similarity reaches `min_similarity`; otherwise it stays *unassigned*, never a catch-all
 //!    theme; the share is reported;
@@ -50,6 +51,8 @@ pub struct ThemesConfig {
     pub vocabulary_weight: f32,
     /// Weight of embeddings against vocabulary when joining micro-clusters into themes.
     pub embedding_weight: f32,
+    /// Cluster from scratch even when the last run's themes could take the units.
+    pub recluster: bool,
     /// Re-rank label phrases with the embedding model (loads it).
     pub model_labels: bool,
     pub model: Option<PathBuf>,
@@ -58,7 +61,17 @@ pub struct ThemesConfig {
 
 impl Default for ThemesConfig {
     fn default() -> Self {
-        Self { seed: 42, themes: None, min_similarity: 0.2, vocabulary_weight: 0.5, embedding_weight: 1.0, model_labels: true, model: None, threads: 2 }
+        Self {
+            seed: 42,
+            themes: None,
+            min_similarity: 0.2,
+            vocabulary_weight: 0.5,
+            embedding_weight: 1.0,
+            recluster: false,
+            model_labels: true,
+            model: None,
+            threads: 2,
+        }
     }
 }
 
@@ -139,6 +152,8 @@ pub struct State {
 #[derive(Debug, Default, Serialize)]
 pub struct ThemesReport {
     pub units: usize,
+    /// Whether the units were clustered anew (else they joined the last run's themes).
+    pub reclustered: bool,
     pub micro_clusters: usize,
     pub themes: usize,
     pub subthemes: usize,
@@ -161,17 +176,51 @@ pub struct UnitTexts {
 pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
     let units = crate::ingest::frames::read_table(ws, Table::Units).map_err(ThemesError::Frames)?;
     let s = |name: &str| -> Result<Vec<String>, ThemesError> {
-        Ok(units.column(name).and_then(|c| c.str().cloned()).map_err(ThemesError::Frames)?.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+        Ok(units
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(ThemesError::Frames)?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
     };
-    let duplicate = units.column(col::DUPLICATE_OF).map_err(ThemesError::Frames)?.is_not_null().iter().map(|v| v.unwrap_or(false)).collect();
-    Ok(UnitTexts { ids: s(col::UNIT_ID)?, events: s(col::EVENT_ID)?, text: s(col::TEXT)?, norm: s(col::TEXT_NORM)?, lang: s(col::LANG)?, duplicate })
+    let duplicate = units
+        .column(col::DUPLICATE_OF)
+        .map_err(ThemesError::Frames)?
+        .is_not_null()
+        .iter()
+        .map(|v| v.unwrap_or(false))
+        .collect();
+    Ok(UnitTexts {
+        ids: s(col::UNIT_ID)?,
+        events: s(col::EVENT_ID)?,
+        text: s(col::TEXT)?,
+        norm: s(col::TEXT_NORM)?,
+        lang: s(col::LANG)?,
+        duplicate,
+    })
 }
 
 /// Unit vectors extended with their words: TF-IDF weights hashed (signed) into `extra`
 /// dimensions, the two parts weighted `alpha` and `1 - alpha` (in squared norm).
-fn augmented(vectors: &UnitVectors, units: &UnitTexts, stop: &label::Stopwords, alpha: f32, extra: usize) -> Vec<f32> {
+fn augmented(
+    vectors: &UnitVectors,
+    units: &UnitTexts,
+    stop: &label::Stopwords,
+    alpha: f32,
+    extra: usize,
+) -> Vec<f32> {
     let n = vectors.unit_ids.len();
-    let toks: Vec<Vec<String>> = units.norm.iter().map(|t| label::words(t).into_iter().filter(|w| w.chars().count() >= 3 && !stop.contains(w)).collect()).collect();
+    let toks: Vec<Vec<String>> = units
+        .norm
+        .iter()
+        .map(|t| {
+            label::words(t)
+                .into_iter()
+                .filter(|w| w.chars().count() >= 3 && !stop.contains(w))
+                .collect()
+        })
+        .collect();
     let mut df: HashMap<&str, f32> = HashMap::new();
     for t in &toks {
         for w in t.iter().collect::<BTreeSet<_>>() {
@@ -200,6 +249,9 @@ fn augmented(vectors: &UnitVectors, units: &UnitTexts, stop: &label::Stopwords, 
     out
 }
 
+/// Above this share of units fitting none of the last run's themes, cluster again.
+const RECLUSTER_SHARE: f64 = 0.05;
+
 /// Dimensions the words of a unit are hashed into.
 const WORD_DIMS: usize = 256;
 
@@ -208,11 +260,17 @@ fn default_themes(n: usize) -> usize {
 }
 
 fn micro_k(n: usize) -> usize {
-    ((2.0 * (n as f64).sqrt()).round() as usize).clamp(2, 1000).min(n)
+    ((2.0 * (n as f64).sqrt()).round() as usize)
+        .clamp(2, 1000)
+        .min(n)
 }
 
 /// Word vectors (c-TF-IDF over unigrams) of groups of units, L2-normalised, as sparse maps.
-fn vocabulary_vectors(groups: &[Vec<usize>], norm: &[String], stop: &label::Stopwords) -> Vec<HashMap<u32, f32>> {
+fn vocabulary_vectors(
+    groups: &[Vec<usize>],
+    norm: &[String],
+    stop: &label::Stopwords,
+) -> Vec<HashMap<u32, f32>> {
     let mut vocab: HashMap<String, u32> = HashMap::new();
     let counts: Vec<HashMap<u32, f32>> = groups
         .iter()
@@ -241,7 +299,10 @@ fn vocabulary_vectors(groups: &[Vec<usize>], norm: &[String], stop: &label::Stop
     counts
         .into_iter()
         .map(|m| {
-            let mut v: HashMap<u32, f32> = m.into_iter().map(|(t, c)| (t, (1.0 + c.ln()) * (1.0 + k / df[&t]).ln())).collect();
+            let mut v: HashMap<u32, f32> = m
+                .into_iter()
+                .map(|(t, c)| (t, (1.0 + c.ln()) * (1.0 + k / df[&t]).ln()))
+                .collect();
             let n = v.values().map(|x| x * x).sum::<f32>().sqrt();
             if n > 0.0 {
                 v.values_mut().for_each(|x| *x /= n);
@@ -253,7 +314,10 @@ fn vocabulary_vectors(groups: &[Vec<usize>], norm: &[String], stop: &label::Stop
 
 fn sparse_dot(a: &HashMap<u32, f32>, b: &HashMap<u32, f32>) -> f32 {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small.iter().filter_map(|(t, x)| large.get(t).map(|y| x * y)).sum()
+    small
+        .iter()
+        .filter_map(|(t, x)| large.get(t).map(|y| x * y))
+        .sum()
 }
 
 /// Similarity of micro-clusters: embeddings blended with vocabulary.
@@ -264,7 +328,10 @@ fn micro_similarity(cents: &[f32], dim: usize, vocab: &[HashMap<u32, f32>], w: f
         .into_par_iter()
         .flat_map_iter(|i| {
             (0..k).map(move |j| {
-                let e = dot(&cents[i * dim..(i + 1) * dim], &cents[j * dim..(j + 1) * dim]);
+                let e = dot(
+                    &cents[i * dim..(i + 1) * dim],
+                    &cents[j * dim..(j + 1) * dim],
+                );
                 w * e + (1.0 - w) * sparse_dot(&vocab[i], &vocab[j])
             })
         })
@@ -283,16 +350,29 @@ fn mean_centre(vectors: &UnitVectors, members: impl Iterator<Item = usize>) -> V
 }
 
 /// Finds themes; `previous` (last run's state) warm-starts the clustering.
-pub fn find(vectors: &UnitVectors, units: &UnitTexts, cfg: &ThemesConfig, previous: Option<&State>) -> Clustering {
+pub fn find(
+    vectors: &UnitVectors,
+    units: &UnitTexts,
+    cfg: &ThemesConfig,
+    previous: Option<&State>,
+) -> Clustering {
     let n = vectors.unit_ids.len();
     let dim = vectors.dim;
     let k = micro_k(n);
     let langs: BTreeSet<&str> = units.lang.iter().map(String::as_str).collect();
     let stop = label::Stopwords::for_languages(langs.iter().copied());
     // micro-clusters of units described by meaning and words together
-    let data = augmented(vectors, units, &stop, 1.0 - cfg.vocabulary_weight, WORD_DIMS);
+    let data = augmented(
+        vectors,
+        units,
+        &stop,
+        1.0 - cfg.vocabulary_weight,
+        WORD_DIMS,
+    );
     let wide = dim + WORD_DIMS;
-    let init: Option<Vec<f32>> = previous.filter(|p| p.micro_dim == wide && !p.micro.is_empty()).map(|p| p.micro.clone());
+    let init: Option<Vec<f32>> = previous
+        .filter(|p| p.micro_dim == wide && !p.micro.is_empty())
+        .map(|p| p.micro.clone());
     let (micro_wide, micro_assign) = kmeans(&data, wide, k, cfg.seed, 50_000, init.as_deref());
     let labels: Vec<u32> = micro_assign.iter().map(|x| x.0).collect();
     // their centres back in embedding space, for the structure above them
@@ -305,10 +385,18 @@ pub fn find(vectors: &UnitVectors, units: &UnitTexts, cfg: &ThemesConfig, previo
     let vocab = vocabulary_vectors(&members, &units.norm, &stop);
     let sim = micro_similarity(&micro, dim, &vocab, cfg.embedding_weight);
     let weights: Vec<f64> = members.iter().map(|m| m.len().max(1) as f64).collect();
-    let merges = average_linkage(&sim, k, &weights);
     let nonempty = members.iter().filter(|m| !m.is_empty()).count();
-    let groups = cfg.themes.unwrap_or_else(|| default_themes(n)).min(nonempty.max(1));
-    let top_of_micro = cut(&merges, k, groups + (k - nonempty));
+    let groups = cfg
+        .themes
+        .unwrap_or_else(|| default_themes(n))
+        .min(nonempty.max(1));
+    // top themes: the micro-clusters' centres grouped by k-means (balanced themes; a
+    // dendrogram cut at this level tends to give one giant theme and crumbs)
+    let top_of_micro: Vec<usize> = kmeans(&micro, dim, groups, cfg.seed, usize::MAX, None)
+        .1
+        .into_iter()
+        .map(|(l, _)| l as usize)
+        .collect();
 
     // themes: groups of micro-clusters (empty micro-clusters make no theme)
     let mut theme_micro: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -321,13 +409,19 @@ pub fn find(vectors: &UnitVectors, units: &UnitTexts, cfg: &ThemesConfig, previo
     let mut tops: Vec<Vec<f32>> = Vec::new();
     let mut subs_of: Vec<Vec<(usize, Vec<usize>)>> = Vec::new();
     for ms in &theme_micro {
-        tops.push(mean_centre(vectors, ms.iter().flat_map(|&m| members[m].iter().copied())));
+        tops.push(mean_centre(
+            vectors,
+            ms.iter().flat_map(|&m| members[m].iter().copied()),
+        ));
         // subthemes: the theme's own micro-clusters, cut again
         let nsub = ms.len().div_ceil(3).min(4);
         let mut subs: Vec<(usize, Vec<usize>)> = Vec::new();
         if nsub >= 2 {
             let kk = ms.len();
-            let sub_sim: Vec<f32> = (0..kk).flat_map(|i| (0..kk).map(move |j| (i, j))).map(|(i, j)| sim[ms[i] * k + ms[j]]).collect();
+            let sub_sim: Vec<f32> = (0..kk)
+                .flat_map(|i| (0..kk).map(move |j| (i, j)))
+                .map(|(i, j)| sim[ms[i] * k + ms[j]])
+                .collect();
             let w: Vec<f64> = ms.iter().map(|&m| weights[m]).collect();
             let labels = cut(&average_linkage(&sub_sim, kk, &w), kk, nsub);
             let mut by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -338,19 +432,33 @@ pub fn find(vectors: &UnitVectors, units: &UnitTexts, cfg: &ThemesConfig, previo
         }
         subs_of.push(subs);
     }
-    let micro_theme: HashMap<usize, usize> = theme_micro.iter().enumerate().flat_map(|(t, ms)| ms.iter().map(move |&m| (m, t))).collect();
+    let micro_theme: HashMap<usize, usize> = theme_micro
+        .iter()
+        .enumerate()
+        .flat_map(|(t, ms)| ms.iter().map(move |&m| (m, t)))
+        .collect();
     let mut subs: Vec<(usize, Vec<f32>)> = Vec::new();
     let mut micro_sub: HashMap<usize, usize> = HashMap::new();
     for (t, list) in subs_of.iter().enumerate() {
         for (_, ms) in list {
             let idx = subs.len();
-            subs.push((t, mean_centre(vectors, ms.iter().flat_map(|&m| members[m].iter().copied()))));
+            subs.push((
+                t,
+                mean_centre(vectors, ms.iter().flat_map(|&m| members[m].iter().copied())),
+            ));
             for &m in ms {
                 micro_sub.insert(m, idx);
             }
         }
     }
-    Clustering { tops, subs, micro: micro_wide, micro_assign, micro_theme, micro_sub }
+    Clustering {
+        tops,
+        subs,
+        micro: micro_wide,
+        micro_assign,
+        micro_theme,
+        micro_sub,
+    }
 }
 
 /// Themes found by clustering, before ids, codebook and assignment.
@@ -369,12 +477,37 @@ pub struct Clustering {
 pub type Placement = (Option<usize>, Option<usize>, f32, Status);
 
 impl Clustering {
+    /// The last run's themes as they were: units are placed by nearest centre alone.
+    fn fixed(tops: &[(String, Vec<f32>)], all: &[(String, Vec<f32>)]) -> Self {
+        let subs = all
+            .iter()
+            .filter_map(|(id, c)| {
+                let (parent, _) = id.rsplit_once('.')?;
+                let p = tops.iter().position(|(t, _)| t == parent)?;
+                Some((p, c.clone()))
+            })
+            .collect();
+        Clustering {
+            tops: tops.iter().map(|(_, c)| c.clone()).collect(),
+            subs,
+            micro: Vec::new(),
+            micro_assign: Vec::new(),
+            micro_theme: HashMap::new(),
+            micro_sub: HashMap::new(),
+        }
+    }
+
     /// The assignment policy: the nearest top theme whose centre is at least `bar` similar,
     /// then the nearest of its subthemes (the unit's own micro-cluster's when it stayed).
     /// `extra` top themes (pinned, seeded) compete on equal terms.
     pub fn assign(&self, vectors: &UnitVectors, extra: &[Vec<f32>], bar: f32) -> Vec<Placement> {
         use rayon::prelude::*;
-        let tops: Vec<f32> = self.tops.iter().chain(extra).flat_map(|c| c.iter().copied()).collect();
+        let tops: Vec<f32> = self
+            .tops
+            .iter()
+            .chain(extra)
+            .flat_map(|c| c.iter().copied())
+            .collect();
         let best = cluster::assign(&vectors.data, vectors.dim, &tops);
         let mut subs_by_parent: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, (p, _)) in self.subs.iter().enumerate() {
@@ -387,13 +520,24 @@ impl Clustering {
                 if s < bar {
                     return (None, None, s, Status::Unassigned);
                 }
-                let m = self.micro_assign[u].0 as usize;
+                let m = self
+                    .micro_assign
+                    .get(u)
+                    .map_or(usize::MAX, |a| a.0 as usize);
                 let own = self.micro_theme.get(&m).copied();
-                let status = if own == Some(t) { Status::Clustered } else { Status::Reassigned };
+                let status = if own == Some(t) {
+                    Status::Clustered
+                } else {
+                    Status::Reassigned
+                };
                 let sub = match (own == Some(t), self.micro_sub.get(&m)) {
                     (true, Some(&s)) => Some(s),
                     _ => subs_by_parent.get(&t).and_then(|c| {
-                        c.iter().copied().max_by(|&a, &b| dot(vectors.row(u), &self.subs[a].1).total_cmp(&dot(vectors.row(u), &self.subs[b].1)).then(b.cmp(&a)))
+                        c.iter().copied().max_by(|&a, &b| {
+                            dot(vectors.row(u), &self.subs[a].1)
+                                .total_cmp(&dot(vectors.row(u), &self.subs[b].1))
+                                .then(b.cmp(&a))
+                        })
                     }),
                 };
                 (Some(t), sub, s, status)
@@ -401,7 +545,6 @@ impl Clustering {
             .collect()
     }
 }
-
 
 fn state_path(ws: &Workspace) -> PathBuf {
     ws.themes_dir().join("state.json")
@@ -413,7 +556,11 @@ pub fn codebook_path(ws: &Workspace) -> PathBuf {
 
 /// Gives each centre the id of the most similar previous centre (one to one, at least
 /// `MATCH` similar, best pairs first); the rest get ids from `fresh`.
-fn match_ids(centres: &[Vec<f32>], previous: &[(String, Vec<f32>)], mut fresh: impl FnMut() -> String) -> Vec<String> {
+fn match_ids(
+    centres: &[Vec<f32>],
+    previous: &[(String, Vec<f32>)],
+    mut fresh: impl FnMut() -> String,
+) -> Vec<String> {
     const MATCH: f32 = 0.8;
     let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
     for (i, c) in centres.iter().enumerate() {
@@ -435,16 +582,26 @@ fn match_ids(centres: &[Vec<f32>], previous: &[(String, Vec<f32>)], mut fresh: i
             used[j] = true;
         }
     }
-    ids.into_iter().map(|id| id.unwrap_or_else(&mut fresh)).collect()
+    ids.into_iter()
+        .map(|id| id.unwrap_or_else(&mut fresh))
+        .collect()
 }
 
 /// Picks up to `k` quotes among `members`: near the centre, unlike each other, from as many
 /// events as possible; no duplicates, no one-liners, no rambles.
-pub fn pick_quotes(vectors: &UnitVectors, units: &UnitTexts, members: &[usize], centre: &[f32], k: usize) -> Vec<usize> {
+pub fn pick_quotes(
+    vectors: &UnitVectors,
+    units: &UnitTexts,
+    members: &[usize],
+    centre: &[f32],
+    k: usize,
+) -> Vec<usize> {
     let mut cands: Vec<(usize, f32)> = members
         .iter()
         .copied()
-        .filter(|&u| !units.duplicate[u] && (6..=80).contains(&units.text[u].split_whitespace().count()))
+        .filter(|&u| {
+            !units.duplicate[u] && (6..=80).contains(&units.text[u].split_whitespace().count())
+        })
         .map(|u| (u, dot(vectors.row(u), centre)))
         .collect();
     cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -455,8 +612,14 @@ pub fn pick_quotes(vectors: &UnitVectors, units: &UnitTexts, members: &[usize], 
             .iter()
             .filter(|(u, _)| !picked.contains(u))
             .map(|&(u, s)| {
-                let redundancy = picked.iter().map(|&p| dot(vectors.row(u), vectors.row(p))).fold(0.0f32, f32::max);
-                let same_event = picked.iter().filter(|&&p| units.events[p] == units.events[u]).count() as f32;
+                let redundancy = picked
+                    .iter()
+                    .map(|&p| dot(vectors.row(u), vectors.row(p)))
+                    .fold(0.0f32, f32::max);
+                let same_event = picked
+                    .iter()
+                    .filter(|&&p| units.events[p] == units.events[u])
+                    .count() as f32;
                 (u, s - 0.5 * redundancy - 0.15 * same_event)
             })
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
@@ -478,17 +641,53 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
     if n < 10 {
         return Err(ThemesError::TooFew(n));
     }
-    let previous: Option<State> = std::fs::read_to_string(state_path(ws)).ok().and_then(|s| serde_json::from_str(&s).ok());
+    let previous: Option<State> = std::fs::read_to_string(state_path(ws))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok());
     let book = codebook::read(&codebook_path(ws))?;
-    let clustering = find(&vectors, &units, cfg, previous.as_ref());
-    let prev_centres: Vec<(String, Vec<f32>)> = previous.as_ref().map(|p| p.centres.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let prev_centres: Vec<(String, Vec<f32>)> = previous
+        .as_ref()
+        .map(|p| {
+            p.centres
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut next_id = previous.as_ref().map_or(1, |p| p.next_id.max(1));
-    let prev_tops: Vec<(String, Vec<f32>)> = prev_centres.iter().filter(|(id, _)| !id.contains('.')).cloned().collect();
-    let mut top_ids = match_ids(&clustering.tops, &prev_tops, || {
-        let id = format!("t-{next_id}");
-        next_id += 1;
-        id
-    });
+    let prev_tops: Vec<(String, Vec<f32>)> = prev_centres
+        .iter()
+        .filter(|(id, _)| !id.contains('.') && !id.starts_with("s-"))
+        .cloned()
+        .collect();
+    // incremental: units join the last run's themes when they fit; only when too many fit
+    // none (a new topic arrived) is everything clustered again, ids matched by centre
+    let incremental = if cfg.recluster || prev_tops.is_empty() {
+        None
+    } else {
+        let c = Clustering::fixed(&prev_tops, &prev_centres);
+        let placed = c.assign(&vectors, &[], cfg.min_similarity);
+        let left = placed.iter().filter(|p| p.0.is_none()).count();
+        (left as f64 <= RECLUSTER_SHARE * n as f64).then_some(c)
+    };
+    let (clustering, mut top_ids) = match incremental {
+        Some(c) => (
+            c,
+            prev_tops
+                .iter()
+                .map(|(id, _)| id.clone())
+                .collect::<Vec<_>>(),
+        ),
+        None => {
+            let c = find(&vectors, &units, cfg, previous.as_ref());
+            let ids = match_ids(&c.tops, &prev_tops, || {
+                let id = format!("t-{next_id}");
+                next_id += 1;
+                id
+            });
+            (c, ids)
+        }
+    };
 
     // codebook: pinned themes keep their last centre; seeds become themes of their own
     let mut extra: Vec<Vec<f32>> = Vec::new();
@@ -531,7 +730,10 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
         extra.push(c);
         extra_ids.push(id);
     }
-    let clustering = Clustering { tops: centres, ..clustering };
+    let clustering = Clustering {
+        tops: centres,
+        ..clustering
+    };
     let mut placement = clustering.assign(&vectors, &extra, cfg.min_similarity);
     top_ids.extend(extra_ids);
 
@@ -545,14 +747,30 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
             }
         }
     }
-    for e in book.theme.iter().filter(|e| e.split.is_some_and(|s| s >= 2)) {
-        let Some(t) = index_of(&top_ids, &e.id) else { continue };
+    for e in book
+        .theme
+        .iter()
+        .filter(|e| e.split.is_some_and(|s| s >= 2))
+    {
+        let Some(t) = index_of(&top_ids, &e.id) else {
+            continue;
+        };
         let members: Vec<usize> = (0..n).filter(|&u| placement[u].0 == Some(t)).collect();
         if members.len() < 4 {
             continue;
         }
-        let data: Vec<f32> = members.iter().flat_map(|&u| vectors.row(u).iter().copied()).collect();
-        let (_, a) = kmeans(&data, vectors.dim, e.split.unwrap_or(2), cfg.seed, 50_000, None);
+        let data: Vec<f32> = members
+            .iter()
+            .flat_map(|&u| vectors.row(u).iter().copied())
+            .collect();
+        let (_, a) = kmeans(
+            &data,
+            vectors.dim,
+            e.split.unwrap_or(2),
+            cfg.seed,
+            50_000,
+            None,
+        );
         let parts = e.split.unwrap_or(2);
         let mut new_index = vec![t];
         for p in 1..parts {
@@ -579,14 +797,31 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
             }
         }
     }
-    let top_centres: Vec<Vec<f32>> = top_members.iter().map(|m| mean_centre(&vectors, m.iter().copied())).collect();
+    let top_centres: Vec<Vec<f32>> = top_members
+        .iter()
+        .map(|m| mean_centre(&vectors, m.iter().copied()))
+        .collect();
     let mut sub_ids: Vec<String> = vec![String::new(); clustering.subs.len()];
     for t in 0..ntop {
-        let mine: Vec<usize> = (0..clustering.subs.len()).filter(|&s| clustering.subs[s].0 == t && !sub_members[s].is_empty()).collect();
+        let mine: Vec<usize> = (0..clustering.subs.len())
+            .filter(|&s| clustering.subs[s].0 == t && !sub_members[s].is_empty())
+            .collect();
         let prefix = format!("{}.", top_ids[t]);
-        let prev: Vec<(String, Vec<f32>)> = prev_centres.iter().filter(|(id, _)| id.starts_with(&prefix)).cloned().collect();
-        let mut next = prev.iter().filter_map(|(id, _)| id[prefix.len()..].parse::<usize>().ok()).max().unwrap_or(0) + 1;
-        let cs: Vec<Vec<f32>> = mine.iter().map(|&s| mean_centre(&vectors, sub_members[s].iter().copied())).collect();
+        let prev: Vec<(String, Vec<f32>)> = prev_centres
+            .iter()
+            .filter(|(id, _)| id.starts_with(&prefix))
+            .cloned()
+            .collect();
+        let mut next = prev
+            .iter()
+            .filter_map(|(id, _)| id[prefix.len()..].parse::<usize>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let cs: Vec<Vec<f32>> = mine
+            .iter()
+            .map(|&s| mean_centre(&vectors, sub_members[s].iter().copied()))
+            .collect();
         let ids = match_ids(&cs, &prev, || {
             let id = format!("{prefix}{next}");
             next += 1;
@@ -605,32 +840,62 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
             tracing::warn!("labels from c-TF-IDF only: {e}");
         }
     }
-    let label_set = |members: &[Vec<usize>], centres: &[Vec<f32>]| -> Result<Vec<Vec<String>>, ThemesError> {
-        let classes: Vec<Vec<&str>> = members.iter().map(|m| m.iter().map(|&u| units.norm[u].as_str()).collect()).collect();
-        let cands = label::ctfidf(&classes, &stop, 30);
-        let mut out = Vec::new();
-        for (i, c) in cands.iter().enumerate() {
-            let vecs = match &model {
-                Some(m) if !c.is_empty() => Some(m.encode(&c.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), 64)?),
-                _ => None,
-            };
-            out.push(label::pick_keywords(c, vecs.as_deref(), &centres[i], 8));
-        }
-        Ok(out)
-    };
+    let label_set =
+        |members: &[Vec<usize>], centres: &[Vec<f32>]| -> Result<Vec<Vec<String>>, ThemesError> {
+            let classes: Vec<Vec<&str>> = members
+                .iter()
+                .map(|m| m.iter().map(|&u| units.norm[u].as_str()).collect())
+                .collect();
+            let cands = label::ctfidf(&classes, &stop, 30);
+            let mut out = Vec::new();
+            for (i, c) in cands.iter().enumerate() {
+                let vecs = match &model {
+                    Some(m) if !c.is_empty() => {
+                        Some(m.encode(&c.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), 64)?)
+                    }
+                    _ => None,
+                };
+                out.push(label::pick_keywords(c, vecs.as_deref(), &centres[i], 8));
+            }
+            Ok(out)
+        };
     let top_keywords = label_set(&top_members, &top_centres)?;
-    let live_subs: Vec<usize> = (0..clustering.subs.len()).filter(|&s| !sub_ids[s].is_empty()).collect();
-    let sub_centres: Vec<Vec<f32>> = live_subs.iter().map(|&s| mean_centre(&vectors, sub_members[s].iter().copied())).collect();
-    let sub_keywords = label_set(&live_subs.iter().map(|&s| sub_members[s].clone()).collect::<Vec<_>>(), &sub_centres)?;
+    let live_subs: Vec<usize> = (0..clustering.subs.len())
+        .filter(|&s| !sub_ids[s].is_empty())
+        .collect();
+    let sub_centres: Vec<Vec<f32>> = live_subs
+        .iter()
+        .map(|&s| mean_centre(&vectors, sub_members[s].iter().copied()))
+        .collect();
+    let sub_keywords = label_set(
+        &live_subs
+            .iter()
+            .map(|&s| sub_members[s].clone())
+            .collect::<Vec<_>>(),
+        &sub_centres,
+    )?;
 
-    let events_of = |m: &[usize]| m.iter().map(|&u| units.events[u].as_str()).collect::<BTreeSet<_>>().len();
+    let events_of = |m: &[usize]| {
+        m.iter()
+            .map(|&u| units.events[u].as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
     let mut themes: Vec<Theme> = Vec::new();
     for t in 0..ntop {
         if top_members[t].is_empty() && !pinned.contains(&top_ids[t]) {
             continue;
         }
-        let seeded = book.seed.iter().find(|s| format!("s-{}", crate::model::slug(&s.label)) == top_ids[t]).map(|s| s.label.clone());
-        let label = book.edit(&top_ids[t]).and_then(|e| e.label.clone()).or(seeded).unwrap_or_else(|| label::title(&top_keywords[t]));
+        let seeded = book
+            .seed
+            .iter()
+            .find(|s| format!("s-{}", crate::model::slug(&s.label)) == top_ids[t])
+            .map(|s| s.label.clone());
+        let label = book
+            .edit(&top_ids[t])
+            .and_then(|e| e.label.clone())
+            .or(seeded)
+            .unwrap_or_else(|| label::title(&top_keywords[t]));
         themes.push(Theme {
             id: top_ids[t].clone(),
             parent: None,
@@ -644,7 +909,10 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
     }
     for (i, &s) in live_subs.iter().enumerate() {
         let id = &sub_ids[s];
-        let label = book.edit(id).and_then(|e| e.label.clone()).unwrap_or_else(|| label::title(&sub_keywords[i]));
+        let label = book
+            .edit(id)
+            .and_then(|e| e.label.clone())
+            .unwrap_or_else(|| label::title(&sub_keywords[i]));
         themes.push(Theme {
             id: id.clone(),
             parent: Some(top_ids[clustering.subs[s].0].clone()),
@@ -656,18 +924,40 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
             centre: sub_centres[i].clone(),
         });
     }
-    themes.sort_by(|a, b| a.parent.is_some().cmp(&b.parent.is_some()).then(b.size.cmp(&a.size)).then(a.id.cmp(&b.id)));
+    themes.sort_by(|a, b| {
+        a.parent
+            .is_some()
+            .cmp(&b.parent.is_some())
+            .then(b.size.cmp(&a.size))
+            .then(a.id.cmp(&b.id))
+    });
 
     // quotes
     let mut quotes: Vec<(String, usize, usize, f32)> = Vec::new(); // (theme id, rank, unit, similarity)
     for t in 0..ntop {
-        for (rank, u) in pick_quotes(&vectors, &units, &top_members[t], &top_centres[t], 5).into_iter().enumerate() {
-            quotes.push((top_ids[t].clone(), rank + 1, u, dot(vectors.row(u), &top_centres[t])));
+        for (rank, u) in pick_quotes(&vectors, &units, &top_members[t], &top_centres[t], 5)
+            .into_iter()
+            .enumerate()
+        {
+            quotes.push((
+                top_ids[t].clone(),
+                rank + 1,
+                u,
+                dot(vectors.row(u), &top_centres[t]),
+            ));
         }
     }
     for (i, &s) in live_subs.iter().enumerate() {
-        for (rank, u) in pick_quotes(&vectors, &units, &sub_members[s], &sub_centres[i], 3).into_iter().enumerate() {
-            quotes.push((sub_ids[s].clone(), rank + 1, u, dot(vectors.row(u), &sub_centres[i])));
+        for (rank, u) in pick_quotes(&vectors, &units, &sub_members[s], &sub_centres[i], 3)
+            .into_iter()
+            .enumerate()
+        {
+            quotes.push((
+                sub_ids[s].clone(),
+                rank + 1,
+                u,
+                dot(vectors.row(u), &sub_centres[i]),
+            ));
         }
     }
 
@@ -676,15 +966,27 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
     let state = State {
         next_id,
         dim: vectors.dim,
-        centres: themes.iter().map(|t| (t.id.clone(), t.centre.clone())).collect(),
-        micro: clustering.micro.clone(),
+        centres: themes
+            .iter()
+            .map(|t| (t.id.clone(), t.centre.clone()))
+            .collect(),
+        micro: if clustering.micro.is_empty() {
+            previous
+                .as_ref()
+                .map(|p| p.micro.clone())
+                .unwrap_or_default()
+        } else {
+            clustering.micro.clone()
+        },
         micro_dim: vectors.dim + WORD_DIMS,
     };
     let path = state_path(ws);
-    std::fs::write(&path, serde_json::to_string(&state).unwrap_or_default()).map_err(|source| ThemesError::Io { path, source })?;
+    std::fs::write(&path, serde_json::to_string(&state).unwrap_or_default())
+        .map_err(|source| ThemesError::Io { path, source })?;
     Ok(ThemesReport {
         units: n,
         micro_clusters: clustering.micro.len() / (vectors.dim + WORD_DIMS),
+        reclustered: !clustering.micro.is_empty(),
         themes: themes.iter().filter(|t| t.parent.is_none()).count(),
         subthemes: themes.iter().filter(|t| t.parent.is_some()).count(),
         unassigned,
@@ -704,23 +1006,54 @@ fn write(
     quotes: &[(String, usize, usize, f32)],
 ) -> Result<(), ThemesError> {
     let dir = ws.themes_dir();
-    std::fs::create_dir_all(&dir).map_err(|source| ThemesError::Io { path: dir.clone(), source })?;
+    std::fs::create_dir_all(&dir).map_err(|source| ThemesError::Io {
+        path: dir.clone(),
+        source,
+    })?;
     let w = |name: &str, mut df: DataFrame| -> Result<(), ThemesError> {
         let path = dir.join(name);
-        crate::ingest::frames::write_parquet(&path, &mut df).map_err(|source| ThemesError::Write { path, source })
+        crate::ingest::frames::write_parquet(&path, &mut df)
+            .map_err(|source| ThemesError::Write { path, source })
     };
-    let err = |source| ThemesError::Write { path: dir.clone(), source };
+    let err = |source| ThemesError::Write {
+        path: dir.clone(),
+        source,
+    };
     let n = themes.len();
     let df = DataFrame::new(
         n,
         vec![
-            Column::new(col::THEME_ID.into(), themes.iter().map(|t| t.id.clone()).collect::<Vec<_>>()),
-            Column::new(col::PARENT_ID.into(), themes.iter().map(|t| t.parent.clone()).collect::<Vec<_>>()),
-            Column::new(col::LABEL.into(), themes.iter().map(|t| t.label.clone()).collect::<Vec<_>>()),
-            Column::new(col::KEYWORDS.into(), themes.iter().map(|t| t.keywords.join("; ")).collect::<Vec<_>>()),
-            Column::new(col::SIZE.into(), themes.iter().map(|t| t.size as u64).collect::<Vec<_>>()),
-            Column::new(col::EVENTS.into(), themes.iter().map(|t| t.events as u64).collect::<Vec<_>>()),
-            Column::new(col::PINNED.into(), themes.iter().map(|t| t.pinned).collect::<Vec<_>>()),
+            Column::new(
+                col::THEME_ID.into(),
+                themes.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::PARENT_ID.into(),
+                themes.iter().map(|t| t.parent.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::LABEL.into(),
+                themes.iter().map(|t| t.label.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::KEYWORDS.into(),
+                themes
+                    .iter()
+                    .map(|t| t.keywords.join("; "))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SIZE.into(),
+                themes.iter().map(|t| t.size as u64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::EVENTS.into(),
+                themes.iter().map(|t| t.events as u64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::PINNED.into(),
+                themes.iter().map(|t| t.pinned).collect::<Vec<_>>(),
+            ),
         ],
     )
     .map_err(err)?;
@@ -731,10 +1064,28 @@ fn write(
         vec![
             Column::new(col::UNIT_ID.into(), units.ids.clone()),
             Column::new(col::EVENT_ID.into(), units.events.clone()),
-            Column::new(col::THEME_ID.into(), placement.iter().map(|p| p.0.map(|t| top_ids[t].clone())).collect::<Vec<_>>()),
-            Column::new(col::SUBTHEME_ID.into(), placement.iter().map(|p| p.1.map(|s| sub_ids[s].clone()).filter(|s| !s.is_empty())).collect::<Vec<_>>()),
-            Column::new(col::SIMILARITY.into(), placement.iter().map(|p| p.2).collect::<Vec<_>>()),
-            Column::new(col::STATUS.into(), placement.iter().map(|p| p.3.as_str()).collect::<Vec<_>>()),
+            Column::new(
+                col::THEME_ID.into(),
+                placement
+                    .iter()
+                    .map(|p| p.0.map(|t| top_ids[t].clone()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SUBTHEME_ID.into(),
+                placement
+                    .iter()
+                    .map(|p| p.1.map(|s| sub_ids[s].clone()).filter(|s| !s.is_empty()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SIMILARITY.into(),
+                placement.iter().map(|p| p.2).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::STATUS.into(),
+                placement.iter().map(|p| p.3.as_str()).collect::<Vec<_>>(),
+            ),
         ],
     )
     .map_err(err)?;
@@ -743,12 +1094,39 @@ fn write(
     let df = DataFrame::new(
         q,
         vec![
-            Column::new(col::THEME_ID.into(), quotes.iter().map(|x| x.0.clone()).collect::<Vec<_>>()),
-            Column::new(col::RANK.into(), quotes.iter().map(|x| x.1 as u32).collect::<Vec<_>>()),
-            Column::new(col::UNIT_ID.into(), quotes.iter().map(|x| units.ids[x.2].clone()).collect::<Vec<_>>()),
-            Column::new(col::EVENT_ID.into(), quotes.iter().map(|x| units.events[x.2].clone()).collect::<Vec<_>>()),
-            Column::new(col::SIMILARITY.into(), quotes.iter().map(|x| x.3).collect::<Vec<_>>()),
-            Column::new(col::TEXT.into(), quotes.iter().map(|x| units.text[x.2].clone()).collect::<Vec<_>>()),
+            Column::new(
+                col::THEME_ID.into(),
+                quotes.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::RANK.into(),
+                quotes.iter().map(|x| x.1 as u32).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::UNIT_ID.into(),
+                quotes
+                    .iter()
+                    .map(|x| units.ids[x.2].clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::EVENT_ID.into(),
+                quotes
+                    .iter()
+                    .map(|x| units.events[x.2].clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SIMILARITY.into(),
+                quotes.iter().map(|x| x.3).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::TEXT.into(),
+                quotes
+                    .iter()
+                    .map(|x| units.text[x.2].clone())
+                    .collect::<Vec<_>>(),
+            ),
         ],
     )
     .map_err(err)?;

@@ -26,7 +26,10 @@ pub fn shared_data() -> Option<PathBuf> {
     if p.join("polis").is_dir() && p.join("ami").is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: {} is absent; this test needs the shared corpora", p.display());
+        eprintln!(
+            "SKIPPED: {} is absent; this test needs the shared corpora",
+            p.display()
+        );
         None
     }
 }
@@ -39,7 +42,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 

@@ -32,11 +32,26 @@ fn demo_search_phrases_filters_facets_and_errors() {
 
     // a phrase matches exactly the units that contain it (case-insensitively)
     let r = search(ws.path(), &["\"paper forms\"", "--limit", "1000"]);
-    let expected = units.column(col::TEXT).unwrap().str().unwrap().iter().flatten().filter(|t| t.to_lowercase().contains("paper forms")).count();
+    let expected = units
+        .column(col::TEXT)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .filter(|t| t.to_lowercase().contains("paper forms"))
+        .count();
     assert!(expected > 0);
     assert_eq!(r["total"].as_u64().unwrap() as usize, expected);
     for h in r["hits"].as_array().unwrap() {
-        assert!(h["text"].as_str().unwrap().to_lowercase().contains("paper forms"), "{h}");
+        assert!(
+            h["text"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("paper forms"),
+            "{h}"
+        );
         assert!(!h["snippet"]["highlights"].as_array().unwrap().is_empty());
         assert!(h["event"].as_str().is_some() && h["unit_id"].as_str().is_some());
     }
@@ -47,7 +62,12 @@ fn demo_search_phrases_filters_facets_and_errors() {
     let keep = units
         .clone()
         .lazy()
-        .join(questions.lazy(), [col(col::QUESTION_ID)], [col(col::QUESTION_ID)], JoinArgs::new(JoinType::Inner))
+        .join(
+            questions.lazy(),
+            [col(col::QUESTION_ID)],
+            [col(col::QUESTION_ID)],
+            JoinArgs::new(JoinType::Inner),
+        )
         .filter(col(col::FRAME).eq(lit("keep")))
         .group_by([col(col::EVENT_ID)])
         .agg([len().alias("n")])
@@ -59,29 +79,78 @@ fn demo_search_phrases_filters_facets_and_errors() {
         .str()
         .unwrap()
         .iter()
-        .zip(keep.column("n").unwrap().cast(&DataType::UInt64).unwrap().u64().unwrap().iter())
+        .zip(
+            keep.column("n")
+                .unwrap()
+                .cast(&DataType::UInt64)
+                .unwrap()
+                .u64()
+                .unwrap()
+                .iter(),
+        )
         .map(|(e, n)| (e.unwrap().to_string(), n.unwrap()))
         .collect();
-    let index_counts: BTreeMap<String, u64> =
-        r["facets"]["event"].as_array().unwrap().iter().map(|c| (c["value"].as_str().unwrap().to_string(), c["count"].as_u64().unwrap())).collect();
+    let index_counts: BTreeMap<String, u64> = r["facets"]["event"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["value"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(index_counts, polars_counts);
-    assert_eq!(r["total"].as_u64().unwrap(), polars_counts.values().sum::<u64>());
+    assert_eq!(
+        r["total"].as_u64().unwrap(),
+        polars_counts.values().sum::<u64>()
+    );
 
     // filters combine; pagination pages through the same ranking
     let all = search(ws.path(), &["remote OR home", "--limit", "6"]);
-    let page2 = search(ws.path(), &["remote OR home", "--limit", "3", "--offset", "3"]);
-    let ids = |v: &serde_json::Value| v["hits"].as_array().unwrap().iter().map(|h| h["unit_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let page2 = search(
+        ws.path(),
+        &["remote OR home", "--limit", "3", "--offset", "3"],
+    );
+    let ids = |v: &serde_json::Value| {
+        v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["unit_id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&all)[3..].to_vec(), ids(&page2));
-    let canada = search(ws.path(), &["remote OR home", "--country", "Canada", "--limit", "50"]);
-    assert!(canada["hits"].as_array().unwrap().iter().all(|h| h["event"] == "ottawa-health"));
+    let canada = search(
+        ws.path(),
+        &["remote OR home", "--country", "Canada", "--limit", "50"],
+    );
+    assert!(canada["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["event"] == "ottawa-health"));
 
     // bad queries: exit code 2 and a message, never a panic
     for (args, needle) in [
-        (vec!["search", "\"unclosed phrase"], "could not parse the query"),
-        (vec!["search", "nosuchfield:x"], "unknown field `nosuchfield`"),
+        (
+            vec!["search", "\"unclosed phrase"],
+            "could not parse the query",
+        ),
+        (
+            vec!["search", "nosuchfield:x"],
+            "unknown field `nosuchfield`",
+        ),
         (vec!["search", "  "], "the query is empty"),
-        (vec!["search", "forms", "--country", "Atlantis"], "no unit has country `Atlantis`"),
-        (vec!["search", "forms", "--from", "yesterday"], "is not a date"),
+        (
+            vec!["search", "forms", "--country", "Atlantis"],
+            "no unit has country `Atlantis`",
+        ),
+        (
+            vec!["search", "forms", "--from", "yesterday"],
+            "is not a date",
+        ),
         (vec!["search", "forms", "--offset", "20000"], "deepest page"),
     ] {
         let run = chorus(ws.path(), &args);
@@ -95,7 +164,11 @@ fn demo_search_phrases_filters_facets_and_errors() {
     // the human output shows the snippet with its highlight and the facets
     let run = chorus(ws.path(), &["search", "paper forms", "--limit", "2"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("[paper]") || run.stdout.contains("[forms]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("[paper]") || run.stdout.contains("[forms]"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("facets:"), "{}", run.stdout);
 }
 
@@ -106,12 +179,30 @@ fn index_is_incremental() {
     let again = chorus(ws.path(), &["index", "--json"]);
     let j = again.json();
     assert_eq!(j["events_indexed"].as_array().unwrap().len(), 0);
-    assert_eq!(j["documents"].as_u64().unwrap() as usize, frame(ws.path(), Table::Units).height());
+    assert_eq!(
+        j["documents"].as_u64().unwrap() as usize,
+        frame(ws.path(), Table::Units).height()
+    );
     // re-ingest one event with a different unit length: only it is re-indexed
-    assert!(chorus(ws.path(), &["ingest", "--max-unit-chars", "120", demo().join("tallinn-estonia").to_str().unwrap()]).code <= 1);
+    assert!(
+        chorus(
+            ws.path(),
+            &[
+                "ingest",
+                "--max-unit-chars",
+                "120",
+                demo().join("tallinn-estonia").to_str().unwrap()
+            ]
+        )
+        .code
+            <= 1
+    );
     let j = chorus(ws.path(), &["index", "--json"]).json();
     assert_eq!(j["events_indexed"], serde_json::json!(["tallinn-estonia"]));
-    assert_eq!(j["documents"].as_u64().unwrap() as usize, frame(ws.path(), Table::Units).height());
+    assert_eq!(
+        j["documents"].as_u64().unwrap() as usize,
+        frame(ws.path(), Table::Units).height()
+    );
 }
 
 #[test]
@@ -140,7 +231,11 @@ fn killed_indexing_leaves_a_usable_index_and_the_next_run_completes() {
             let n = std::fs::read_to_string(&meta)
                 .ok()
                 .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
-                .and_then(|m| m["payload"].as_str().and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok()))
+                .and_then(|m| {
+                    m["payload"]
+                        .as_str()
+                        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                })
                 .map(|p| p["events"].as_object().map_or(0, |e| e.len()))
                 .unwrap_or(0);
             if (1..30).contains(&n) {
@@ -155,7 +250,9 @@ fn killed_indexing_leaves_a_usable_index_and_the_next_run_completes() {
             break;
         }
     }
-    let Some(done) = killed_after else { panic!("indexing finished before it could be killed, five times") };
+    let Some(done) = killed_after else {
+        panic!("indexing finished before it could be killed, five times")
+    };
     // the last commit is searchable
     let r = search(ws.path(), &["*", "--limit", "1"]);
     assert!(r["total"].as_u64().unwrap() > 0);
@@ -176,7 +273,18 @@ fn shared_data_minimum_wage_and_german_word_forms() {
     assert_eq!(r["hits"][0]["event"], "15-per-hour-seattle");
     // German stemming: the plural finds units that only have the singular
     let r = search(ws.path(), &["Gemeinden", "--lang", "de", "--limit", "200"]);
-    let texts: Vec<String> = r["hits"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_lowercase()).collect();
-    assert!(texts.iter().any(|t| t.contains("gemeinde") && !t.contains("gemeinden")), "no singular-only hit among {}", texts.len());
+    let texts: Vec<String> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["text"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("gemeinde") && !t.contains("gemeinden")),
+        "no singular-only hit among {}",
+        texts.len()
+    );
     assert!(texts.iter().all(|t| t.contains("gemeinde")));
 }

@@ -6,3 +6,4 @@ mod embed;
 mod index;
 mod ingest;
 mod parsers;
+mod themes;

@@ -10,7 +10,9 @@ use proptest::prelude::*;
 const MAX: usize = 1 << 16;
 
 fn all_parsers(bytes: &[u8]) {
-    let Ok(d) = decode::decode("f", bytes) else { return };
+    let Ok(d) = decode::decode("f", bytes) else {
+        return;
+    };
     let text = d.text.as_str();
     for flavor in [cues::Flavor::WebVtt, cues::Flavor::Srt] {
         let (turns, _) = cues::parse("f", text, flavor, MAX);
@@ -86,7 +88,10 @@ proptest! {
 #[test]
 fn polis_folder_from_random_files_never_panics() {
     let dir = tempfile::tempdir().unwrap();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 64, ..ProptestConfig::default() });
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 64,
+        ..ProptestConfig::default()
+    });
     runner
         .run(&(proptest::collection::vec(any::<u8>(), 0..512), proptest::collection::vec(any::<u8>(), 0..512)), |(a, b)| {
             std::fs::write(dir.path().join("comments.csv"), [b"timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n".as_slice(), &a].concat()).unwrap();

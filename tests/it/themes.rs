@@ -1,0 +1,268 @@
+//! `chorus embed`, `chorus themes`, `chorus eval` and the theme parts of the index, on the
+//! demo corpus and on mixed Pol.is conversations, with the real model.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::common::*;
+
+fn ok(ws: &Path, args: &[&str]) -> Run {
+    let run = chorus(ws, args);
+    assert!(run.code == 0, "chorus {args:?} failed:\n{}", run.stderr);
+    run
+}
+
+fn themes_of(ws: &Path) -> (BTreeMap<String, Option<String>>, BTreeMap<String, String>) {
+    let a = chorus::ingest::frames::read_file(&ws.join("themes/assignments.parquet")).unwrap();
+    let units = a
+        .column("unit_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string());
+    let themes = a
+        .column("theme_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string));
+    let t = chorus::ingest::frames::read_file(&ws.join("themes/themes.parquet")).unwrap();
+    let labels = t
+        .column("theme_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(t.column("label").unwrap().str().unwrap().iter())
+        .map(|(i, l)| (i.unwrap().to_string(), l.unwrap().to_string()))
+        .collect();
+    (units.zip(themes).collect(), labels)
+}
+
+fn demo_workspace(ws: &Path, events: &[&str]) {
+    for e in events {
+        assert!(chorus(ws, &["ingest", demo().join(e).to_str().unwrap()]).code <= 1);
+    }
+    ok(ws, &["embed"]);
+}
+
+const DEMO: [&str; 10] = [
+    "berlin-bund",
+    "bogota-city",
+    "bristol-council",
+    "lisbon-digital",
+    "nairobi-county",
+    "oecd-paris",
+    "ottawa-health",
+    "seoul-health",
+    "tallinn-estonia",
+    "wellington-education",
+];
+
+#[test]
+fn demo_themes_quotes_index_and_search() {
+    let ws = tempdir();
+    demo_workspace(ws.path(), &DEMO);
+    let r = ok(ws.path(), &["themes", "--json"]).json();
+    assert!(r["themes"].as_u64().unwrap() >= 4);
+    assert!(
+        r["unassigned_share"].as_f64().unwrap() < 0.15,
+        "{}",
+        r["unassigned_share"]
+    );
+    let (assigned, labels) = themes_of(ws.path());
+    assert_eq!(
+        assigned.len(),
+        frame(ws.path(), chorus::model::Table::Units).height()
+    );
+    assert!(
+        labels.values().all(|l| !l.is_empty() && l != "Unlabelled"),
+        "{labels:?}"
+    );
+    // every quote is verbatim a unit's text, and quotes of a theme come from several events
+    let units = frame(ws.path(), chorus::model::Table::Units);
+    let texts: BTreeMap<String, String> = units
+        .column("unit_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(units.column("text").unwrap().str().unwrap().iter())
+        .map(|(i, t)| (i.unwrap().to_string(), t.unwrap().to_string()))
+        .collect();
+    let q = chorus::ingest::frames::read_file(&ws.path().join("themes/quotes.parquet")).unwrap();
+    assert!(q.height() > 0);
+    for (u, t) in q
+        .column("unit_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(q.column("text").unwrap().str().unwrap().iter())
+    {
+        assert_eq!(
+            texts.get(u.unwrap()).map(String::as_str),
+            t,
+            "a quote differs from its unit"
+        );
+    }
+    // the index carries the themes: filter by theme, find themes by their words, rank by meaning
+    ok(ws.path(), &["index"]);
+    let biggest = r["themes_list"][0]["id"].as_str().unwrap().to_string();
+    let size = r["themes_list"][0]["size"].as_u64().unwrap();
+    let hits = ok(ws.path(), &["search", "*", "--theme", &biggest, "--json"]).json();
+    assert_eq!(hits["total"].as_u64().unwrap(), size);
+    let word = r["themes_list"][0]["keywords"][0]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let found = ok(ws.path(), &["search", &word, "--themes", "--json"]).json();
+    assert!(
+        found["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["unit_id"] == biggest.as_str()),
+        "{found}"
+    );
+    let sem = ok(
+        ws.path(),
+        &[
+            "search",
+            "people without internet at home were left out",
+            "--semantic",
+            "--json",
+            "--limit",
+            "5",
+        ],
+    )
+    .json();
+    assert_eq!(sem["hits"].as_array().unwrap().len(), 5);
+    let hyb = ok(
+        ws.path(),
+        &[
+            "search",
+            "paper forms",
+            "--hybrid",
+            "--json",
+            "--country",
+            "Canada",
+        ],
+    )
+    .json();
+    assert!(hyb["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["event"] == "ottawa-health"));
+    // eval runs and reports its figures
+    let e = ok(ws.path(), &["eval", "--json"]).json();
+    assert!(e["stability_ari"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn same_seed_same_themes_with_one_and_two_threads() {
+    let ws = tempdir();
+    demo_workspace(ws.path(), &DEMO[..5]);
+    ok(ws.path(), &["themes", "--threads", "1"]);
+    let one = themes_of(ws.path());
+    let a1 = std::fs::read(ws.path().join("themes/assignments.parquet")).unwrap();
+    std::fs::remove_file(ws.path().join("themes/state.json")).unwrap();
+    ok(ws.path(), &["themes", "--threads", "2"]);
+    assert_eq!(themes_of(ws.path()), one);
+    assert_eq!(
+        std::fs::read(ws.path().join("themes/assignments.parquet")).unwrap(),
+        a1
+    );
+}
+
+#[test]
+fn codebook_edits_survive_reruns_and_ids_survive_a_new_event() {
+    let ws = tempdir();
+    demo_workspace(ws.path(), &DEMO[..9]);
+    ok(ws.path(), &["themes"]);
+    let (before, labels) = themes_of(ws.path());
+    let tops: Vec<String> = labels
+        .keys()
+        .filter(|k| !k.contains('.'))
+        .cloned()
+        .collect();
+    // adding an event: units already there keep their theme ids
+    demo_workspace(ws.path(), &DEMO[9..]);
+    ok(ws.path(), &["themes"]);
+    let (after, _) = themes_of(ws.path());
+    let kept = before
+        .iter()
+        .filter(|(u, t)| after.get(*u) == Some(t))
+        .count();
+    assert!(
+        kept * 10 >= before.len() * 8,
+        "only {kept} of {} units kept their theme id",
+        before.len()
+    );
+    // rename one theme, merge another into a third
+    let (a, b, c) = (&tops[0], &tops[1], &tops[2]);
+    std::fs::write(
+        ws.path().join("themes/codebook.toml"),
+        format!("[[theme]]\nid = \"{a}\"\nlabel = \"Renamed by a person\"\n\n[[theme]]\nid = \"{c}\"\nmerge = [\"{b}\"]\n"),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        ok(ws.path(), &["themes"]);
+        let (assigned, labels) = themes_of(ws.path());
+        assert_eq!(
+            labels.get(a).map(String::as_str),
+            Some("Renamed by a person")
+        );
+        assert!(!labels.contains_key(b), "merged theme {b} still there");
+        assert!(!assigned.values().any(|t| t.as_deref() == Some(b.as_str())));
+    }
+    // a bad codebook is the user's mistake, with its line
+    std::fs::write(
+        ws.path().join("themes/codebook.toml"),
+        "[[theme]]\nid = \"t-1\"\nlabell = \"x\"\n",
+    )
+    .unwrap();
+    let run = chorus(ws.path(), &["themes"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("codebook.toml`:3"), "{}", run.stderr);
+}
+
+#[test]
+fn mixed_polis_conversations_separate() {
+    let Some(shared) = shared_data() else { return };
+    let ws = tempdir();
+    let p = shared.join("polis");
+    for c in [
+        "15-per-hour-seattle",
+        "brexit-consensus",
+        "scoop-hivemind.ubi",
+        "scoop-hivemind.freshwater",
+        "london.youth.policing",
+    ] {
+        assert_eq!(
+            chorus(ws.path(), &["ingest", p.join(c).to_str().unwrap()]).code,
+            0
+        );
+    }
+    ok(ws.path(), &["embed"]);
+    ok(ws.path(), &["themes", "--themes", "5"]);
+    let e = ok(ws.path(), &["eval", "--gold", "event", "--json"]).json();
+    // measured 0.55 with seed 42; the bar leaves room for other machines' float order
+    assert!(e["nmi"].as_f64().unwrap() > 0.45, "{e}");
+    assert!(e["unassigned_share"].as_f64().unwrap() < 0.15, "{e}");
+    let events: BTreeSet<String> = frame(ws.path(), chorus::model::Table::Events)
+        .column("event_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    assert_eq!(events.len(), 5);
+}
