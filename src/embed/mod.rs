@@ -36,6 +36,8 @@ pub enum EmbedError {
     },
     #[error("the model failed while encoding a batch; this is a bug")]
     Encode(#[source] rust_bert::RustBertError),
+    #[error("an embedding thread panicked; this is a bug")]
+    Panicked,
     #[error("the workspace `{path}` has no corpus yet\nhint: run `chorus ingest PATH...` first")]
     NoCorpus { path: PathBuf },
     #[error("could not read the units of the workspace")]
@@ -98,19 +100,35 @@ fn check_model_dir(dir: &Path) -> Result<(), EmbedError> {
     Ok(())
 }
 
-/// A loaded sentence-embedding model.
+/// A loaded sentence-embedding model: one or more instances, each run by its own thread.
 pub struct Model {
-    inner: SentenceEmbeddingsModel,
+    /// One lock per instance: a libtorch module is `Send` but not `Sync`.
+    inner: Vec<std::sync::Mutex<SentenceEmbeddingsModel>>,
     dir: PathBuf,
 }
 
 impl Model {
-    /// Loads the model in `dir` on the CPU, with `threads` intra-op threads (0: leave as is).
+    /// Loads the model in `dir` on the CPU for `threads` threads. Batches of short texts keep
+    /// two cores busier as two single-threaded instances working side by side than as one
+    /// instance with two intra-op threads, so `threads` instances are loaded, one thread each.
     pub fn load(dir: &Path, threads: usize) -> Result<Self, EmbedError> {
+        Self::load_with(dir, threads.max(1), 1)
+    }
+
+    /// Loads `instances` copies of the model, each using `intra` libtorch threads.
+    pub fn load_with(dir: &Path, instances: usize, intra: usize) -> Result<Self, EmbedError> {
         check_model_dir(dir)?;
-        if threads > 0 {
-            tch::set_num_threads(threads as i32);
-        }
+        tch::set_num_threads(intra.max(1) as i32);
+        let inner = (0..instances.max(1))
+            .map(|_| Self::instance(dir).map(std::sync::Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            inner,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    fn instance(dir: &Path) -> Result<SentenceEmbeddingsModel, EmbedError> {
         let d = |f: &str| -> Box<LocalResource> {
             Box::new(LocalResource {
                 local_path: dir.join(f),
@@ -131,13 +149,9 @@ impl Model {
             device: tch::Device::Cpu,
             kind: None,
         };
-        let inner = SentenceEmbeddingsModel::new(config).map_err(|source| EmbedError::Load {
+        SentenceEmbeddingsModel::new(config).map_err(|source| EmbedError::Load {
             dir: dir.to_path_buf(),
             source,
-        })?;
-        Ok(Self {
-            inner,
-            dir: dir.to_path_buf(),
         })
     }
 
@@ -146,6 +160,8 @@ impl Model {
     }
 
     /// Embeds `texts` in batches of `batch` texts of similar length; output in input order.
+    /// Batches are made the same way whatever the number of instances, and each batch goes to
+    /// one instance, so the vectors do not depend on it.
     pub fn encode<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
@@ -153,11 +169,36 @@ impl Model {
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| (texts[i].as_ref().len(), i));
+        let batches: Vec<&[usize]> = order.chunks(batch.max(1)).collect();
+        let workers = self.inner.len().min(batches.len()).max(1);
+        let results: Vec<Result<Vec<(usize, Vec<f32>)>, EmbedError>> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = self.inner[..workers]
+                    .iter()
+                    .enumerate()
+                    .map(|(w, model)| {
+                        let batches = &batches;
+                        scope.spawn(move || -> Result<Vec<(usize, Vec<f32>)>, EmbedError> {
+                            let mut out = Vec::new();
+                            let model = model.lock().map_err(|_| EmbedError::Panicked)?;
+                            for chunk in batches.iter().skip(w).step_by(workers) {
+                                let inputs: Vec<&str> =
+                                    chunk.iter().map(|&i| texts[i].as_ref()).collect();
+                                let vectors = model.encode(&inputs).map_err(EmbedError::Encode)?;
+                                out.extend(chunk.iter().copied().zip(vectors));
+                            }
+                            Ok(out)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or(Err(EmbedError::Panicked)))
+                    .collect()
+            });
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(batch.max(1)) {
-            let inputs: Vec<&str> = chunk.iter().map(|&i| texts[i].as_ref()).collect();
-            let vectors = self.inner.encode(&inputs).map_err(EmbedError::Encode)?;
-            for (&i, v) in chunk.iter().zip(vectors) {
+        for r in results {
+            for (i, v) in r? {
                 out[i] = v;
             }
         }

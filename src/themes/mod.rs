@@ -710,7 +710,7 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
     let load_model = |model: &mut Option<embed::Model>| -> Result<(), ThemesError> {
         if model.is_none() {
             let dir = embed::resolve_model_dir(cfg.model.as_deref())?;
-            *model = Some(embed::Model::load(&dir, cfg.threads)?);
+            *model = Some(embed::Model::load_with(&dir, 1, cfg.threads)?);
         }
         Ok(())
     };
@@ -840,26 +840,44 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
             tracing::warn!("labels from c-TF-IDF only: {e}");
         }
     }
-    let label_set =
-        |members: &[Vec<usize>], centres: &[Vec<f32>]| -> Result<Vec<Vec<String>>, ThemesError> {
-            let classes: Vec<Vec<&str>> = members
+    // all candidate phrases are embedded in one batched call
+    let label_set = |members: &[Vec<usize>],
+                     centres: &[Vec<f32>],
+                     top: usize|
+     -> Result<Vec<Vec<String>>, ThemesError> {
+        let classes: Vec<Vec<&str>> = members
+            .iter()
+            .map(|m| m.iter().map(|&u| units.norm[u].as_str()).collect())
+            .collect();
+        let cands = label::ctfidf(&classes, &stop, top);
+        let phrases: Vec<&str> = cands
+            .iter()
+            .flatten()
+            .map(|(p, _)| p.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let vectors: HashMap<&str, Vec<f32>> = match &model {
+            Some(m) if !phrases.is_empty() => phrases
                 .iter()
-                .map(|m| m.iter().map(|&u| units.norm[u].as_str()).collect())
-                .collect();
-            let cands = label::ctfidf(&classes, &stop, 30);
-            let mut out = Vec::new();
-            for (i, c) in cands.iter().enumerate() {
-                let vecs = match &model {
-                    Some(m) if !c.is_empty() => {
-                        Some(m.encode(&c.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), 64)?)
-                    }
-                    _ => None,
-                };
-                out.push(label::pick_keywords(c, vecs.as_deref(), &centres[i], 8));
-            }
-            Ok(out)
+                .copied()
+                .zip(m.encode(&phrases, 128)?)
+                .collect(),
+            _ => HashMap::new(),
         };
-    let top_keywords = label_set(&top_members, &top_centres)?;
+        Ok(cands
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let vecs: Option<Vec<Vec<f32>>> = c
+                    .iter()
+                    .map(|(p, _)| vectors.get(p.as_str()).cloned())
+                    .collect();
+                label::pick_keywords(c, vecs.as_deref(), &centres[i], 8)
+            })
+            .collect())
+    };
+    let top_keywords = label_set(&top_members, &top_centres, 20)?;
     let live_subs: Vec<usize> = (0..clustering.subs.len())
         .filter(|&s| !sub_ids[s].is_empty())
         .collect();
@@ -873,6 +891,7 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
             .map(|&s| sub_members[s].clone())
             .collect::<Vec<_>>(),
         &sub_centres,
+        12,
     )?;
 
     let events_of = |m: &[usize]| {
