@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-use chorus::ingest::frames::{read_table, EventFrames, EventRow, QuestionRow, SourceRow, UnitRow};
+use chorus::ingest::frames::{
+    read_table, str_column, EventFrames, EventRow, QuestionRow, SourceRow, UnitRow,
+};
 use chorus::ingest::{self, IngestConfig};
 use chorus::model::{col, Table, Workspace};
 
@@ -33,46 +35,29 @@ pub fn ingest_shared(ws: &Workspace, shared: &std::path::Path) -> usize {
         .units()
 }
 
-/// splitmix64: a small, seeded, portable generator.
-pub struct Rng(u64);
+pub use chorus::themes::cluster::Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn strings(df: &polars::prelude::DataFrame, name: &str) -> Vec<Option<String>> {
-    df.column(name)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect()
-}
-
-/// Writes `n` units into `out` as `events` synthetic events: each unit joins the first half of
+/// Writes `n` units into `out` as `events` synthetic events, and returns for each written unit
+/// (in order) its text hash and the two shared units it was made from. Each unit joins the first half of
 /// one shared unit to the second half of another in the same language; events take the
 /// metadata of the shared events in turn, and a third of the units answer one of the three
 /// Aftershock questions. Same seed, same corpus.
-pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, seed: u64) {
+pub fn synthesize(
+    source: &Workspace,
+    out: &Workspace,
+    n: usize,
+    events: usize,
+    seed: u64,
+) -> Vec<(String, usize, usize)> {
+    let mut made = Vec::with_capacity(n);
     let units = read_table(source, Table::Units).unwrap();
-    let texts: Vec<String> = strings(&units, col::TEXT)
+    let texts: Vec<String> = str_column(&units, col::TEXT)
+        .unwrap()
         .into_iter()
         .map(Option::unwrap_or_default)
         .collect();
-    let langs: Vec<String> = strings(&units, col::LANG)
+    let langs: Vec<String> = str_column(&units, col::LANG)
+        .unwrap()
         .into_iter()
         .map(|l| l.unwrap_or_else(|| "en".into()))
         .collect();
@@ -81,7 +66,7 @@ pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, 
         by_lang.entry(l.as_str()).or_default().push(i);
     }
     let meta = read_table(source, Table::Events).unwrap();
-    let countries = strings(&meta, col::COUNTRY);
+    let countries = str_column(&meta, col::COUNTRY).unwrap();
     let names = [
         "Canada",
         "Germany",
@@ -172,6 +157,8 @@ pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, 
             words.extend_from_slice(&wb[wb.len() / 2..]);
             let text = words.join(" ");
             let norm = chorus::ingest::clean::normalise(&text);
+            let text_hash = chorus::model::content_hash(norm.as_bytes())[..32].to_string();
+            made.push((text_hash.clone(), a, b));
             let q = rng.below(9);
             f.units.push(UnitRow {
                 unit_id: format!("{source_id}#L{}", k + 2),
@@ -181,14 +168,14 @@ pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, 
                 } else {
                     "utterance".into()
                 },
-                participant_id: Some(format!("p-{:010x}", rng.next() % 5000)),
+                participant_id: Some(format!("p-{:010x}", rng.next_u64() % 5000)),
                 question_id: (q < 3).then(|| format!("{event_id}:{}", frames[q].0)),
                 line: k as u64 + 2,
                 cue: None,
                 part: 1,
                 start_ms: None,
                 end_ms: None,
-                text_hash: chorus::model::content_hash(norm.as_bytes())[..32].to_string(),
+                text_hash,
                 text,
                 text_norm: norm,
                 lang: Some(langs[a].clone()),
@@ -199,4 +186,5 @@ pub fn synthesize(source: &Workspace, out: &Workspace, n: usize, events: usize, 
         }
         f.write(out).unwrap();
     }
+    made
 }

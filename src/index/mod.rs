@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::Facet;
 use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 
-use crate::ingest::frames::read_file;
+use crate::ingest::frames::{read_file, str_column};
 use crate::model::{col, Table, Workspace};
 use schema::{register_analyzers, Fields, SCHEMA_VERSION};
 
@@ -165,10 +165,10 @@ fn load_themes(ws: &Workspace) -> PolarsResult<ThemeFields> {
     let t = read_file(&tp)?;
     let mut out = ThemeFields::default();
     let (units, events, themes, subs) = (
-        strings(&a, col::UNIT_ID)?,
-        strings(&a, col::EVENT_ID)?,
-        strings(&a, col::THEME_ID)?,
-        strings(&a, col::SUBTHEME_ID)?,
+        str_column(&a, col::UNIT_ID)?,
+        str_column(&a, col::EVENT_ID)?,
+        str_column(&a, col::THEME_ID)?,
+        str_column(&a, col::SUBTHEME_ID)?,
     );
     let mut per_event: BTreeMap<String, blake3::Hasher> = BTreeMap::new();
     for i in 0..units.len() {
@@ -186,10 +186,10 @@ fn load_themes(ws: &Workspace) -> PolarsResult<ThemeFields> {
         .map(|(e, h)| (e, h.finalize().to_hex()[..32].to_string()))
         .collect();
     let (ids, parents, labels, keywords) = (
-        strings(&t, col::THEME_ID)?,
-        strings(&t, col::PARENT_ID)?,
-        strings(&t, col::LABEL)?,
-        strings(&t, col::KEYWORDS)?,
+        str_column(&t, col::THEME_ID)?,
+        str_column(&t, col::PARENT_ID)?,
+        str_column(&t, col::LABEL)?,
+        str_column(&t, col::KEYWORDS)?,
     );
     let mut quotes: HashMap<String, Vec<String>> = HashMap::new();
     let mut h = blake3::Hasher::new();
@@ -197,9 +197,9 @@ fn load_themes(ws: &Workspace) -> PolarsResult<ThemeFields> {
     if qp.is_file() {
         h.update(&std::fs::read(&qp)?);
         let q = read_file(&qp)?;
-        for (tid, text) in strings(&q, col::THEME_ID)?
+        for (tid, text) in str_column(&q, col::THEME_ID)?
             .into_iter()
-            .zip(strings(&q, col::TEXT)?)
+            .zip(str_column(&q, col::TEXT)?)
         {
             if let (Some(tid), Some(text)) = (tid, text) {
                 quotes.entry(tid).or_default().push(text);
@@ -359,15 +359,6 @@ fn commit(writer: &mut IndexWriter<TantivyDocument>, state: &IndexState) -> tant
     Ok(())
 }
 
-fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
 /// `yyyy-mm-dd...` -> `yyyymmdd`.
 pub fn day_number(date: &str) -> Option<u64> {
     let d: String = date
@@ -422,7 +413,7 @@ pub fn unit_documents(
     let questions = read_file(&ws.table_file(Table::Questions, event))?;
     let sources = read_file(&ws.table_file(Table::Sources, event))?;
     let first = |name: &str| -> PolarsResult<Option<String>> {
-        Ok(strings(&events, name)?.into_iter().next().flatten())
+        Ok(str_column(&events, name)?.into_iter().next().flatten())
     };
     let (country, sector, level, date) = (
         first(col::COUNTRY)?,
@@ -433,38 +424,38 @@ pub fn unit_documents(
     let day = date.as_deref().and_then(day_number);
 
     let pmap: HashMap<String, (Option<String>, Option<String>)> =
-        strings(&participants, col::PARTICIPANT_ID)?
+        str_column(&participants, col::PARTICIPANT_ID)?
             .into_iter()
             .zip(
-                strings(&participants, col::KIND)?
+                str_column(&participants, col::KIND)?
                     .into_iter()
-                    .zip(strings(&participants, col::ROLE)?),
+                    .zip(str_column(&participants, col::ROLE)?),
             )
             .filter_map(|(id, kr)| id.map(|i| (i, kr)))
             .collect();
     let qmap: HashMap<String, (Option<String>, Option<String>)> =
-        strings(&questions, col::QUESTION_ID)?
+        str_column(&questions, col::QUESTION_ID)?
             .into_iter()
             .zip(
-                strings(&questions, col::TEXT)?
+                str_column(&questions, col::TEXT)?
                     .into_iter()
-                    .zip(strings(&questions, col::FRAME)?),
+                    .zip(str_column(&questions, col::FRAME)?),
             )
             .filter_map(|(id, tf)| id.map(|i| (i, tf)))
             .collect();
-    let smap: HashMap<String, Option<String>> = strings(&sources, col::SOURCE_ID)?
+    let smap: HashMap<String, Option<String>> = str_column(&sources, col::SOURCE_ID)?
         .into_iter()
-        .zip(strings(&sources, col::FORMAT)?)
+        .zip(str_column(&sources, col::FORMAT)?)
         .filter_map(|(id, f)| id.map(|i| (i, f)))
         .collect();
 
-    let ids = strings(&units, col::UNIT_ID)?;
-    let src = strings(&units, col::SOURCE_ID)?;
-    let pid = strings(&units, col::PARTICIPANT_ID)?;
-    let qid = strings(&units, col::QUESTION_ID)?;
-    let text = strings(&units, col::TEXT)?;
-    let lang = strings(&units, col::LANG)?;
-    let dup = strings(&units, col::DUPLICATE_KIND)?;
+    let ids = str_column(&units, col::UNIT_ID)?;
+    let src = str_column(&units, col::SOURCE_ID)?;
+    let pid = str_column(&units, col::PARTICIPANT_ID)?;
+    let qid = str_column(&units, col::QUESTION_ID)?;
+    let text = str_column(&units, col::TEXT)?;
+    let lang = str_column(&units, col::LANG)?;
+    let dup = str_column(&units, col::DUPLICATE_KIND)?;
     let line: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.iter().collect();
     let start: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.iter().collect();
     let end: Vec<Option<i64>> = units.column(col::END_MS)?.i64()?.iter().collect();

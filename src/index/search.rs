@@ -279,6 +279,15 @@ pub fn search(
     req: &SearchRequest,
     semantic: Option<&Semantic>,
 ) -> Result<SearchResponse, SearchError> {
+    if req.limit == 0 {
+        return Err(SearchError::ZeroLimit);
+    }
+    if req.offset.saturating_add(req.limit) > MAX_DEPTH {
+        return Err(SearchError::TooDeep {
+            offset: req.offset,
+            limit: req.limit,
+        });
+    }
     if req.mode == Mode::Lexical || req.themes {
         return lexical(index, f, req);
     }
@@ -299,15 +308,6 @@ fn ranked(
     sem: &Semantic,
     mode: Mode,
 ) -> Result<SearchResponse, SearchError> {
-    if req.limit == 0 {
-        return Err(SearchError::ZeroLimit);
-    }
-    if req.offset.saturating_add(req.limit) > MAX_DEPTH {
-        return Err(SearchError::TooDeep {
-            offset: req.offset,
-            limit: req.limit,
-        });
-    }
     let q = req.query.trim();
     if q.is_empty() || q == "*" {
         return Err(SearchError::EmptyQuery);
@@ -434,15 +434,6 @@ fn facet_lists(counts: [tantivy::collector::FacetCounts; 4]) -> BTreeMap<String,
 
 /// BM25 ranking.
 fn lexical(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
-    if req.limit == 0 {
-        return Err(SearchError::ZeroLimit);
-    }
-    if req.offset.saturating_add(req.limit) > MAX_DEPTH {
-        return Err(SearchError::TooDeep {
-            offset: req.offset,
-            limit: req.limit,
-        });
-    }
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let query = build_query(index, f, &searcher, req)?;

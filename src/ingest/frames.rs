@@ -273,6 +273,16 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
     Ok(())
 }
 
+/// A string column as owned optional values (missing column or wrong type: an error).
+pub fn str_column(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
 /// Reads one parquet file.
 pub fn read_file(path: &Path) -> PolarsResult<DataFrame> {
     ParquetReader::new(std::fs::File::open(path)?).finish()
