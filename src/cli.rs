@@ -121,8 +121,8 @@ pub struct EmbedArgs {
     /// CPU threads for inference.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// Texts per forward pass.
-    #[arg(long, default_value_t = 64)]
+    /// Texts per forward pass (length-sorted; 16 measured fastest on 2 cores).
+    #[arg(long, default_value_t = 16)]
     pub batch: usize,
 }
 

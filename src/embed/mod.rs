@@ -235,7 +235,7 @@ impl Default for EmbedConfig {
         Self {
             model: None,
             threads: 2,
-            batch: 64,
+            batch: 16,
             progress: false,
         }
     }
