@@ -104,7 +104,9 @@ pub struct ThemesArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Gold labelling: `event` (each event a class, e.g. mixed Pol.is conversations).
+    /// Gold labelling: `event` (each event a class, e.g. mixed Pol.is conversations) or
+    /// `ami-topics:DIR` (AMI's human topic segmentation; DIR is the release folder
+    /// `ami/original` with `topics/` and `words/`).
     #[arg(long)]
     pub gold: Option<String>,
     /// Seed of the second clustering for the stability figure.

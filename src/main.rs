@@ -141,7 +141,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             let gold = match args.gold.as_deref() {
                 None => None,
                 Some("event") => Some(themes::eval::Gold::Event),
-                Some(g) => anyhow::bail!("unknown gold labelling `{g}`: expected `event`"),
+                Some(g) if g.starts_with("ami-topics:") => Some(themes::eval::Gold::AmiTopics(
+                    g["ami-topics:".len()..].into(),
+                )),
+                Some(g) => anyhow::bail!(
+                    "unknown gold labelling `{g}`: expected `event` or `ami-topics:DIR`"
+                ),
             };
             let r = themes::eval::run(&project.workspace, gold.as_ref(), args.other_seed)?;
             if cli.json {

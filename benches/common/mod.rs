@@ -105,24 +105,26 @@ pub fn synthesize(
     for e in 0..events {
         let event_id = format!("synth-{e:04}");
         let source_id = format!("{event_id}/synthetic.csv");
-        let mut f = EventFrames::default();
-        f.event = EventRow {
-            event_id: event_id.clone(),
-            title: Some(format!("Synthetic event {e}")),
-            date: Some(format!(
-                "20{:02}-{:02}-{:02}",
-                18 + e % 6,
-                1 + e % 12,
-                1 + e % 28
-            )),
-            country: countries
-                .get(e % countries.len().max(1))
-                .cloned()
-                .flatten()
-                .or_else(|| Some(names[e % names.len()].to_string())),
-            sector: Some(sectors[e % sectors.len()].into()),
-            level: Some(levels[e % levels.len()].into()),
-            origin: "synthetic".into(),
+        let mut f = EventFrames {
+            event: EventRow {
+                event_id: event_id.clone(),
+                title: Some(format!("Synthetic event {e}")),
+                date: Some(format!(
+                    "20{:02}-{:02}-{:02}",
+                    18 + e % 6,
+                    1 + e % 12,
+                    1 + e % 28
+                )),
+                country: countries
+                    .get(e % countries.len().max(1))
+                    .cloned()
+                    .flatten()
+                    .or_else(|| Some(names[e % names.len()].to_string())),
+                sector: Some(sectors[e % sectors.len()].into()),
+                level: Some(levels[e % levels.len()].into()),
+                origin: "synthetic".into(),
+                ..Default::default()
+            },
             ..Default::default()
         };
         f.sources.push(SourceRow {

@@ -100,6 +100,9 @@ fn check_model_dir(dir: &Path) -> Result<(), EmbedError> {
     Ok(())
 }
 
+/// Vectors of one worker: (text index, vector).
+type Encoded = Vec<(usize, Vec<f32>)>;
+
 /// A loaded sentence-embedding model: one or more instances, each run by its own thread.
 pub struct Model {
     /// One lock per instance: a libtorch module is `Send` but not `Sync`.
@@ -171,31 +174,30 @@ impl Model {
         order.sort_by_key(|&i| (texts[i].as_ref().len(), i));
         let batches: Vec<&[usize]> = order.chunks(batch.max(1)).collect();
         let workers = self.inner.len().min(batches.len()).max(1);
-        let results: Vec<Result<Vec<(usize, Vec<f32>)>, EmbedError>> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = self.inner[..workers]
-                    .iter()
-                    .enumerate()
-                    .map(|(w, model)| {
-                        let batches = &batches;
-                        scope.spawn(move || -> Result<Vec<(usize, Vec<f32>)>, EmbedError> {
-                            let mut out = Vec::new();
-                            let model = model.lock().map_err(|_| EmbedError::Panicked)?;
-                            for chunk in batches.iter().skip(w).step_by(workers) {
-                                let inputs: Vec<&str> =
-                                    chunk.iter().map(|&i| texts[i].as_ref()).collect();
-                                let vectors = model.encode(&inputs).map_err(EmbedError::Encode)?;
-                                out.extend(chunk.iter().copied().zip(vectors));
-                            }
-                            Ok(out)
-                        })
+        let results: Vec<Result<Encoded, EmbedError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self.inner[..workers]
+                .iter()
+                .enumerate()
+                .map(|(w, model)| {
+                    let batches = &batches;
+                    scope.spawn(move || -> Result<Encoded, EmbedError> {
+                        let mut out = Vec::new();
+                        let model = model.lock().map_err(|_| EmbedError::Panicked)?;
+                        for chunk in batches.iter().skip(w).step_by(workers) {
+                            let inputs: Vec<&str> =
+                                chunk.iter().map(|&i| texts[i].as_ref()).collect();
+                            let vectors = model.encode(&inputs).map_err(EmbedError::Encode)?;
+                            out.extend(chunk.iter().copied().zip(vectors));
+                        }
+                        Ok(out)
                     })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or(Err(EmbedError::Panicked)))
-                    .collect()
-            });
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or(Err(EmbedError::Panicked)))
+                .collect()
+        });
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
         for r in results {
             for (i, v) in r? {
@@ -286,8 +288,10 @@ pub fn cache_path(ws: &Workspace, model_id: &str) -> PathBuf {
     ws.vectors_dir().join(format!("{model_id}.bin"))
 }
 
-/// Unit ids and text hashes of the whole workspace, in unit order.
-fn unit_keys(ws: &Workspace) -> Result<(Vec<String>, Vec<String>, Vec<String>), EmbedError> {
+/// Unit ids, text hashes and normalised texts of the whole workspace, in unit order.
+type UnitKeys = (Vec<String>, Vec<String>, Vec<String>);
+
+fn unit_keys(ws: &Workspace) -> Result<UnitKeys, EmbedError> {
     let units = crate::ingest::frames::read_table(ws, Table::Units).map_err(EmbedError::Frames)?;
     if units.height() == 0 {
         return Err(EmbedError::NoCorpus {

@@ -137,6 +137,16 @@ pub fn committed_state(index: &Index) -> IndexState {
         .unwrap_or_default()
 }
 
+/// A theme document: found by its label, keywords and quotes.
+#[derive(Debug, Clone)]
+pub struct ThemeDoc {
+    pub id: String,
+    pub parent: Option<String>,
+    pub label: String,
+    pub keywords: String,
+    pub quotes: Vec<String>,
+}
+
 /// The themes of the workspace as the index needs them (absent before `chorus themes`).
 #[derive(Debug, Default)]
 pub struct ThemeFields {
@@ -146,8 +156,7 @@ pub struct ThemeFields {
     pub labels: HashMap<String, String>,
     /// event id -> hash of its units' assignments.
     pub event_hashes: HashMap<String, String>,
-    /// Theme documents: (id, parent, label, keywords, quotes).
-    pub docs: Vec<(String, Option<String>, String, String, Vec<String>)>,
+    pub docs: Vec<ThemeDoc>,
     pub hash: String,
 }
 
@@ -211,13 +220,13 @@ fn load_themes(ws: &Workspace) -> PolarsResult<ThemeFields> {
         let Some(id) = ids[i].clone() else { continue };
         let label = labels[i].clone().unwrap_or_default();
         out.labels.insert(id.clone(), label.clone());
-        out.docs.push((
-            id.clone(),
-            parents[i].clone(),
+        out.docs.push(ThemeDoc {
+            quotes: quotes.remove(&id).unwrap_or_default(),
+            id,
+            parent: parents[i].clone(),
             label,
-            keywords[i].clone().unwrap_or_default(),
-            quotes.remove(&id).unwrap_or_default(),
-        ));
+            keywords: keywords[i].clone().unwrap_or_default(),
+        });
     }
     Ok(out)
 }
@@ -374,7 +383,7 @@ pub fn day_number(date: &str) -> Option<u64> {
 fn theme_documents(t: &ThemeFields, f: &Fields) -> Vec<TantivyDocument> {
     t.docs
         .iter()
-        .map(|(id, parent, label, keywords, quotes)| {
+        .map(|ThemeDoc { id, parent, label, keywords, quotes }| {
             let mut d =
                 doc!(f.doc_kind => "theme", f.id => id.as_str(), f.theme_label => label.as_str());
             d.add_text(

@@ -81,6 +81,20 @@ fn normalise_newlines(text: String) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
+/// Reads and decodes a file; an unreadable file is a whole-file rejection.
+pub fn read_text(path: &std::path::Path, display: &str) -> Result<(Vec<u8>, Decoded), Problem> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Problem::reject(
+            display,
+            None,
+            ProblemKind::Unreadable,
+            format!("could not read the file: {e}"),
+        )
+    })?;
+    let decoded = decode(display, &bytes)?;
+    Ok((bytes, decoded))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,18 +124,4 @@ mod tests {
             ProblemKind::BinaryFile
         );
     }
-}
-
-/// Reads and decodes a file; an unreadable file is a whole-file rejection.
-pub fn read_text(path: &std::path::Path, display: &str) -> Result<(Vec<u8>, Decoded), Problem> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Problem::reject(
-            display,
-            None,
-            ProblemKind::Unreadable,
-            format!("could not read the file: {e}"),
-        )
-    })?;
-    let decoded = decode(display, &bytes)?;
-    Ok((bytes, decoded))
 }

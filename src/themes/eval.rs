@@ -5,6 +5,7 @@
 //! keywords), the unassigned share, and stability (ARI between two seeds).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -16,6 +17,9 @@ use crate::model::{col, Workspace};
 pub enum Gold {
     /// Each event is a class (mixed Pol.is conversations: the conversation).
     Event,
+    /// AMI's human topic segmentation, from the release folder (`ami/original`): units of
+    /// AMI meetings take their topic type; other units are left out of the figures.
+    AmiTopics(PathBuf),
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -23,6 +27,8 @@ pub struct EvalReport {
     pub units: usize,
     pub themes: usize,
     pub unassigned_share: f64,
+    /// Units with a gold label (all of them for `event`).
+    pub gold_units: Option<usize>,
     pub gold_classes: Option<usize>,
     pub nmi: Option<f64>,
     pub ari: Option<f64>,
@@ -203,15 +209,51 @@ pub fn run(
     report.diversity = distinct.len() as f64 / all.len().max(1) as f64;
 
     if let Some(g) = gold {
-        let labels: Vec<String> = match g {
-            Gold::Event => units.events.clone(),
+        let labels: Vec<Option<String>> = match g {
+            Gold::Event => units.events.iter().cloned().map(Some).collect(),
+            Gold::AmiTopics(dir) => {
+                let seg = super::gold::ami_topics(dir).map_err(ThemesError::Gold)?;
+                let seg: HashMap<String, super::gold::Segmentation> = seg
+                    .into_iter()
+                    .map(|(k, v)| (k.to_lowercase(), v))
+                    .collect();
+                let frame = crate::ingest::frames::read_table(ws, crate::model::Table::Units)
+                    .map_err(ThemesError::Frames)?;
+                let times = |name: &str| -> Result<Vec<Option<i64>>, ThemesError> {
+                    Ok(frame
+                        .column(name)
+                        .and_then(|c| c.i64().cloned())
+                        .map_err(ThemesError::Frames)?
+                        .iter()
+                        .collect())
+                };
+                let (start, end) = (times(col::START_MS)?, times(col::END_MS)?);
+                (0..n)
+                    .map(|u| {
+                        let mid = match (start[u], end[u]) {
+                            (Some(s), Some(e)) => (s + e) / 2,
+                            _ => return None,
+                        };
+                        seg.get(&units.events[u])
+                            .and_then(|s| super::gold::label_at(s, mid))
+                            .map(str::to_string)
+                    })
+                    .collect()
+            }
         };
-        report.gold_classes = Some(labels.iter().collect::<BTreeSet<_>>().len());
-        report.nmi = Some(nmi(&labels, &theme_of));
-        report.ari = Some(ari(&labels, &theme_of));
-        let (l, t): (Vec<&String>, Vec<&String>) = labels
+        let (labels, themed): (Vec<&String>, Vec<&String>) = labels
             .iter()
             .zip(&theme_of)
+            .filter_map(|(l, t)| l.as_ref().map(|l| (l, t)))
+            .unzip();
+        report.gold_units = Some(labels.len());
+        report.gold_classes = Some(labels.iter().collect::<BTreeSet<_>>().len());
+        report.nmi = Some(nmi(&labels, &themed));
+        report.ari = Some(ari(&labels, &themed));
+        let (l, t): (Vec<&String>, Vec<&String>) = labels
+            .iter()
+            .copied()
+            .zip(themed.iter().copied())
             .filter(|(_, t)| *t != "-")
             .unzip();
         report.nmi_assigned = Some(nmi(&l, &t));

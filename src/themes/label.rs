@@ -20,7 +20,9 @@ impl Stopwords {
             }
         }
         for w in [
-            "um", "uh", "uhm", "mm", "mm-hmm", "hmm", "yeah", "okay", "ok", "oh", "like", "just",
+            "um", "uh", "uhm", "uh-huh", "mm-mm", "um-hum", "yep", "yup", "nope", "kay", "alright",
+            "ooh", "huh", "aye", "ah", "eh", "er", "erm", "cool", "dunno", "gonna", "wanna",
+            "sorta", "kinda", "mm", "mm-hmm", "hmm", "yeah", "okay", "ok", "oh", "like", "just",
             "really", "actually", "think", "know", "thing", "things", "lot", "get", "got", "go",
             "going", "gonna", "also", "would", "could", "should", "maybe", "kind", "sort", "bit",
             "need", "needs", "want", "make", "well", "one", "way", "much", "many", "even", "still",

@@ -27,6 +27,7 @@
 pub mod cluster;
 pub mod codebook;
 pub mod eval;
+pub mod gold;
 pub mod label;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -95,6 +96,8 @@ pub enum ThemesError {
     },
     #[error(transparent)]
     Codebook(#[from] codebook::CodebookError),
+    #[error(transparent)]
+    Gold(#[from] gold::GoldError),
     #[error("the workspace has too few units ({0}) to find themes; at least 10 are needed")]
     TooFew(usize),
 }
@@ -802,11 +805,11 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
         .map(|m| mean_centre(&vectors, m.iter().copied()))
         .collect();
     let mut sub_ids: Vec<String> = vec![String::new(); clustering.subs.len()];
-    for t in 0..ntop {
+    for (t, top_id) in top_ids.iter().enumerate().take(ntop) {
         let mine: Vec<usize> = (0..clustering.subs.len())
             .filter(|&s| clustering.subs[s].0 == t && !sub_members[s].is_empty())
             .collect();
-        let prefix = format!("{}.", top_ids[t]);
+        let prefix = format!("{top_id}.");
         let prev: Vec<(String, Vec<f32>)> = prev_centres
             .iter()
             .filter(|(id, _)| id.starts_with(&prefix))
