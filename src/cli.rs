@@ -71,6 +71,23 @@ pub enum Command {
     ///
     /// Example: chorus eval --gold event --json
     Eval(EvalArgs),
+    /// Write the synthesis report: insights.json, report.md and tables/*.csv.
+    ///
+    /// Every number comes from the workspace; every quote is checked verbatim against the
+    /// corpus; breakdown cells resting on fewer than --k participants are withheld.
+    ///
+    /// Example: chorus report --out out/report
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Folder to write the report into.
+    #[arg(long, default_value = "out/report", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Fewest participants behind a published breakdown cell.
+    #[arg(long, default_value_t = 5)]
+    pub k: usize,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use chorus::config::Project;
-use chorus::{embed, index, ingest, output, themes};
+use chorus::{embed, index, ingest, insights, output, report, themes};
 use cli::{Cli, Command};
 
 /// How many data problems are printed before "... and N more".
@@ -153,6 +153,21 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 print!("{}", output::eval_text(&r));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(args) => {
+            let r = report::run(
+                &project.workspace,
+                &args.out,
+                &insights::InsightsConfig { k: args.k },
+            )?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                for f in &r.files {
+                    println!("{}", f.display());
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -6,4 +6,5 @@ mod embed;
 mod index;
 mod ingest;
 mod parsers;
+mod report;
 mod themes;

@@ -1,0 +1,377 @@
+//! Report: the insights and the themes' quotes -> files a convener can publish, in `--out DIR`:
+//! `insights.json` (every number), `report.md`, `tables/*.csv`.
+//!
+//! Participant text is untrusted: Markdown and HTML in it are escaped, and CSV cells that a
+//! spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) are prefixed with `'`.
+//! Every quote is checked verbatim against the corpus before anything is written; a mismatch
+//! fails the stage. The same workspace gives byte-identical files.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::ingest::frames::{read_file, read_table, str_column};
+use crate::insights::{self, Insights, InsightsConfig, InsightsError};
+use crate::model::{col, Table, Workspace};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Insights(#[from] InsightsError),
+    #[error("could not read the frames")]
+    Frames(#[from] polars::error::PolarsError),
+    #[error("quote `{unit}` of theme `{theme}` is not verbatim the unit's text in the corpus; the themes are stale\nhint: run `chorus themes` again")]
+    QuoteMismatch { theme: String, unit: String },
+    #[error("could not write `{path}`")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ReportOutput {
+    pub dir: PathBuf,
+    pub files: Vec<PathBuf>,
+}
+
+/// Escapes text for Markdown (and the HTML Markdown may carry).
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A CSV field: quoted when needed, formula-looking text made inert.
+pub fn csv_field(s: &str) -> String {
+    let inert = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if inert.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", inert.replace('"', "\"\""))
+    } else {
+        inert
+    }
+}
+
+struct Quote {
+    theme: String,
+    event: String,
+    text: String,
+    participant: Option<String>,
+    place: String,
+}
+
+fn quotes(ws: &Workspace) -> Result<Vec<Quote>, ReportError> {
+    let q = read_file(&ws.themes_dir().join("quotes.parquet"))?;
+    let units = read_table(ws, Table::Units)?;
+    let ids = str_column(&units, col::UNIT_ID)?;
+    let texts = str_column(&units, col::TEXT)?;
+    let people = str_column(&units, col::PARTICIPANT_ID)?;
+    let lines: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.iter().collect();
+    let starts: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.iter().collect();
+    let by_id: BTreeMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, u)| u.as_deref().map(|u| (u, i)))
+        .collect();
+    let mut out = Vec::new();
+    for ((t, u), (e, text)) in str_column(&q, col::THEME_ID)?
+        .into_iter()
+        .zip(str_column(&q, col::UNIT_ID)?)
+        .zip(
+            str_column(&q, col::EVENT_ID)?
+                .into_iter()
+                .zip(str_column(&q, col::TEXT)?),
+        )
+    {
+        let (Some(t), Some(u), Some(e), Some(text)) = (t, u, e, text) else {
+            continue;
+        };
+        let i = by_id.get(u.as_str()).copied();
+        if i.and_then(|i| texts[i].as_deref()) != Some(text.as_str()) {
+            return Err(ReportError::QuoteMismatch { theme: t, unit: u });
+        }
+        let i = i.unwrap_or(0);
+        let place = match (starts[i], lines[i]) {
+            (Some(ms), _) => crate::ingest::transcript::format_ms(ms),
+            (None, Some(l)) => format!("line {l}"),
+            _ => String::new(),
+        };
+        out.push(Quote {
+            theme: t,
+            event: e,
+            text,
+            participant: people[i].clone(),
+            place,
+        });
+    }
+    Ok(out)
+}
+
+fn write(path: &Path, text: &str) -> Result<PathBuf, ReportError> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|source| ReportError::Write {
+            path: d.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, text).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(path.to_path_buf())
+}
+
+fn cell(c: &insights::Cell) -> String {
+    match (c.suppressed, c.value) {
+        (true, _) => "suppressed".into(),
+        (false, Some(v)) => format!("{:.4}", v),
+        (false, None) => String::new(),
+    }
+}
+
+fn pct_cell(c: Option<&insights::Cell>) -> String {
+    match c {
+        Some(c) if c.suppressed => "·".into(),
+        Some(c) => c
+            .value
+            .map_or(String::new(), |v| format!("{:.0}%", 100.0 * v)),
+        None => String::new(),
+    }
+}
+
+/// Writes the report files for the workspace into `out`.
+pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOutput, ReportError> {
+    let _span = tracing::info_span!("report").entered();
+    let ins: Insights = insights::compute(ws, cfg)?;
+    let quotes = quotes(ws)?;
+    let events = read_table(ws, Table::Events)?;
+    let mut files = Vec::new();
+    let json = serde_json::to_string_pretty(&ins).unwrap_or_default() + "\n";
+    files.push(write(&out.join("insights.json"), &json)?);
+
+    // tables
+    let frames = ["leave_behind", "keep", "do_differently"];
+    let mut t = String::from("theme_id,label,units,participants,events,of_events,pooled_prevalence,overall_share,main_frame\n");
+    for th in &ins.themes {
+        let _ = writeln!(
+            t,
+            "{},{},{},{},{},{},{:.4},{:.4},{}",
+            csv_field(&th.id),
+            csv_field(&th.label),
+            th.units,
+            th.participants,
+            th.events,
+            th.of_events,
+            th.pooled_prevalence,
+            th.overall_share,
+            th.main_frame.as_deref().unwrap_or("")
+        );
+    }
+    files.push(write(&out.join("tables/themes.csv"), &t)?);
+    let event_ids: Vec<String> = ins
+        .themes
+        .first()
+        .map(|t| t.by_event.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut t = format!(
+        "theme_id,{}\n",
+        event_ids
+            .iter()
+            .map(|e| csv_field(e))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    for th in &ins.themes {
+        let row: Vec<String> = event_ids
+            .iter()
+            .map(|e| th.by_event.get(e).map(cell).unwrap_or_default())
+            .collect();
+        let _ = writeln!(t, "{},{}", csv_field(&th.id), row.join(","));
+    }
+    files.push(write(&out.join("tables/theme_event.csv"), &t)?);
+    let mut t = format!("theme_id,{}\n", frames.join(","));
+    for th in &ins.themes {
+        let row: Vec<String> = frames
+            .iter()
+            .map(|f| th.by_frame.get(*f).map(cell).unwrap_or_default())
+            .collect();
+        let _ = writeln!(t, "{},{}", csv_field(&th.id), row.join(","));
+    }
+    files.push(write(&out.join("tables/theme_frame.csv"), &t)?);
+    let mut t = String::from(
+        "question,group,n,suppressed,mean,mean_low,mean_high,top_two,top_two_low,top_two_high\n",
+    );
+    for s in &ins.scales {
+        for g in std::iter::once(&s.overall).chain(&s.by_country) {
+            let f = |i: &Option<insights::Interval>| {
+                i.as_ref().map_or(",,".to_string(), |i| {
+                    format!("{:.4},{:.4},{:.4}", i.estimate, i.low, i.high)
+                })
+            };
+            let _ = writeln!(
+                t,
+                "{},{},{},{},{},{}",
+                csv_field(&s.key),
+                csv_field(&g.group),
+                g.n,
+                g.suppressed,
+                f(&g.mean),
+                f(&g.top_two)
+            );
+        }
+    }
+    files.push(write(&out.join("tables/scales.csv"), &t)?);
+
+    // report.md
+    let mut md = String::new();
+    let _ = writeln!(md, "# Synthesis report\n\n{}\n", md_escape(&ins.summary));
+    let _ = writeln!(md, "## Overview\n");
+    let o = &ins.overview;
+    let _ = writeln!(md, "| events | countries | participants | units | units in a theme | participants in a theme |\n|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| {} | {} | {} | {} | {:.0}% | {:.0}% |\n",
+        o.events,
+        o.countries.len(),
+        o.participants,
+        o.units,
+        100.0 * o.unit_coverage,
+        100.0 * o.participant_coverage
+    );
+    if !o.events_without_theme.is_empty() {
+        let _ = writeln!(
+            md,
+            "Events with no unit in a theme: {}.\n",
+            o.events_without_theme
+                .iter()
+                .map(|e| md_escape(e))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = writeln!(md, "## Themes\n");
+    let _ = writeln!(md, "| theme | events | units | pooled prevalence | leave behind | keep | do differently |\n|---|---|---|---|---|---|---|");
+    for th in &ins.themes {
+        let _ = writeln!(
+            md,
+            "| {} | {} of {} | {} | {:.1}% | {} | {} | {} |",
+            md_escape(&th.label),
+            th.events,
+            th.of_events,
+            th.units,
+            100.0 * th.pooled_prevalence,
+            pct_cell(th.by_frame.get("leave_behind")),
+            pct_cell(th.by_frame.get("keep")),
+            pct_cell(th.by_frame.get("do_differently"))
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nCells marked · rest on fewer than {} participants and are withheld.\n",
+        ins.k
+    );
+    for th in &ins.themes {
+        let _ = writeln!(md, "### {} ({})\n", md_escape(&th.label), md_escape(&th.id));
+        let _ = writeln!(md, "{}\n", md_escape(&th.summary));
+        if !th.keywords.is_empty() {
+            let _ = writeln!(
+                md,
+                "Keywords: {}.\n",
+                th.keywords
+                    .iter()
+                    .map(|k| md_escape(k))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        for q in quotes.iter().filter(|q| q.theme == th.id) {
+            let who = q.participant.as_deref().unwrap_or("-");
+            let _ = writeln!(
+                md,
+                "> {}\n>\n> — {}, {}{}\n",
+                md_escape(&q.text),
+                md_escape(&q.event),
+                md_escape(who),
+                if q.place.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", q.place)
+                }
+            );
+        }
+    }
+    if !ins.scales.is_empty() {
+        let _ = writeln!(md, "## Scale questions\n");
+        for s in &ins.scales {
+            let _ = writeln!(md, "- {}", md_escape(&s.summary));
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "## Data sources\n");
+    let ids = str_column(&events, col::EVENT_ID)?;
+    let lic = str_column(&events, col::LICENCE)?;
+    let att = str_column(&events, col::ATTRIBUTION)?;
+    let mut by_licence: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for i in 0..ids.len() {
+        let key = (
+            lic[i].clone().unwrap_or_else(|| "licence not given".into()),
+            att[i].clone().unwrap_or_default(),
+        );
+        by_licence
+            .entry(key)
+            .or_default()
+            .push(ids[i].clone().unwrap_or_default());
+    }
+    for ((l, a), evs) in by_licence {
+        let _ = writeln!(
+            md,
+            "- {} events ({}): {}{}",
+            evs.len(),
+            md_escape(&evs.join(", ")),
+            md_escape(&l),
+            if a.is_empty() {
+                String::new()
+            } else {
+                format!(". {}", md_escape(&a))
+            }
+        );
+    }
+    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes` (see the workspace's `themes/state.json` for the parameters); prevalence per event is the theme's share of the event's units, pooled as the mean over events; cells resting on fewer than {} participants are withheld.", ins.k);
+    files.push(write(&out.join("report.md"), &md)?);
+    Ok(ReportOutput {
+        dir: out.to_path_buf(),
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_text_is_inert() {
+        assert_eq!(
+            md_escape("<script>alert(1)</script> *x* [a](b)"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; \\*x\\* \\[a\\](b)"
+        );
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}

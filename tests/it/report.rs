@@ -1,0 +1,199 @@
+//! `chorus report`: insights numbers against independent polars counts, disclosure control,
+//! verbatim quotes, inert participant text, and byte-identical reruns, on the demo corpus.
+
+use std::collections::BTreeMap;
+
+use chorus::ingest::frames::{read_file, str_column};
+use chorus::model::{col, Table};
+use polars::prelude::*;
+
+use crate::common::*;
+
+#[test]
+fn demo_report_numbers_suppression_and_determinism() {
+    let ws = tempdir();
+    for e in [
+        "lisbon-digital",
+        "ottawa-health",
+        "nairobi-county",
+        "bristol-council",
+    ] {
+        assert_eq!(
+            chorus(ws.path(), &["ingest", demo().join(e).to_str().unwrap()]).code,
+            0
+        );
+    }
+    for args in [vec!["embed"], vec!["themes"]] {
+        let r = chorus(ws.path(), &args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let out = ws.path().join("report");
+    let r = chorus(ws.path(), &["report", "--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ins: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("insights.json")).unwrap()).unwrap();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+
+    // independent polars count: units per (event, theme) and units per event
+    let units = frame(ws.path(), Table::Units)
+        .lazy()
+        .select([col(col::UNIT_ID), col(col::EVENT_ID)]);
+    let a = read_file(&ws.path().join("themes/assignments.parquet"))
+        .unwrap()
+        .lazy()
+        .select([col(col::UNIT_ID), col(col::THEME_ID)]);
+    let j = units.join(
+        a,
+        [col(col::UNIT_ID)],
+        [col(col::UNIT_ID)],
+        JoinArgs::new(JoinType::Left),
+    );
+    let per_event = j
+        .clone()
+        .group_by([col(col::EVENT_ID)])
+        .agg([len().alias("n")])
+        .collect()
+        .unwrap();
+    let totals: BTreeMap<String, u64> = str_column(&per_event, col::EVENT_ID)
+        .unwrap()
+        .into_iter()
+        .zip(
+            per_event
+                .column("n")
+                .unwrap()
+                .cast(&DataType::UInt64)
+                .unwrap()
+                .u64()
+                .unwrap()
+                .iter(),
+        )
+        .map(|(e, n)| (e.unwrap(), n.unwrap()))
+        .collect();
+    let cells = j
+        .filter(col(col::THEME_ID).is_not_null())
+        .group_by([col(col::EVENT_ID), col(col::THEME_ID)])
+        .agg([len().alias("n")])
+        .collect()
+        .unwrap();
+    let mut checked = 0;
+    for ((e, t), n) in str_column(&cells, col::EVENT_ID)
+        .unwrap()
+        .into_iter()
+        .zip(str_column(&cells, col::THEME_ID).unwrap())
+        .zip(
+            cells
+                .column("n")
+                .unwrap()
+                .cast(&DataType::UInt64)
+                .unwrap()
+                .u64()
+                .unwrap()
+                .iter(),
+        )
+    {
+        let (e, t, n) = (e.unwrap(), t.unwrap(), n.unwrap());
+        let theme = ins["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == t.as_str())
+            .unwrap();
+        let c = &theme["by_event"][&e];
+        if c["suppressed"] == true {
+            continue;
+        }
+        assert_eq!(c["units"].as_u64().unwrap(), n, "{t} in {e}");
+        assert!((c["value"].as_f64().unwrap() - n as f64 / totals[&e] as f64).abs() < 1e-12);
+        checked += 1;
+    }
+    assert!(checked > 5);
+    // every theme is in the report, with its summary sentence
+    for t in ins["themes"].as_array().unwrap() {
+        assert!(
+            md.contains(&format!("({})", t["id"].as_str().unwrap())),
+            "theme {} missing",
+            t["id"]
+        );
+    }
+    assert!(md.contains("## Data sources") && md.contains("CC BY 4.0"));
+
+    // the same workspace, the same bytes
+    let again = ws.path().join("again");
+    assert_eq!(
+        chorus(ws.path(), &["report", "--out", again.to_str().unwrap()]).code,
+        0
+    );
+    for f in ["insights.json", "report.md", "tables/theme_event.csv"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+
+    // with k above every cell's participants, every non-zero breakdown cell is withheld
+    let strict = ws.path().join("strict");
+    assert_eq!(
+        chorus(
+            ws.path(),
+            &["report", "--out", strict.to_str().unwrap(), "--k", "100000"]
+        )
+        .code,
+        0
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(strict.join("insights.json")).unwrap())
+            .unwrap();
+    for t in s["themes"].as_array().unwrap() {
+        for (_, c) in t["by_event"].as_object().unwrap() {
+            assert!(c["suppressed"] == true || c["units"] == 0, "{c}");
+        }
+    }
+    assert!(s["scales"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q["overall"]["suppressed"] == true));
+    assert!(std::fs::read_to_string(strict.join("report.md"))
+        .unwrap()
+        .contains("withheld"));
+}
+
+#[test]
+fn stale_quotes_fail_the_report() {
+    let ws = tempdir();
+    assert_eq!(
+        chorus(
+            ws.path(),
+            &["ingest", demo().join("lisbon-digital").to_str().unwrap()]
+        )
+        .code,
+        0
+    );
+    assert_eq!(chorus(ws.path(), &["embed"]).code, 0);
+    assert_eq!(chorus(ws.path(), &["themes"]).code, 0);
+    // rewrite one quote's text: the report must refuse
+    let path = ws.path().join("themes/quotes.parquet");
+    let mut q = read_file(&path).unwrap();
+    let texts: Vec<String> = str_column(&q, col::TEXT)
+        .unwrap()
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            if i == 0 {
+                "Words nobody said.".into()
+            } else {
+                t.unwrap()
+            }
+        })
+        .collect();
+    q.replace(col::TEXT, Column::new(col::TEXT.into(), texts))
+        .unwrap();
+    chorus::ingest::frames::write_parquet(&path, &mut q).unwrap();
+    let r = chorus(
+        ws.path(),
+        &["report", "--out", ws.path().join("r").to_str().unwrap()],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is not verbatim"), "{}", r.stderr);
+}
