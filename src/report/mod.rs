@@ -1,10 +1,14 @@
 //! Report: the insights and the themes' quotes -> files a convener can publish, in `--out DIR`:
-//! `insights.json` (every number), `report.md`, `tables/*.csv`.
+//! `index.html` (self-contained), `report.md`, `insights.json` (every number),
+//! `charts/*.svg`, `tables/*.csv`.
 //!
 //! Participant text is untrusted: Markdown and HTML in it are escaped, and CSV cells that a
 //! spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) are prefixed with `'`.
 //! Every quote is checked verbatim against the corpus before anything is written; a mismatch
 //! fails the stage. The same workspace gives byte-identical files.
+
+pub mod charts;
+pub mod html;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -339,22 +343,65 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
             .or_default()
             .push(ids[i].clone().unwrap_or_default());
     }
-    for ((l, a), evs) in by_licence {
+    let sources: Vec<(String, String, Vec<String>)> = by_licence
+        .into_iter()
+        .map(|((l, a), e)| (l, a, e))
+        .collect();
+    for (l, a, evs) in &sources {
         let _ = writeln!(
             md,
             "- {} events ({}): {}{}",
             evs.len(),
             md_escape(&evs.join(", ")),
-            md_escape(&l),
+            md_escape(l),
             if a.is_empty() {
                 String::new()
             } else {
-                format!(". {}", md_escape(&a))
+                format!(". {}", md_escape(a))
             }
         );
     }
     let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes` (see the workspace's `themes/state.json` for the parameters); prevalence per event is the theme's share of the event's units, pooled as the mean over events; cells resting on fewer than {} participants are withheld.", ins.k);
     files.push(write(&out.join("report.md"), &md)?);
+
+    // charts and the page
+    let labels: Vec<String> = ins.themes.iter().map(|t| t.label.clone()).collect();
+    let heat_values: Vec<Vec<Option<f64>>> = ins
+        .themes
+        .iter()
+        .map(|t| {
+            event_ids
+                .iter()
+                .map(|e| t.by_event.get(e).and_then(|c| c.value))
+                .collect()
+        })
+        .collect();
+    let heat = charts::heatmap(&labels, &event_ids, &heat_values);
+    let frame_values: Vec<Vec<Option<f64>>> = ins
+        .themes
+        .iter()
+        .map(|t| {
+            frames
+                .iter()
+                .map(|f| t.by_frame.get(*f).and_then(|c| c.value))
+                .collect()
+        })
+        .collect();
+    let bars = charts::frame_bars(&labels, &frames, &frame_values);
+    files.push(write(&out.join("charts/theme_event.svg"), &heat)?);
+    files.push(write(&out.join("charts/theme_frame.svg"), &bars)?);
+    let shown: Vec<html::ShownQuote> = quotes
+        .iter()
+        .map(|q| html::ShownQuote {
+            theme: &q.theme,
+            event: &q.event,
+            text: &q.text,
+            who: q.participant.as_deref().unwrap_or("-"),
+            place: &q.place,
+        })
+        .collect();
+    let page = html::page(&ins, &shown, &heat, &bars, &sources);
+    files.push(write(&out.join("index.html"), &page)?);
     Ok(ReportOutput {
         dir: out.to_path_buf(),
         files,

@@ -116,6 +116,36 @@ fn demo_report_numbers_suppression_and_determinism() {
         );
     }
     assert!(md.contains("## Data sources") && md.contains("CC BY 4.0"));
+    // the page: self-contained, no script, every theme, charts beside it
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        !page.to_lowercase().contains("<script"),
+        "the page carries a script"
+    );
+    assert!(
+        !page.contains("http://") && !page.contains("https://")
+            || page.contains("default-src 'none'")
+    );
+    assert!(page.contains("<svg") && page.contains("<table>"));
+    for t in ins["themes"].as_array().unwrap() {
+        let label = t["label"]
+            .as_str()
+            .unwrap()
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\'', "&#39;")
+            .replace('"', "&quot;");
+        assert!(page.contains(&label), "label {label} missing from the page");
+    }
+    for f in [
+        "charts/theme_event.svg",
+        "charts/theme_frame.svg",
+        "tables/themes.csv",
+        "tables/scales.csv",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
 
     // the same workspace, the same bytes
     let again = ws.path().join("again");
@@ -123,7 +153,13 @@ fn demo_report_numbers_suppression_and_determinism() {
         chorus(ws.path(), &["report", "--out", again.to_str().unwrap()]).code,
         0
     );
-    for f in ["insights.json", "report.md", "tables/theme_event.csv"] {
+    for f in [
+        "insights.json",
+        "report.md",
+        "index.html",
+        "charts/theme_event.svg",
+        "tables/theme_event.csv",
+    ] {
         assert_eq!(
             std::fs::read(out.join(f)).unwrap(),
             std::fs::read(again.join(f)).unwrap(),

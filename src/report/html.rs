@@ -1,0 +1,216 @@
+//! `index.html`: one self-contained page (inline CSS and SVG, no script, no request leaves it),
+//! readable on a phone and in print, with headings, alt text and a data table behind every
+//! chart. All participant text goes through [`esc`].
+
+use std::fmt::Write as _;
+
+use crate::insights::{Cell, Insights};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
+h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child,td:first-child{text-align:left}
+.chart{overflow-x:auto}.chart svg{max-width:100%;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
+blockquote footer{font-size:.85rem;color:#555}.kw{color:#555}.sup{color:#777}details{margin:.5rem 0}
+@media print{.chart{break-inside:avoid}details{display:block}body{max-width:none}}";
+
+fn pct(c: Option<&Cell>) -> String {
+    match c {
+        Some(c) if c.suppressed => {
+            "<span class=\"sup\" title=\"fewer than k participants\">withheld</span>".into()
+        }
+        Some(c) => c
+            .value
+            .map_or(String::new(), |v| format!("{:.0}%", 100.0 * v)),
+        None => String::new(),
+    }
+}
+
+/// A quote with its provenance, as shown in the report.
+pub struct ShownQuote<'a> {
+    pub theme: &'a str,
+    pub event: &'a str,
+    pub text: &'a str,
+    pub who: &'a str,
+    pub place: &'a str,
+}
+
+pub fn page(
+    ins: &Insights,
+    quotes: &[ShownQuote],
+    heatmap: &str,
+    frames_svg: &str,
+    sources: &[(String, String, Vec<String>)],
+) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
+         <title>Synthesis report</title><style>{CSS}</style></head><body><main>"
+    );
+    let _ = write!(h, "<h1>Synthesis report</h1><p>{}</p>", esc(&ins.summary));
+    let o = &ins.overview;
+    let _ = write!(
+        h,
+        "<h2 id=\"overview\">Overview</h2><table><tr><th>events</th><th>countries</th><th>participants</th><th>units</th><th>units in a theme</th><th>participants in a theme</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}%</td><td>{:.0}%</td></tr></table>",
+        o.events,
+        o.countries.len(),
+        o.participants,
+        o.units,
+        100.0 * o.unit_coverage,
+        100.0 * o.participant_coverage
+    );
+    if !o.events_without_theme.is_empty() {
+        let _ = write!(
+            h,
+            "<p>Events with no unit in a theme: {}.</p>",
+            esc(&o.events_without_theme.join(", "))
+        );
+    }
+    let _ = write!(h, "<h2 id=\"heatmap\">Themes across events</h2><p>Each cell is the theme's share of that event's units.</p><figure class=\"chart\" role=\"img\" aria-label=\"Heatmap of theme prevalence per event; the table below holds the same numbers\">{heatmap}</figure>");
+    let events: Vec<String> = ins
+        .themes
+        .first()
+        .map(|t| t.by_event.keys().cloned().collect())
+        .unwrap_or_default();
+    let _ = write!(h, "<details><summary>Data table: theme × event</summary><div class=\"chart\"><table><tr><th>theme</th>");
+    for e in &events {
+        let _ = write!(h, "<th>{}</th>", esc(e));
+    }
+    h.push_str("</tr>");
+    for t in &ins.themes {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&t.label));
+        for e in &events {
+            let _ = write!(h, "<td>{}</td>", pct(t.by_event.get(e)));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table></div></details>");
+    let frames = ["leave_behind", "keep", "do_differently"];
+    let _ = write!(h, "<h2 id=\"frames\">Leave behind, keep, do differently</h2><p>Each bar is the theme's share of the answers to that question.</p><figure class=\"chart\" role=\"img\" aria-label=\"Bars of each theme's share of the answers to each question frame; the table below holds the same numbers\">{frames_svg}</figure>");
+    h.push_str(
+        "<table><tr><th>theme</th><th>leave behind</th><th>keep</th><th>do differently</th></tr>",
+    );
+    for t in &ins.themes {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&t.label));
+        for f in frames {
+            let _ = write!(h, "<td>{}</td>", pct(t.by_frame.get(f)));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table><h2 id=\"themes\">Themes</h2>");
+    for t in &ins.themes {
+        let _ = write!(
+            h,
+            "<section id=\"{}\"><h3>{}</h3><p>{}</p>",
+            esc(&t.id),
+            esc(&t.label),
+            esc(&t.summary)
+        );
+        if !t.keywords.is_empty() {
+            let _ = write!(
+                h,
+                "<p class=\"kw\">Keywords: {}</p>",
+                esc(&t.keywords.join(", "))
+            );
+        }
+        for q in quotes.iter().filter(|q| q.theme == t.id) {
+            let place = if q.place.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", esc(q.place))
+            };
+            let _ = write!(
+                h,
+                "<blockquote><p>{}</p><footer>{}, {}{}</footer></blockquote>",
+                esc(q.text),
+                esc(q.event),
+                esc(q.who),
+                place
+            );
+        }
+        h.push_str("</section>");
+    }
+    if !ins.scales.is_empty() {
+        h.push_str("<h2 id=\"scales\">Scale questions</h2>");
+        for s in &ins.scales {
+            let _ = write!(h, "<h3>{}</h3><p>{}</p><table><tr><th>group</th><th>n</th><th>mean (95% CI)</th><th>top two (95% CI)</th></tr>", esc(&s.text), esc(&s.summary));
+            for g in std::iter::once(&s.overall).chain(&s.by_country) {
+                let f = |i: &Option<crate::insights::Interval>, percent: bool| match i {
+                    Some(i) if percent => format!(
+                        "{:.0}% ({:.0}–{:.0}%)",
+                        100.0 * i.estimate,
+                        100.0 * i.low,
+                        100.0 * i.high
+                    ),
+                    Some(i) => format!("{:.2} ({:.2}–{:.2})", i.estimate, i.low, i.high),
+                    None => "<span class=\"sup\">withheld</span>".into(),
+                };
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&g.group),
+                    if g.suppressed {
+                        "&lt; k".to_string()
+                    } else {
+                        g.n.to_string()
+                    },
+                    f(&g.mean, false),
+                    f(&g.top_two, true)
+                );
+            }
+            h.push_str("</table>");
+        }
+    }
+    h.push_str("<h2 id=\"sources\">Data sources</h2><ul>");
+    for (licence, attribution, events) in sources {
+        let _ = write!(
+            h,
+            "<li>{} ({}): {}{}</li>",
+            events.len(),
+            esc(&events.join(", ")),
+            esc(licence),
+            if attribution.is_empty() {
+                String::new()
+            } else {
+                format!(". {}", esc(attribution))
+            }
+        );
+    }
+    let _ = write!(
+        h,
+        "</ul><h2 id=\"method\">Method</h2><p>Themes from <code>chorus themes</code>; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; breakdown cells resting on fewer than {} participants are withheld; quotes are verbatim and checked against the corpus.</p></main></body></html>\n",
+        ins.k
+    );
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_text_is_inert() {
+        assert_eq!(
+            esc("<img src=x onerror=\"alert(1)\"> & 'q'"),
+            "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &#39;q&#39;"
+        );
+    }
+}
