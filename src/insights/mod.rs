@@ -474,9 +474,13 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
     });
     let scales = scale_insights(ws, k, &mut suppressed)?;
     let summary = format!(
-        "{} events in {} countries, {} participants, {} units; the {} themes shown cover {} of the units and {} of the participants.",
+        "{} events{}, {} participants, {} units; the {} themes shown cover {} of the units and {} of the participants.",
         overview.events,
-        overview.countries.len(),
+        match overview.countries.len() {
+            0 => String::new(),
+            1 => " in 1 country".to_string(),
+            c => format!(" in {c} countries"),
+        },
         overview.participants,
         overview.units,
         out.len(),

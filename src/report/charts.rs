@@ -68,7 +68,9 @@ pub fn heatmap(rows: &[String], cols: &[String], values: &[Vec<Option<f64>>]) ->
                 let rect = [(x0 + 1, y0 + 1), (x0 + cw - 1, y0 + ch - 1)];
                 match v {
                     Some(v) => {
-                        let _ = root.draw(&Rectangle::new(rect, viridis(v / max).filled()));
+                        // square-root scale: one dominant cell does not flatten the rest
+                        let _ =
+                            root.draw(&Rectangle::new(rect, viridis((v / max).sqrt()).filled()));
                     }
                     None => {
                         let _ =
@@ -93,7 +95,7 @@ pub fn heatmap(rows: &[String], cols: &[String], values: &[Vec<Option<f64>>]) ->
         // legend
         let lx = left + cw * cols.len() as i32 + 20;
         for i in 0..=10 {
-            let t = i as f64 / 10.0;
+            let t = (i as f64 / 10.0).sqrt();
             let y = top + (10 - i) * 10;
             let _ = root.draw(&Rectangle::new(
                 [(lx, y), (lx + 14, y + 10)],
@@ -106,6 +108,11 @@ pub fn heatmap(rows: &[String], cols: &[String], values: &[Vec<Option<f64>>]) ->
             label.clone(),
         ));
         let _ = root.draw(&Text::new("0%", (lx + 18, top + 104), label.clone()));
+        let _ = root.draw(&Text::new(
+            format!("{:.0}%", 25.0 * max),
+            (lx + 18, top + 79),
+            label.clone(),
+        ));
         let _ = root.draw(&Text::new("· withheld", (lx, top + 130), label));
         let _ = root.present();
     }

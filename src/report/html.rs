@@ -104,18 +104,24 @@ pub fn page(
     }
     h.push_str("</table></div></details>");
     let frames = ["leave_behind", "keep", "do_differently"];
-    let _ = write!(h, "<h2 id=\"frames\">Leave behind, keep, do differently</h2><p>Each bar is the theme's share of the answers to that question.</p><figure class=\"chart\" role=\"img\" aria-label=\"Bars of each theme's share of the answers to each question frame; the table below holds the same numbers\">{frames_svg}</figure>");
-    h.push_str(
+    let has_frames = ins.themes.iter().any(|t| !t.by_frame.is_empty());
+    if !has_frames {
+        h.push_str("<h2 id=\"frames\">Leave behind, keep, do differently</h2><p>No answer in these sources belongs to a question frame.</p>");
+    } else {
+        let _ = write!(h, "<h2 id=\"frames\">Leave behind, keep, do differently</h2><p>Each bar is the theme's share of the answers to that question.</p><figure class=\"chart\" role=\"img\" aria-label=\"Bars of each theme's share of the answers to each question frame; the table below holds the same numbers\">{frames_svg}</figure>");
+        h.push_str(
         "<table><tr><th>theme</th><th>leave behind</th><th>keep</th><th>do differently</th></tr>",
     );
-    for t in &ins.themes {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&t.label));
-        for f in frames {
-            let _ = write!(h, "<td>{}</td>", pct(t.by_frame.get(f)));
+        for t in &ins.themes {
+            let _ = write!(h, "<tr><td>{}</td>", esc(&t.label));
+            for f in frames {
+                let _ = write!(h, "<td>{}</td>", pct(t.by_frame.get(f)));
+            }
+            h.push_str("</tr>");
         }
-        h.push_str("</tr>");
+        h.push_str("</table>");
     }
-    h.push_str("</table><h2 id=\"themes\">Themes</h2>");
+    h.push_str("<h2 id=\"themes\">Themes</h2>");
     for t in &ins.themes {
         let _ = write!(
             h,

@@ -271,20 +271,30 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
         );
     }
     let _ = writeln!(md, "## Themes\n");
-    let _ = writeln!(md, "| theme | events | units | pooled prevalence | leave behind | keep | do differently |\n|---|---|---|---|---|---|---|");
-    for th in &ins.themes {
+    let has_frames = ins.themes.iter().any(|t| !t.by_frame.is_empty());
+    if has_frames {
+        let _ = writeln!(md, "| theme | events | units | pooled prevalence | leave behind | keep | do differently |\n|---|---|---|---|---|---|---|");
+    } else {
         let _ = writeln!(
             md,
-            "| {} | {} of {} | {} | {:.1}% | {} | {} | {} |",
+            "| theme | events | units | pooled prevalence |\n|---|---|---|---|"
+        );
+    }
+    for th in &ins.themes {
+        let mut row = format!(
+            "| {} | {} of {} | {} | {:.1}% |",
             md_escape(&th.label),
             th.events,
             th.of_events,
             th.units,
-            100.0 * th.pooled_prevalence,
-            pct_cell(th.by_frame.get("leave_behind")),
-            pct_cell(th.by_frame.get("keep")),
-            pct_cell(th.by_frame.get("do_differently"))
+            100.0 * th.pooled_prevalence
         );
+        if has_frames {
+            for f in frames {
+                let _ = write!(row, " {} |", pct_cell(th.by_frame.get(f)));
+            }
+        }
+        let _ = writeln!(md, "{row}");
     }
     let _ = writeln!(
         md,
@@ -387,9 +397,15 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
                 .collect()
         })
         .collect();
-    let bars = charts::frame_bars(&labels, &frames, &frame_values);
     files.push(write(&out.join("charts/theme_event.svg"), &heat)?);
-    files.push(write(&out.join("charts/theme_frame.svg"), &bars)?);
+    // the frame chart only where answers carry a frame
+    let bars = if ins.themes.iter().any(|t| !t.by_frame.is_empty()) {
+        let svg = charts::frame_bars(&labels, &frames, &frame_values);
+        files.push(write(&out.join("charts/theme_frame.svg"), &svg)?);
+        svg
+    } else {
+        String::new()
+    };
     let shown: Vec<html::ShownQuote> = quotes
         .iter()
         .map(|q| html::ShownQuote {
