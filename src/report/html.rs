@@ -200,9 +200,9 @@ pub fn page(
             }
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "</ul><h2 id=\"method\">Method</h2><p>Themes from <code>chorus themes</code>; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; breakdown cells resting on fewer than {} participants are withheld; quotes are verbatim and checked against the corpus.</p></main></body></html>\n",
+        "</ul><h2 id=\"method\">Method</h2><p>Themes from <code>chorus themes</code>; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; breakdown cells resting on fewer than {} participants are withheld; quotes are verbatim and checked against the corpus.</p></main></body></html>",
         ins.k
     );
     h
