@@ -160,6 +160,35 @@ fn pct_cell(c: Option<&insights::Cell>) -> String {
     }
 }
 
+/// `manifest.json`: what the report was made from (every source and its content hash, the
+/// model and its hash, the themes' parameters and seed, the chorus version). No timings, so
+/// the same workspace gives the same bytes.
+fn manifest(ws: &Workspace, ins: &Insights) -> Result<String, ReportError> {
+    let sources = read_table(ws, Table::Sources)?;
+    let inputs: Vec<serde_json::Value> = str_column(&sources, col::SOURCE_ID)?
+        .into_iter()
+        .zip(str_column(&sources, col::PATH)?)
+        .zip(str_column(&sources, col::HASH)?)
+        .map(|((id, path), hash)| serde_json::json!({ "source": id, "path": path, "blake3": hash }))
+        .collect();
+    let vectors: serde_json::Value = std::fs::read_to_string(ws.vectors_dir().join("current.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let themes: serde_json::Value = std::fs::read_to_string(ws.themes_dir().join("params.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let m = serde_json::json!({
+        "chorus_version": env!("CARGO_PKG_VERSION"),
+        "inputs": inputs,
+        "model": vectors,
+        "themes": themes,
+        "disclosure_k": ins.k,
+    });
+    Ok(serde_json::to_string_pretty(&m).unwrap_or_default() + "\n")
+}
+
 /// Writes the report files for the workspace into `out`.
 pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOutput, ReportError> {
     let _span = tracing::info_span!("report").entered();
@@ -418,6 +447,7 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
         .collect();
     let page = html::page(&ins, &shown, &heat, &bars, &sources);
     files.push(write(&out.join("index.html"), &page)?);
+    files.push(write(&out.join("manifest.json"), &manifest(ws, &ins)?)?);
     Ok(ReportOutput {
         dir: out.to_path_buf(),
         files,

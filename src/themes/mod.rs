@@ -1002,6 +1002,21 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
         },
         micro_dim: vectors.dim + WORD_DIMS,
     };
+    let params = serde_json::json!({
+        "seed": cfg.seed,
+        "themes": cfg.themes,
+        "min_similarity": cfg.min_similarity,
+        "vocabulary_weight": cfg.vocabulary_weight,
+        "embedding_weight": cfg.embedding_weight,
+        "model_labels": cfg.model_labels,
+        "reclustered": !clustering.micro.is_empty(),
+    });
+    let path = ws.themes_dir().join("params.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&params).unwrap_or_default(),
+    )
+    .map_err(|source| ThemesError::Io { path, source })?;
     let path = state_path(ws);
     std::fs::write(&path, serde_json::to_string(&state).unwrap_or_default())
         .map_err(|source| ThemesError::Io { path, source })?;
