@@ -135,12 +135,34 @@ pub struct ScaleInsight {
     pub summary: String,
 }
 
+/// Votes on one statement (Pol.is): overall and per opinion group.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementVotes {
+    pub unit_id: String,
+    pub event: String,
+    pub text: String,
+    pub votes: u64,
+    /// Share of agree votes among agree, disagree and pass.
+    pub agree: f64,
+    pub disagree: f64,
+    /// opinion group -> agree share (withheld groups, under k voters, are left out).
+    pub groups: BTreeMap<String, f64>,
+    /// Lowest group agree share (consensus ranks by it).
+    pub min_group_agree: Option<f64>,
+    /// Highest minus lowest group agree share (divergence ranks by it).
+    pub spread: Option<f64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Insights {
     pub k: usize,
     pub overview: Overview,
     pub themes: Vec<ThemeInsight>,
     pub scales: Vec<ScaleInsight>,
+    /// Statements most agreed across opinion groups (or overall where there are no groups).
+    pub consensus: Vec<StatementVotes>,
+    /// Statements that split the opinion groups most.
+    pub divergence: Vec<StatementVotes>,
     pub suppressed_cells: usize,
     pub summary: String,
 }
@@ -487,14 +509,140 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         pct(overview.unit_coverage),
         pct(overview.participant_coverage)
     );
+    let (consensus, divergence) = votes(ws, k)?;
     Ok(Insights {
         k,
         overview,
         themes: out,
         scales,
+        consensus,
+        divergence,
         suppressed_cells: suppressed,
         summary,
     })
+}
+
+/// How many statements the consensus and divergence lists hold.
+const TOP_STATEMENTS: usize = 10;
+
+fn votes(
+    ws: &Workspace,
+    k: usize,
+) -> Result<(Vec<StatementVotes>, Vec<StatementVotes>), InsightsError> {
+    let questions = read_table(ws, Table::Questions)?;
+    let answers = read_table(ws, Table::Answers)?;
+    if questions.height() == 0 || answers.height() == 0 {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let vote_q = questions
+        .lazy()
+        .filter(col(col::KIND).eq(lit("vote")))
+        .select([col(col::QUESTION_ID)]);
+    let groups = read_table(ws, Table::Participants)?
+        .lazy()
+        .select([col(col::PARTICIPANT_ID), col(col::GROUP)]);
+    let v = answers
+        .lazy()
+        .join(
+            vote_q,
+            [col(col::QUESTION_ID)],
+            [col(col::QUESTION_ID)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            groups,
+            [col(col::PARTICIPANT_ID)],
+            [col(col::PARTICIPANT_ID)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(
+            col(col::UNIT_ID)
+                .is_not_null()
+                .and(col(col::VALUE).is_not_null()),
+        )
+        .collect()?;
+    if v.height() == 0 {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let units = read_table(ws, Table::Units)?;
+    let texts: BTreeMap<String, (String, String)> = str_column(&units, col::UNIT_ID)?
+        .into_iter()
+        .zip(
+            str_column(&units, col::EVENT_ID)?
+                .into_iter()
+                .zip(str_column(&units, col::TEXT)?),
+        )
+        .filter_map(|(u, (e, t))| Some((u?, (e?, t?))))
+        .collect();
+    // unit -> (agree, disagree, total, group -> (agree, total))
+    type Tally = (u64, u64, u64, BTreeMap<String, (u64, u64)>);
+    let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
+    let values: Vec<Option<f64>> = v.column(col::VALUE)?.f64()?.iter().collect();
+    for ((u, g), val) in str_column(&v, col::UNIT_ID)?
+        .into_iter()
+        .zip(str_column(&v, col::GROUP)?)
+        .zip(values)
+    {
+        let (Some(u), Some(val)) = (u, val) else {
+            continue;
+        };
+        let t = tally.entry(u).or_default();
+        t.0 += u64::from(val > 0.0);
+        t.1 += u64::from(val < 0.0);
+        t.2 += 1;
+        if let Some(g) = g {
+            let gt = t.3.entry(g).or_default();
+            gt.0 += u64::from(val > 0.0);
+            gt.1 += 1;
+        }
+    }
+    let mut all: Vec<StatementVotes> = tally
+        .into_iter()
+        .filter(|(_, t)| t.2 as usize >= k)
+        .filter_map(|(u, (a, d, n, g))| {
+            let (event, text) = texts.get(&u)?.clone();
+            let groups: BTreeMap<String, f64> = g
+                .into_iter()
+                .filter(|(_, (_, gn))| *gn as usize >= k)
+                .map(|(name, (ga, gn))| (name, ga as f64 / gn as f64))
+                .collect();
+            let (min, max) = groups
+                .values()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                });
+            let two = groups.len() >= 2;
+            Some(StatementVotes {
+                unit_id: u,
+                event,
+                text,
+                votes: n,
+                agree: a as f64 / n as f64,
+                disagree: d as f64 / n as f64,
+                groups,
+                min_group_agree: two.then_some(min),
+                spread: two.then_some(max - min),
+            })
+        })
+        .collect();
+    let consensus_key = |s: &StatementVotes| s.min_group_agree.unwrap_or(s.agree);
+    all.sort_by(|a, b| {
+        consensus_key(b)
+            .total_cmp(&consensus_key(a))
+            .then(b.votes.cmp(&a.votes))
+            .then(a.unit_id.cmp(&b.unit_id))
+    });
+    let consensus: Vec<StatementVotes> = all.iter().take(TOP_STATEMENTS).cloned().collect();
+    let mut split: Vec<StatementVotes> = all.into_iter().filter(|s| s.spread.is_some()).collect();
+    split.sort_by(|a, b| {
+        b.spread
+            .unwrap_or(0.0)
+            .total_cmp(&a.spread.unwrap_or(0.0))
+            .then(b.votes.cmp(&a.votes))
+            .then(a.unit_id.cmp(&b.unit_id))
+    });
+    split.truncate(TOP_STATEMENTS);
+    Ok((consensus, split))
 }
 
 fn scale_insights(

@@ -185,6 +185,36 @@ pub fn page(
             h.push_str("</table>");
         }
     }
+    for (id, title, list) in [
+        ("consensus", "Most agreed statements", &ins.consensus),
+        (
+            "divergence",
+            "Statements that split the opinion groups",
+            &ins.divergence,
+        ),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = write!(h, "<h2 id=\"{id}\">{title}</h2><table><tr><th>statement</th><th>event</th><th>votes</th><th>agree</th><th>by opinion group</th></tr>");
+        for st in list.iter() {
+            let groups: Vec<String> = st
+                .groups
+                .iter()
+                .map(|(g, a)| format!("{} {:.0}%", esc(g), 100.0 * a))
+                .collect();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0}%</td><td>{}</td></tr>",
+                esc(&st.text),
+                esc(&st.event),
+                st.votes,
+                100.0 * st.agree,
+                groups.join(", ")
+            );
+        }
+        h.push_str("</table>");
+    }
     h.push_str("<h2 id=\"sources\">Data sources</h2><ul>");
     for (licence, attribution, events) in sources {
         let _ = write!(

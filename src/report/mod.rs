@@ -367,6 +367,37 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
         }
         md.push('\n');
     }
+    for (title, list) in [
+        ("Most agreed statements", &ins.consensus),
+        ("Statements that split the opinion groups", &ins.divergence),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(md, "## {title}\n");
+        for st in list.iter() {
+            let groups: Vec<String> = st
+                .groups
+                .iter()
+                .map(|(g, a)| format!("group {} {:.0}%", md_escape(g), 100.0 * a))
+                .collect();
+            let _ = writeln!(
+                md,
+                "- {} ({}; {} votes, {:.0}% agree, {:.0}% disagree{})",
+                md_escape(&st.text),
+                md_escape(&st.event),
+                st.votes,
+                100.0 * st.agree,
+                100.0 * st.disagree,
+                if groups.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", groups.join(", "))
+                }
+            );
+        }
+        md.push('\n');
+    }
     let _ = writeln!(md, "## Data sources\n");
     let ids = str_column(&events, col::EVENT_ID)?;
     let lic = str_column(&events, col::LICENCE)?;

@@ -233,3 +233,46 @@ fn stale_quotes_fail_the_report() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("is not verbatim"), "{}", r.stderr);
 }
+
+#[test]
+fn polis_votes_give_consensus_and_divergence() {
+    let Some(shared) = shared_data() else { return };
+    let ws = tempdir();
+    let conv = shared.join("polis/scoop-hivemind.ubi");
+    assert_eq!(
+        chorus(ws.path(), &["ingest", conv.to_str().unwrap()]).code,
+        0
+    );
+    for args in [vec!["embed"], vec!["themes"]] {
+        assert_eq!(chorus(ws.path(), &args).code, 0);
+    }
+    let out = ws.path().join("r");
+    assert_eq!(
+        chorus(ws.path(), &["report", "--out", out.to_str().unwrap()]).code,
+        0
+    );
+    let ins: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("insights.json")).unwrap()).unwrap();
+    let split = ins["divergence"].as_array().unwrap();
+    assert!(!split.is_empty() && !ins["consensus"].as_array().unwrap().is_empty());
+    // the most divisive statement's figures, recounted from the answers frame
+    let top = &split[0];
+    let answers = frame(ws.path(), Table::Answers)
+        .lazy()
+        .filter(col(col::UNIT_ID).eq(lit(top["unit_id"].as_str().unwrap())))
+        .collect()
+        .unwrap();
+    let values: Vec<f64> = answers
+        .column(col::VALUE)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert_eq!(top["votes"].as_u64().unwrap() as usize, values.len());
+    let agree = values.iter().filter(|&&v| v > 0.0).count() as f64 / values.len() as f64;
+    assert!((top["agree"].as_f64().unwrap() - agree).abs() < 1e-12);
+    assert!(top["groups"].as_object().unwrap().len() >= 2);
+    assert!(top["spread"].as_f64().unwrap() > 0.5, "{top}");
+}
