@@ -356,9 +356,11 @@ fn ranked(
             semantic.push((sem.vectors.unit_ids[i].clone(), addr, c));
         }
     }
-    let mut fused: Vec<(DocAddress, f32)> = match mode {
+    // the query as words: ranks for hybrid, highlights for both (where it parses)
+    let lexical_q = build_query(index, f, &searcher, req);
+    let (mut fused, highlight_q): (Vec<(DocAddress, f32)>, Box<dyn Query>) = match mode {
         Mode::Hybrid => {
-            let lexical_q = build_query(index, f, &searcher, req)?;
+            let lexical_q = lexical_q?;
             let lex = searcher.search(&lexical_q, &TopDocs::with_limit(want).order_by_score())?;
             let mut score: BTreeMap<DocAddress, f64> = BTreeMap::new();
             for (rank, (_, addr)) in lex.iter().enumerate() {
@@ -367,26 +369,41 @@ fn ranked(
             for (rank, (_, addr, _)) in semantic.iter().enumerate() {
                 *score.entry(*addr).or_default() += 1.0 / (RRF_K + rank as f64 + 1.0);
             }
-            score.into_iter().map(|(a, s)| (a, s as f32)).collect()
+            (
+                score.into_iter().map(|(a, s)| (a, s as f32)).collect(),
+                lexical_q,
+            )
         }
-        _ => semantic.iter().map(|(_, a, c)| (*a, *c)).collect(),
+        _ => (
+            semantic.iter().map(|(_, a, c)| (*a, *c)).collect(),
+            lexical_q.unwrap_or_else(|_| Box::new(AllQuery)),
+        ),
     };
     fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let (total, facets) = totals(&searcher, &*filter_only)?;
-    // highlight the query's words where it parses as a lexical query
-    let highlight_q: Box<dyn Query> =
-        build_query(index, f, &searcher, req).unwrap_or_else(|_| Box::new(AllQuery));
+    let page: Vec<(f32, DocAddress)> = fused
+        .into_iter()
+        .skip(req.offset)
+        .take(req.limit)
+        .map(|(a, s)| (s, a))
+        .collect();
+    respond(&searcher, f, req, &*highlight_q, page, total, facets)
+}
+
+/// A page of ranked documents as the response: hits with snippets for `query`'s words.
+fn respond(
+    searcher: &Searcher,
+    f: &Fields,
+    req: &SearchRequest,
+    query: &dyn Query,
+    page: Vec<(f32, DocAddress)>,
+    total: usize,
+    facets: BTreeMap<String, Vec<FacetCount>>,
+) -> Result<SearchResponse, SearchError> {
     let mut generators = BTreeMap::new();
-    let mut hits = Vec::new();
-    for (addr, score) in fused.into_iter().skip(req.offset).take(req.limit) {
-        hits.push(hit(
-            &searcher,
-            f,
-            &*highlight_q,
-            &mut generators,
-            score,
-            addr,
-        )?);
+    let mut hits = Vec::with_capacity(page.len());
+    for (score, addr) in page {
+        hits.push(hit(searcher, f, query, &mut generators, score, addr)?);
     }
     Ok(SearchResponse {
         query: req.query.clone(),
@@ -398,21 +415,30 @@ fn ranked(
     })
 }
 
+/// One collector per counted facet.
+fn facet_collectors() -> (
+    FacetCollector,
+    FacetCollector,
+    FacetCollector,
+    FacetCollector,
+) {
+    let fc = |name: &str| {
+        let mut fc = FacetCollector::for_field(name);
+        fc.add_facet(Facet::root());
+        fc
+    };
+    let [a, b, c, d] = COUNTED_FACETS else {
+        unreachable!("four counted facets")
+    };
+    (fc(a), fc(b), fc(c), fc(d))
+}
+
 /// How many documents a query matches and its facet counts.
 fn totals(
     searcher: &Searcher,
     query: &dyn Query,
 ) -> Result<(usize, BTreeMap<String, Vec<FacetCount>>), SearchError> {
-    let mut fcs = COUNTED_FACETS.iter().map(|name| {
-        let mut fc = FacetCollector::for_field(*name);
-        fc.add_facet(Facet::root());
-        fc
-    });
-    let (a, b, c, d) = (fcs.next(), fcs.next(), fcs.next(), fcs.next());
-    let (Some(a), Some(b), Some(c), Some(d)) = (a, b, c, d) else {
-        return Err(tantivy::TantivyError::InternalError("facet collectors".into()).into());
-    };
-    let (total, (ca, cb, cc, cd)) = searcher.search(query, &(Count, (a, b, c, d)))?;
+    let (total, (ca, cb, cc, cd)) = searcher.search(query, &(Count, facet_collectors()))?;
     Ok((total, facet_lists([ca, cb, cc, cd])))
 }
 
@@ -437,16 +463,7 @@ fn lexical(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchRespo
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let query = build_query(index, f, &searcher, req)?;
-    let mut facet_collectors = Vec::new();
-    for name in COUNTED_FACETS {
-        let mut fc = FacetCollector::for_field(*name);
-        fc.add_facet(Facet::root());
-        facet_collectors.push(fc);
-    }
-    let [fc_event, fc_country, fc_frame, fc_theme]: [FacetCollector; 4] = facet_collectors
-        .try_into()
-        .map_err(|_| tantivy::TantivyError::InternalError("facet collectors".into()))?;
-    let ((top, total), (c_event, c_country, c_frame, c_theme)) = searcher.search(
+    let ((page, total), (c_event, c_country, c_frame, c_theme)) = searcher.search(
         &query,
         &(
             (
@@ -455,23 +472,11 @@ fn lexical(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchRespo
                     .order_by_score(),
                 Count,
             ),
-            (fc_event, fc_country, fc_frame, fc_theme),
+            facet_collectors(),
         ),
     )?;
     let facets = facet_lists([c_event, c_country, c_frame, c_theme]);
-    let mut generators: BTreeMap<u32, SnippetGenerator> = BTreeMap::new();
-    let mut hits = Vec::with_capacity(top.len());
-    for (score, addr) in top {
-        hits.push(hit(&searcher, f, &*query, &mut generators, score, addr)?);
-    }
-    Ok(SearchResponse {
-        query: req.query.clone(),
-        total,
-        offset: req.offset,
-        limit: req.limit,
-        hits,
-        facets,
-    })
+    respond(&searcher, f, req, &*query, page, total, facets)
 }
 
 fn hit(

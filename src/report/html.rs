@@ -198,11 +198,7 @@ pub fn page(
         }
         let _ = write!(h, "<h2 id=\"{id}\">{title}</h2><table><tr><th>statement</th><th>event</th><th>votes</th><th>agree</th><th>by opinion group</th></tr>");
         for st in list.iter() {
-            let groups: Vec<String> = st
-                .groups
-                .iter()
-                .map(|(g, a)| format!("{} {:.0}%", esc(g), 100.0 * a))
-                .collect();
+            let groups = super::group_shares(st, esc, "");
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0}%</td><td>{}</td></tr>",
@@ -210,7 +206,7 @@ pub fn page(
                 esc(&st.event),
                 st.votes,
                 100.0 * st.agree,
-                groups.join(", ")
+                groups
             );
         }
         h.push_str("</table>");

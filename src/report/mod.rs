@@ -189,6 +189,19 @@ fn manifest(ws: &Workspace, ins: &Insights) -> Result<String, ReportError> {
     Ok(serde_json::to_string_pretty(&m).unwrap_or_default() + "\n")
 }
 
+/// A statement's agree share per opinion group (`group 0 97%, group 1 58%`), escaped.
+pub(crate) fn group_shares(
+    st: &insights::StatementVotes,
+    escape: fn(&str) -> String,
+    prefix: &str,
+) -> String {
+    st.groups
+        .iter()
+        .map(|(g, a)| format!("{prefix}{} {:.0}%", escape(g), 100.0 * a))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Writes the report files for the workspace into `out`.
 pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOutput, ReportError> {
     let _span = tracing::info_span!("report").entered();
@@ -376,11 +389,7 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
         }
         let _ = writeln!(md, "## {title}\n");
         for st in list.iter() {
-            let groups: Vec<String> = st
-                .groups
-                .iter()
-                .map(|(g, a)| format!("group {} {:.0}%", md_escape(g), 100.0 * a))
-                .collect();
+            let groups = group_shares(st, md_escape, "group ");
             let _ = writeln!(
                 md,
                 "- {} ({}; {} votes, {:.0}% agree, {:.0}% disagree{})",
@@ -392,7 +401,7 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
                 if groups.is_empty() {
                     String::new()
                 } else {
-                    format!("; {}", groups.join(", "))
+                    format!("; {groups}")
                 }
             );
         }
