@@ -1,8 +1,13 @@
-//! Charts drawn with plotters' SVG backend, inlined into `index.html` and written to
-//! `charts/*.svg`: the theme x event heatmap and the theme x frame bars. Colour-blind-safe
-//! colours (a viridis ramp; the Okabe-Ito palette for frames); withheld cells are hatched grey
-//! and labelled; every chart has a data table beside it in the report.
+//! Charts drawn with plotters, once per backend from one drawing routine: SVG (inlined into
+//! `index.html` and written to `charts/*.svg`) and PNG at twice the size (`charts/*.png`, for
+//! slides and documents). Text in the PNG uses the bundled DejaVu Sans, so the images are the
+//! same on every machine. Colour-blind-safe colours (a viridis ramp; the Okabe-Ito palette for
+//! frames); withheld cells are grey and labelled; every chart has a data table beside it in the
+//! report.
 
+use std::sync::Once;
+
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -12,6 +17,80 @@ pub const FRAME_COLOURS: [RGBColor; 3] = [
     RGBColor(0x00, 0x72, 0xB2),
     RGBColor(0x00, 0x9E, 0x73),
 ];
+
+const WITHHELD: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+const FONT: &str = "sans-serif";
+
+/// One chart in both formats.
+pub struct Chart {
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("could not draw the {chart} chart: {message}")]
+    Draw {
+        chart: &'static str,
+        message: String,
+    },
+}
+
+/// A chart's layout in logical pixels, drawn at scale `s` on any plotters backend.
+trait Draw {
+    const NAME: &'static str;
+    fn size(&self) -> (i32, i32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: i32) -> DrawResult;
+}
+
+type DrawResult = Result<(), String>;
+
+fn fail<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        static DEJAVU: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+        // the bundled font is valid; a failure would only leave PNG text undrawn
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU);
+    });
+}
+
+fn render<C: Draw>(chart: &C) -> Result<Chart, ChartError> {
+    register_font();
+    let err = |message| ChartError::Draw {
+        chart: C::NAME,
+        message,
+    };
+    let (w, h) = chart.size();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w as u32, h as u32)).into_drawing_area();
+        chart.draw(&root, 1).map_err(err)?;
+        root.present().map_err(|e| err(fail(e)))?;
+    }
+    let (pw, ph) = (2 * w as u32, 2 * h as u32);
+    let mut rgb = vec![0u8; (pw * ph * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (pw, ph)).into_drawing_area();
+        chart.draw(&root, 2).map_err(err)?;
+        root.present().map_err(|e| err(fail(e)))?;
+    }
+    let mut png = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png, pw, ph);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Best);
+        let mut writer = enc.write_header().map_err(|e| err(e.to_string()))?;
+        writer
+            .write_image_data(&rgb)
+            .map_err(|e| err(e.to_string()))?;
+    }
+    Ok(Chart { svg, png })
+}
 
 /// Viridis at `t` in 0..=1 (five stops, linear between them).
 fn viridis(t: f64) -> RGBColor {
@@ -38,157 +117,199 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-/// Theme (rows) x event (columns) shares; `None` is a withheld cell.
-pub fn heatmap(rows: &[String], cols: &[String], values: &[Vec<Option<f64>>]) -> String {
-    let (left, top, cw, ch) = (230i32, 150i32, 34i32, 26i32);
-    let w = (left + cw * cols.len() as i32 + 90).max(480) as u32;
-    let h = (top + ch * rows.len() as i32 + 40) as u32;
-    let max = values
+fn max_value(values: &[Vec<Option<f64>>]) -> f64 {
+    values
         .iter()
         .flatten()
         .flatten()
         .copied()
         .fold(0.0f64, f64::max)
-        .max(1e-9);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let font = ("sans-serif", 13).into_font();
-        let label = TextStyle::from(font.clone()).color(&BLACK);
-        for (r, name) in rows.iter().enumerate() {
-            let y = top + ch * r as i32 + ch / 2;
-            let _ = root.draw(&Text::new(
-                cut(name, 30),
-                (left - 8, y),
-                label.pos(Pos::new(HPos::Right, VPos::Center)),
-            ));
-            for (c, v) in values[r].iter().enumerate() {
-                let (x0, y0) = (left + cw * c as i32, top + ch * r as i32);
-                let rect = [(x0 + 1, y0 + 1), (x0 + cw - 1, y0 + ch - 1)];
+        .max(1e-9)
+}
+
+fn text<'a>(size: i32, s: i32, h: HPos) -> TextStyle<'a> {
+    TextStyle::from((FONT, (size * s) as f64).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(h, VPos::Center))
+}
+
+fn put<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    label: impl Into<String>,
+    at: (i32, i32),
+    style: &TextStyle,
+) -> DrawResult {
+    root.draw(&Text::new(label.into(), at, style.clone()))
+        .map_err(fail)
+}
+
+fn rect<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    from: (i32, i32),
+    to: (i32, i32),
+    colour: RGBColor,
+) -> DrawResult {
+    root.draw(&Rectangle::new([from, to], colour.filled()))
+        .map_err(fail)
+}
+
+/// Theme (rows) x event (columns) shares; `None` is a withheld cell.
+struct Heatmap<'a> {
+    rows: &'a [String],
+    cols: &'a [String],
+    values: &'a [Vec<Option<f64>>],
+}
+
+const HEAT: (i32, i32, i32, i32) = (230, 150, 34, 26); // left, top, cell width, cell height
+
+impl Draw for Heatmap<'_> {
+    const NAME: &'static str = "theme x event";
+
+    fn size(&self) -> (i32, i32) {
+        let (left, top, cw, ch) = HEAT;
+        (
+            (left + cw * self.cols.len() as i32 + 90).max(480),
+            top + ch * self.rows.len() as i32 + 40,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: i32) -> DrawResult {
+        let (left, top, cw, ch) = (HEAT.0 * s, HEAT.1 * s, HEAT.2 * s, HEAT.3 * s);
+        let max = max_value(self.values);
+        root.fill(&WHITE).map_err(fail)?;
+        let right = text(13, s, HPos::Right);
+        let centre = text(13, s, HPos::Center);
+        let plain = text(13, s, HPos::Left);
+        for (r, name) in self.rows.iter().enumerate() {
+            let y0 = top + ch * r as i32;
+            put(root, cut(name, 30), (left - 8 * s, y0 + ch / 2), &right)?;
+            for (c, v) in self.values[r].iter().enumerate() {
+                let x0 = left + cw * c as i32;
+                let (a, b) = ((x0 + s, y0 + s), (x0 + cw - s, y0 + ch - s));
                 match v {
-                    Some(v) => {
-                        // square-root scale: one dominant cell does not flatten the rest
-                        let _ =
-                            root.draw(&Rectangle::new(rect, viridis((v / max).sqrt()).filled()));
-                    }
+                    // square-root scale: one dominant cell does not flatten the rest
+                    Some(v) => rect(root, a, b, viridis((v / max).sqrt()))?,
                     None => {
-                        let _ =
-                            root.draw(&Rectangle::new(rect, RGBColor(0xdd, 0xdd, 0xdd).filled()));
-                        let _ = root.draw(&Text::new(
-                            "·",
-                            (x0 + cw / 2, y0 + ch / 2),
-                            label.pos(Pos::new(HPos::Center, VPos::Center)),
-                        ));
+                        rect(root, a, b, WITHHELD)?;
+                        put(root, "·", (x0 + cw / 2, y0 + ch / 2), &centre)?;
                     }
                 }
             }
         }
-        for (c, name) in cols.iter().enumerate() {
+        let rotated = TextStyle::from((FONT, (13 * s) as f64).into_font())
+            .color(&BLACK)
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        for (c, name) in self.cols.iter().enumerate() {
             let x = left + cw * c as i32 + cw / 2;
-            let style = TextStyle::from(font.clone())
-                .color(&BLACK)
-                .transform(FontTransform::Rotate270)
-                .pos(Pos::new(HPos::Left, VPos::Center));
-            let _ = root.draw(&Text::new(cut(name, 20), (x, top - 6), style));
+            put(root, cut(name, 20), (x, top - 6 * s), &rotated)?;
         }
         // legend
-        let lx = left + cw * cols.len() as i32 + 20;
+        let lx = left + cw * self.cols.len() as i32 + 20 * s;
         for i in 0..=10 {
+            let y = top + (10 - i) * 10 * s;
             let t = (i as f64 / 10.0).sqrt();
-            let y = top + (10 - i) * 10;
-            let _ = root.draw(&Rectangle::new(
-                [(lx, y), (lx + 14, y + 10)],
-                viridis(t).filled(),
-            ));
+            rect(root, (lx, y), (lx + 14 * s, y + 10 * s), viridis(t))?;
         }
-        let _ = root.draw(&Text::new(
+        let tx = lx + 18 * s;
+        put(
+            root,
             format!("{:.0}%", 100.0 * max),
-            (lx + 18, top + 4),
-            label.clone(),
-        ));
-        let _ = root.draw(&Text::new("0%", (lx + 18, top + 104), label.clone()));
-        let _ = root.draw(&Text::new(
+            (tx, top + 5 * s),
+            &plain,
+        )?;
+        put(
+            root,
             format!("{:.0}%", 25.0 * max),
-            (lx + 18, top + 79),
-            label.clone(),
-        ));
-        let _ = root.draw(&Text::new("· withheld", (lx, top + 130), label));
-        let _ = root.present();
+            (tx, top + 80 * s),
+            &plain,
+        )?;
+        put(root, "0%", (tx, top + 105 * s), &plain)?;
+        put(root, "· withheld", (lx, top + 130 * s), &plain)
     }
-    svg
 }
 
-/// For each theme, its share of each frame's units (three bars); `None` is withheld.
-pub fn frame_bars(rows: &[String], frames: &[&str], values: &[Vec<Option<f64>>]) -> String {
-    let (left, top, bar, gap, width) = (230i32, 40i32, 9i32, 10i32, 420i32);
-    let group = bar * frames.len() as i32 + gap;
-    let w = (left + width + 80) as u32;
-    let h = (top + group * rows.len() as i32 + 20) as u32;
-    let max = values
-        .iter()
-        .flatten()
-        .flatten()
-        .copied()
-        .fold(0.0f64, f64::max)
-        .max(1e-9);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let font = ("sans-serif", 13).into_font();
-        let label = TextStyle::from(font).color(&BLACK);
-        for (i, f) in frames.iter().enumerate() {
-            let x = left + 150 * i as i32;
-            let _ = root.draw(&Rectangle::new(
-                [(x, 12), (x + 12, 24)],
-                FRAME_COLOURS[i % 3].filled(),
-            ));
-            let _ = root.draw(&Text::new(
-                f.replace('_', " "),
-                (x + 16, 18),
-                label.pos(Pos::new(HPos::Left, VPos::Center)),
-            ));
+/// The theme x event heatmap: theme (rows) x event (columns) shares, `None` withheld.
+pub fn heatmap(
+    rows: &[String],
+    cols: &[String],
+    values: &[Vec<Option<f64>>],
+) -> Result<Chart, ChartError> {
+    render(&Heatmap { rows, cols, values })
+}
+
+/// For each theme, its share of each frame's units (one bar per frame); `None` is withheld.
+struct FrameBars<'a> {
+    rows: &'a [String],
+    frames: &'a [&'a str],
+    values: &'a [Vec<Option<f64>>],
+}
+
+const BARS: (i32, i32, i32, i32, i32) = (230, 40, 9, 10, 420); // left, top, bar, gap, width
+
+impl Draw for FrameBars<'_> {
+    const NAME: &'static str = "theme x frame";
+
+    fn size(&self) -> (i32, i32) {
+        let (left, top, bar, gap, width) = BARS;
+        let group = bar * self.frames.len() as i32 + gap;
+        (left + width + 80, top + group * self.rows.len() as i32 + 20)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: i32) -> DrawResult {
+        let (left, top, bar, gap, width) =
+            (BARS.0 * s, BARS.1 * s, BARS.2 * s, BARS.3 * s, BARS.4 * s);
+        let group = bar * self.frames.len() as i32 + gap;
+        let max = max_value(self.values);
+        root.fill(&WHITE).map_err(fail)?;
+        let label = text(13, s, HPos::Left);
+        let right = text(13, s, HPos::Right);
+        let small = text(10, s, HPos::Left);
+        for (i, f) in self.frames.iter().enumerate() {
+            let x = left + 150 * s * i as i32;
+            rect(
+                root,
+                (x, 12 * s),
+                (x + 12 * s, 24 * s),
+                FRAME_COLOURS[i % 3],
+            )?;
+            put(root, f.replace('_', " "), (x + 16 * s, 18 * s), &label)?;
         }
-        for (r, name) in rows.iter().enumerate() {
+        for (r, name) in self.rows.iter().enumerate() {
             let y0 = top + group * r as i32;
-            let _ = root.draw(&Text::new(
+            put(
+                root,
                 cut(name, 30),
-                (left - 8, y0 + group / 2 - gap / 2),
-                label.pos(Pos::new(HPos::Right, VPos::Center)),
-            ));
-            for (i, v) in values[r].iter().enumerate() {
+                (left - 8 * s, y0 + group / 2 - gap / 2),
+                &right,
+            )?;
+            for (i, v) in self.values[r].iter().enumerate() {
                 let y = y0 + bar * i as i32;
                 match v {
                     Some(v) => {
                         let len = ((v / max) * width as f64).round() as i32;
-                        let _ = root.draw(&Rectangle::new(
-                            [(left, y), (left + len.max(1), y + bar - 1)],
-                            FRAME_COLOURS[i % 3].filled(),
-                        ));
-                        let _ = root.draw(&Text::new(
-                            format!("{:.0}%", 100.0 * v),
-                            (left + len + 4, y + bar / 2),
-                            ("sans-serif", 10)
-                                .into_font()
-                                .color(&BLACK)
-                                .pos(Pos::new(HPos::Left, VPos::Center)),
-                        ));
+                        let end = left + len.max(s);
+                        rect(root, (left, y), (end, y + bar - s), FRAME_COLOURS[i % 3])?;
+                        let at = (end + 4 * s, y + bar / 2);
+                        put(root, format!("{:.0}%", 100.0 * v), at, &small)?;
                     }
-                    None => {
-                        let _ = root.draw(&Text::new(
-                            "withheld",
-                            (left + 4, y + bar / 2),
-                            ("sans-serif", 10)
-                                .into_font()
-                                .color(&BLACK)
-                                .pos(Pos::new(HPos::Left, VPos::Center)),
-                        ));
-                    }
+                    None => put(root, "withheld", (left + 4 * s, y + bar / 2), &small)?,
                 }
             }
         }
-        let _ = root.present();
+        Ok(())
     }
-    svg
+}
+
+/// The theme x frame bars: each theme's share of each frame's units, `None` withheld.
+pub fn frame_bars(
+    rows: &[String],
+    frames: &[&str],
+    values: &[Vec<Option<f64>>],
+) -> Result<Chart, ChartError> {
+    render(&FrameBars {
+        rows,
+        frames,
+        values,
+    })
 }

@@ -1,6 +1,6 @@
 //! Report: the insights and the themes' quotes -> files a convener can publish, in `--out DIR`:
 //! `index.html` (self-contained), `report.md`, `insights.json` (every number),
-//! `charts/*.svg`, `tables/*.csv`.
+//! `charts/*.svg` and `*.png`, `tables/*.csv`, `manifest.json`.
 //!
 //! Participant text is untrusted: Markdown and HTML in it are escaped, and CSV cells that a
 //! spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) are prefixed with `'`.
@@ -26,6 +26,8 @@ pub enum ReportError {
     Frames(#[from] polars::error::PolarsError),
     #[error("quote `{unit}` of theme `{theme}` is not verbatim the unit's text in the corpus; the themes are stale\nhint: run `chorus themes` again")]
     QuoteMismatch { theme: String, unit: String },
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
     #[error("could not write `{path}`")]
     Write {
         path: PathBuf,
@@ -128,7 +130,15 @@ fn quotes(ws: &Workspace) -> Result<Vec<Quote>, ReportError> {
     Ok(out)
 }
 
-fn write(path: &Path, text: &str) -> Result<PathBuf, ReportError> {
+/// `charts/NAME.svg` and `charts/NAME.png`.
+fn write_chart(out: &Path, name: &str, chart: &charts::Chart) -> Result<[PathBuf; 2], ReportError> {
+    Ok([
+        write(&out.join(format!("charts/{name}.svg")), &chart.svg)?,
+        write(&out.join(format!("charts/{name}.png")), &chart.png)?,
+    ])
+}
+
+fn write(path: &Path, text: impl AsRef<[u8]>) -> Result<PathBuf, ReportError> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).map_err(|source| ReportError::Write {
             path: d.to_path_buf(),
@@ -455,7 +465,7 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
                 .collect()
         })
         .collect();
-    let heat = charts::heatmap(&labels, &event_ids, &heat_values);
+    let heat = charts::heatmap(&labels, &event_ids, &heat_values)?;
     let frame_values: Vec<Vec<Option<f64>>> = ins
         .themes
         .iter()
@@ -466,12 +476,12 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
                 .collect()
         })
         .collect();
-    files.push(write(&out.join("charts/theme_event.svg"), &heat)?);
+    files.extend(write_chart(out, "theme_event", &heat)?);
     // the frame chart only where answers carry a frame
     let bars = if ins.themes.iter().any(|t| !t.by_frame.is_empty()) {
-        let svg = charts::frame_bars(&labels, &frames, &frame_values);
-        files.push(write(&out.join("charts/theme_frame.svg"), &svg)?);
-        svg
+        let chart = charts::frame_bars(&labels, &frames, &frame_values)?;
+        files.extend(write_chart(out, "theme_frame", &chart)?);
+        chart.svg
     } else {
         String::new()
     };
@@ -485,7 +495,7 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
             place: &q.place,
         })
         .collect();
-    let page = html::page(&ins, &shown, &heat, &bars, &sources);
+    let page = html::page(&ins, &shown, &heat.svg, &bars, &sources);
     files.push(write(&out.join("index.html"), &page)?);
     files.push(write(&out.join("manifest.json"), &manifest(ws, &ins)?)?);
     Ok(ReportOutput {
