@@ -100,10 +100,52 @@ pub struct ThemeInsight {
     /// frame -> share of that frame's units.
     pub by_frame: BTreeMap<String, Cell>,
     pub by_country: BTreeMap<String, Cell>,
+    /// sector of the event (from `event.toml`) -> share of that sector's units.
+    pub by_sector: BTreeMap<String, Cell>,
+    /// level of government of the event -> share of that level's units.
+    pub by_level: BTreeMap<String, Cell>,
+    /// Events where the theme leans to opposite frames, when it does.
+    pub flip: Option<Flip>,
     /// The frame under which the theme is most prevalent, if any frame cell is shown.
     pub main_frame: Option<String>,
     /// A sentence made only from the numbers above.
     pub summary: String,
+}
+
+/// A theme raised mostly as something to keep in some events and mostly as something to leave
+/// behind in others (counting only events where the theme's units there come from at least `k`
+/// participants).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Flip {
+    pub keep: Vec<String>,
+    pub leave_behind: Vec<String>,
+}
+
+/// A theme that sets one group apart from the rest: weighted log-odds with an informative
+/// Dirichlet prior (Monroe, Colaresi and Quinn 2008) over themed units.
+#[derive(Debug, Clone, Serialize)]
+pub struct DistinctiveTheme {
+    pub theme: String,
+    pub label: String,
+    /// The theme's units in the group, and its share of the group's themed units.
+    pub units: u64,
+    pub participants: u64,
+    pub share: f64,
+    /// The theme's share of the other groups' themed units.
+    pub rest_share: f64,
+    /// Log-odds ratio group vs rest, and its z-score; only z >= 1.96 is listed.
+    pub log_odds: f64,
+    pub z: f64,
+}
+
+/// The distinctive themes of one group (an event, a country, a sector or a level).
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupContrast {
+    /// `event`, `country`, `sector` or `level`.
+    pub by: String,
+    pub group: String,
+    pub themed_units: u64,
+    pub themes: Vec<DistinctiveTheme>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -163,6 +205,8 @@ pub struct Insights {
     pub consensus: Vec<StatementVotes>,
     /// Statements that split the opinion groups most.
     pub divergence: Vec<StatementVotes>,
+    /// Distinctive themes per event, country, sector and level (groups with one is skipped).
+    pub contrasts: Vec<GroupContrast>,
     pub suppressed_cells: usize,
     pub summary: String,
 }
@@ -205,7 +249,7 @@ pub fn mean_interval(values: &[f64]) -> Interval {
     }
 }
 
-/// The joined unit table: unit, event, participant, theme, frame, country.
+/// The joined unit table: unit, event, participant, theme, frame, country, sector, level.
 fn unit_table(ws: &Workspace) -> Result<DataFrame, InsightsError> {
     let assignments = ws.themes_dir().join("assignments.parquet");
     if !assignments.is_file() {
@@ -225,9 +269,12 @@ fn unit_table(ws: &Workspace) -> Result<DataFrame, InsightsError> {
     let questions = read_table(ws, Table::Questions)?
         .lazy()
         .select([col(col::QUESTION_ID), col(col::FRAME)]);
-    let events = read_table(ws, Table::Events)?
-        .lazy()
-        .select([col(col::EVENT_ID), col(col::COUNTRY)]);
+    let events = read_table(ws, Table::Events)?.lazy().select([
+        col(col::EVENT_ID),
+        col(col::COUNTRY),
+        col(col::SECTOR),
+        col(col::LEVEL),
+    ]);
     Ok(units
         .join(
             a,
@@ -295,6 +342,165 @@ fn counts(units: &DataFrame, by: &str) -> Result<Counts, InsightsError> {
     Ok((cells, totals))
 }
 
+/// The group where the theme is most prevalent, among two or more shown groups.
+fn strongest(cells: &BTreeMap<String, Cell>) -> Option<(&str, f64)> {
+    let shown: Vec<(&str, f64)> = cells
+        .iter()
+        .filter(|(g, _)| *g != "unknown")
+        .filter_map(|(g, c)| Some((g.as_str(), c.value?)))
+        .collect();
+    if shown.len() < 2 {
+        return None;
+    }
+    shown
+        .into_iter()
+        .filter(|(_, v)| *v > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(a.0)))
+}
+
+/// (theme, event, frame) -> (units, participants), over units with a theme and a frame.
+type EventFrames = BTreeMap<(String, String, String), (u64, u64)>;
+
+fn event_frame_counts(units: &DataFrame) -> Result<EventFrames, InsightsError> {
+    let g = units
+        .clone()
+        .lazy()
+        .filter(
+            col(col::THEME_ID)
+                .is_not_null()
+                .and(col(col::FRAME).is_not_null()),
+        )
+        .group_by([col(col::THEME_ID), col(col::EVENT_ID), col(col::FRAME)])
+        .agg([
+            len().alias("units"),
+            col(col::PARTICIPANT_ID).n_unique().alias("participants"),
+        ])
+        .collect()?;
+    let n = g.column("units")?.cast(&DataType::UInt64)?;
+    let p = g.column("participants")?.cast(&DataType::UInt64)?;
+    let mut out = BTreeMap::new();
+    for (i, ((t, e), f)) in str_column(&g, col::THEME_ID)?
+        .into_iter()
+        .zip(str_column(&g, col::EVENT_ID)?)
+        .zip(str_column(&g, col::FRAME)?)
+        .enumerate()
+    {
+        if let (Some(t), Some(e), Some(f)) = (t, e, f) {
+            let counts = (n.u64()?.get(i).unwrap_or(0), p.u64()?.get(i).unwrap_or(0));
+            out.insert((t, e, f), counts);
+        }
+    }
+    Ok(out)
+}
+
+/// The events where `theme` leans to "keep" and those where it leans to "leave behind" (more
+/// of its units under that frame than under the other), when both lists are non-empty.
+fn flip(counts: &EventFrames, theme: &str, k: usize) -> Option<Flip> {
+    let mut per_event: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for ((t, e, f), &(u, _)) in counts {
+        if t != theme {
+            continue;
+        }
+        let entry = per_event.entry(e).or_default();
+        match f.as_str() {
+            "keep" => entry.0 += u,
+            "leave_behind" => entry.1 += u,
+            _ => {}
+        }
+    }
+    let mut flip = Flip {
+        keep: Vec::new(),
+        leave_behind: Vec::new(),
+    };
+    for (e, (keep, leave)) in per_event {
+        // k participants behind the leaning frame's units in that event
+        let larger = counts
+            .get(&(
+                theme.to_string(),
+                e.to_string(),
+                if keep > leave { "keep" } else { "leave_behind" }.to_string(),
+            ))
+            .map_or(0, |c| c.1);
+        if (larger as usize) < k || keep == leave {
+            continue;
+        }
+        if keep > leave {
+            flip.keep.push(e.to_string());
+        } else {
+            flip.leave_behind.push(e.to_string());
+        }
+    }
+    (!flip.keep.is_empty() && !flip.leave_behind.is_empty()).then_some(flip)
+}
+
+/// How many distinctive themes a group lists at most.
+pub const TOP_DISTINCTIVE: usize = 3;
+
+/// The distinctive themes of each group along one dimension. The prior is the themes' shares
+/// over all groups, weighted as one average group (so a small group is pulled towards the
+/// corpus, a large one less); a theme is listed when its z-score is at least 1.96, it is more
+/// prevalent in the group than in the rest, and its cell rests on at least `k` participants.
+fn contrasts(
+    by: &str,
+    cells: &BTreeMap<(String, String), (u64, u64)>,
+    labels: &BTreeMap<String, String>,
+    k: usize,
+) -> Vec<GroupContrast> {
+    let mut groups: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut themes: BTreeMap<&str, u64> = BTreeMap::new();
+    for ((g, t), &(u, _)) in cells {
+        if g == "unknown" || !labels.contains_key(t) {
+            continue;
+        }
+        *groups.entry(g).or_default() += u;
+        *themes.entry(t).or_default() += u;
+    }
+    let total: u64 = groups.values().sum();
+    if groups.len() < 2 || total == 0 {
+        return Vec::new();
+    }
+    let a0 = total as f64 / groups.len() as f64;
+    let mut out = Vec::new();
+    for (&g, &n_g) in &groups {
+        let n_r = (total - n_g) as f64;
+        let n_g = n_g as f64;
+        let mut listed = Vec::new();
+        for (&t, &n_t) in &themes {
+            let (y_g, p_g) = cells
+                .get(&(g.to_string(), t.to_string()))
+                .copied()
+                .unwrap_or((0, 0));
+            let alpha = a0 * n_t as f64 / total as f64;
+            let y_r = (n_t - y_g) as f64;
+            let yg = y_g as f64;
+            let log_odds = ((yg + alpha) / (n_g + a0 - yg - alpha)).ln()
+                - ((y_r + alpha) / (n_r + a0 - y_r - alpha)).ln();
+            let z = log_odds / (1.0 / (yg + alpha) + 1.0 / (y_r + alpha)).sqrt();
+            if z >= 1.96 && (p_g as usize) >= k {
+                listed.push(DistinctiveTheme {
+                    theme: t.to_string(),
+                    label: labels[t].clone(),
+                    units: y_g,
+                    participants: p_g,
+                    share: yg / n_g.max(1.0),
+                    rest_share: y_r / n_r.max(1.0),
+                    log_odds,
+                    z,
+                });
+            }
+        }
+        listed.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.theme.cmp(&b.theme)));
+        listed.truncate(TOP_DISTINCTIVE);
+        out.push(GroupContrast {
+            by: by.to_string(),
+            group: g.to_string(),
+            themed_units: n_g as u64,
+            themes: listed,
+        });
+    }
+    out
+}
+
 fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
@@ -350,6 +556,9 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
     let (by_event, event_totals) = counts(&units, col::EVENT_ID)?;
     let (by_frame, frame_totals) = counts(&units, col::FRAME)?;
     let (by_country, country_totals) = counts(&units, col::COUNTRY)?;
+    let (by_sector, sector_totals) = counts(&units, col::SECTOR)?;
+    let (by_level, level_totals) = counts(&units, col::LEVEL)?;
+    let event_frames = event_frame_counts(&units)?;
     let (theme_totals, theme_people) = {
         let g = themed
             .clone()
@@ -410,6 +619,9 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         let be = cells(&by_event, &event_totals, &mut suppressed);
         let bf = cells(&by_frame, &frame_totals, &mut suppressed);
         let bc = cells(&by_country, &country_totals, &mut suppressed);
+        let bs = cells(&by_sector, &sector_totals, &mut suppressed);
+        let bl = cells(&by_level, &level_totals, &mut suppressed);
+        let flip = flip(&event_frames, id, k);
         let raised: Vec<&String> = event_totals
             .keys()
             .filter(|e| {
@@ -465,6 +677,23 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
                 pct(bf[f].value.unwrap_or(0.0))
             ));
         }
+        if let Some(f) = &flip {
+            summary.push_str(&format!(
+                " Kept in {} and left behind in {} events.",
+                f.keep.len(),
+                f.leave_behind.len()
+            ));
+        }
+        let strong: Vec<String> = [
+            strongest(&bs).map(|(g, v)| format!("in the {g} sector ({})", pct(v))),
+            strongest(&bl).map(|(g, v)| format!("at {g} level ({})", pct(v))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !strong.is_empty() {
+            summary.push_str(&format!(" Strongest {}.", strong.join(" and ")));
+        }
         out.push(ThemeInsight {
             id: id.clone(),
             label,
@@ -485,6 +714,9 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
             by_event: be,
             by_frame: bf,
             by_country: bc,
+            by_sector: bs,
+            by_level: bl,
+            flip,
             main_frame,
             summary,
         });
@@ -510,6 +742,19 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         pct(overview.participant_coverage)
     );
     let (consensus, divergence) = votes(ws, k)?;
+    let labels: BTreeMap<String, String> = out
+        .iter()
+        .map(|t| (t.id.clone(), t.label.clone()))
+        .collect();
+    let contrasts = [
+        ("event", &by_event),
+        ("country", &by_country),
+        ("sector", &by_sector),
+        ("level", &by_level),
+    ]
+    .into_iter()
+    .flat_map(|(by, cells)| contrasts(by, cells, &labels, k))
+    .collect();
     Ok(Insights {
         k,
         overview,
@@ -517,6 +762,7 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         scales,
         consensus,
         divergence,
+        contrasts,
         suppressed_cells: suppressed,
         summary,
     })
@@ -809,5 +1055,69 @@ mod tests {
     fn small_cells_are_withheld() {
         assert!(Cell::new(0.5, 3, 4, 5).suppressed);
         assert_eq!(Cell::new(0.5, 9, 5, 5).value, Some(0.5));
+    }
+
+    fn cells(rows: &[(&str, &str, u64, u64)]) -> BTreeMap<(String, String), (u64, u64)> {
+        rows.iter()
+            .map(|&(g, t, u, p)| ((g.to_string(), t.to_string()), (u, p)))
+            .collect()
+    }
+
+    #[test]
+    fn distinctive_themes_by_weighted_log_odds() {
+        // theme "a" is 60 of group x's 100 units and 20 of y's 100; "b" is the rest
+        let c = cells(&[
+            ("x", "a", 60, 40),
+            ("x", "b", 40, 30),
+            ("y", "a", 20, 15),
+            ("y", "b", 80, 60),
+        ]);
+        let labels = [("a", "A"), ("b", "B")]
+            .map(|(t, l)| (t.to_string(), l.to_string()))
+            .into_iter()
+            .collect();
+        let out = contrasts("event", &c, &labels, 5);
+        let x = out.iter().find(|g| g.group == "x").unwrap();
+        assert_eq!(x.themes.len(), 1);
+        let d = &x.themes[0];
+        assert_eq!(d.theme, "a");
+        // by hand: prior a0 = 100, alpha_a = 40, alpha_b = 60
+        // delta = ln(100/100) - ln(60/140) = 0.8473; var = 1/100 + 1/60
+        let delta = (100.0f64 / 100.0).ln() - (60.0f64 / 140.0).ln();
+        assert!((d.log_odds - delta).abs() < 1e-9, "{}", d.log_odds);
+        assert!((d.z - delta / (1.0 / 100.0 + 1.0 / 60.0f64).sqrt()).abs() < 1e-9);
+        assert!((d.share - 0.6).abs() < 1e-12 && (d.rest_share - 0.2).abs() < 1e-12);
+        let y = out.iter().find(|g| g.group == "y").unwrap();
+        assert_eq!(y.themes[0].theme, "b");
+        // the same contrast resting on fewer than k participants is not listed
+        assert!(contrasts("event", &c, &labels, 70)
+            .iter()
+            .all(|g| g.themes.is_empty()));
+        // equal shares set no group apart
+        let even = cells(&[
+            ("x", "a", 50, 40),
+            ("x", "b", 50, 30),
+            ("y", "a", 50, 15),
+            ("y", "b", 50, 60),
+        ]);
+        assert!(contrasts("event", &even, &labels, 5)
+            .iter()
+            .all(|g| g.themes.is_empty()));
+    }
+
+    #[test]
+    fn a_theme_flips_when_events_lean_to_opposite_frames() {
+        let mut c = EventFrames::new();
+        let mut put = |e: &str, f: &str, u: u64, p: u64| {
+            c.insert(("t".into(), e.into(), f.into()), (u, p));
+        };
+        put("e1", "keep", 9, 8);
+        put("e1", "leave_behind", 2, 2);
+        put("e2", "leave_behind", 7, 6);
+        put("e3", "keep", 3, 3); // too few people to count
+        let f = flip(&c, "t", 5).unwrap();
+        assert_eq!(f.keep, ["e1"]);
+        assert_eq!(f.leave_behind, ["e2"]);
+        assert!(flip(&c, "t", 7).is_none());
     }
 }

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use crate::insights::{Cell, Insights};
+use std::collections::BTreeMap;
+
+use crate::insights::{Cell, Insights, ThemeInsight};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -46,13 +48,77 @@ pub struct ShownQuote<'a> {
     pub theme: &'a str,
     pub event: &'a str,
     pub text: &'a str,
-    pub who: &'a str,
+    pub who: String,
     pub place: &'a str,
+}
+
+/// A collapsed data table of each theme's share per group of one dimension.
+fn breakdown_table(
+    h: &mut String,
+    ins: &Insights,
+    what: &str,
+    cells: impl Fn(&ThemeInsight) -> &BTreeMap<String, Cell>,
+) {
+    let groups = super::breakdown_groups(ins, &cells);
+    if groups.is_empty() {
+        return;
+    }
+    let _ = write!(h, "<details><summary>Data table: theme × {what}</summary><div class=\"chart\"><table><tr><th>theme</th>");
+    for g in &groups {
+        let _ = write!(h, "<th>{}</th>", esc(g));
+    }
+    h.push_str("</tr>");
+    for t in &ins.themes {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&t.label));
+        for g in &groups {
+            let _ = write!(h, "<td>{}</td>", pct(cells(t).get(g)));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table></div></details>");
+}
+
+/// The distinctive themes of each country, sector, level and event, with the theme shares per
+/// country, sector and level behind them.
+fn contrasts(h: &mut String, ins: &Insights) {
+    if ins.contrasts.iter().all(|c| c.themes.is_empty()) {
+        return;
+    }
+    let _ = write!(h, "<h2 id=\"contrasts\">What sets groups apart</h2><p>Themes far more prevalent in a group than in the rest (weighted log-odds with an informative prior, z ≥ 1.96; at most {} per group).</p>", crate::insights::TOP_DISTINCTIVE);
+    for by in ["country", "sector", "level", "event"] {
+        let rows: Vec<_> = ins
+            .contrasts
+            .iter()
+            .filter(|c| c.by == by && !c.themes.is_empty())
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = write!(h, "<h3>By {by}</h3><table><tr><th>{by}</th><th>theme</th><th>share there</th><th>share elsewhere</th><th>z</th></tr>");
+        for c in rows {
+            for (i, d) in c.themes.iter().enumerate() {
+                let group = if i == 0 { esc(&c.group) } else { String::new() };
+                let _ = write!(
+                    h,
+                    "<tr><td>{group}</td><td>{}</td><td>{:.0}%</td><td>{:.0}%</td><td>{:.1}</td></tr>",
+                    esc(&d.label),
+                    100.0 * d.share,
+                    100.0 * d.rest_share,
+                    d.z
+                );
+            }
+        }
+        h.push_str("</table>");
+    }
+    breakdown_table(h, ins, "country", |t| &t.by_country);
+    breakdown_table(h, ins, "sector", |t| &t.by_sector);
+    breakdown_table(h, ins, "level", |t| &t.by_level);
 }
 
 pub fn page(
     ins: &Insights,
     quotes: &[ShownQuote],
+    quotes_withheld: usize,
     heatmap: &str,
     frames_svg: &str,
     sources: &[(String, String, Vec<String>)],
@@ -85,24 +151,7 @@ pub fn page(
         );
     }
     let _ = write!(h, "<h2 id=\"heatmap\">Themes across events</h2><p>Each cell is the theme's share of that event's units.</p><figure class=\"chart\" role=\"img\" aria-label=\"Heatmap of theme prevalence per event; the table below holds the same numbers\">{heatmap}</figure>");
-    let events: Vec<String> = ins
-        .themes
-        .first()
-        .map(|t| t.by_event.keys().cloned().collect())
-        .unwrap_or_default();
-    let _ = write!(h, "<details><summary>Data table: theme × event</summary><div class=\"chart\"><table><tr><th>theme</th>");
-    for e in &events {
-        let _ = write!(h, "<th>{}</th>", esc(e));
-    }
-    h.push_str("</tr>");
-    for t in &ins.themes {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&t.label));
-        for e in &events {
-            let _ = write!(h, "<td>{}</td>", pct(t.by_event.get(e)));
-        }
-        h.push_str("</tr>");
-    }
-    h.push_str("</table></div></details>");
+    breakdown_table(&mut h, ins, "event", |t| &t.by_event);
     let frames = ["leave_behind", "keep", "do_differently"];
     let has_frames = ins.themes.iter().any(|t| !t.by_frame.is_empty());
     if !has_frames {
@@ -121,6 +170,7 @@ pub fn page(
         }
         h.push_str("</table>");
     }
+    contrasts(&mut h, ins);
     h.push_str("<h2 id=\"themes\">Themes</h2>");
     for t in &ins.themes {
         let _ = write!(
@@ -148,7 +198,7 @@ pub fn page(
                 "<blockquote><p>{}</p><footer>{}, {}{}</footer></blockquote>",
                 esc(q.text),
                 esc(q.event),
-                esc(q.who),
+                esc(&q.who),
                 place
             );
         }
@@ -228,8 +278,8 @@ pub fn page(
     }
     let _ = writeln!(
         h,
-        "</ul><h2 id=\"method\">Method</h2><p>Themes from <code>chorus themes</code>; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; breakdown cells resting on fewer than {} participants are withheld; quotes are verbatim and checked against the corpus.</p></main></body></html>",
-        ins.k
+        "</ul><h2 id=\"method\">Method</h2><p>Themes from <code>chorus themes</code>; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; quotes are verbatim and checked against the corpus; {}</p></main></body></html>",
+        esc(&super::disclosure_note(ins.k, quotes_withheld))
     );
     h
 }

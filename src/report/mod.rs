@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::ingest::frames::{read_file, read_table, str_column};
-use crate::insights::{self, Insights, InsightsConfig, InsightsError};
+use crate::insights::{self, Insights, InsightsConfig, InsightsError, ThemeInsight};
 use crate::model::{col, Table, Workspace};
 
 #[derive(Debug, thiserror::Error)]
@@ -80,10 +80,60 @@ struct Quote {
     event: String,
     text: String,
     participant: Option<String>,
+    /// The speaker's role, when at least k participants of the event share it.
+    role: Option<String>,
     place: String,
 }
 
-fn quotes(ws: &Workspace) -> Result<Vec<Quote>, ReportError> {
+/// The method's sentence on disclosure control, in the page and in `report.md`.
+pub(crate) fn disclosure_note(k: usize, quotes_withheld: usize) -> String {
+    format!("breakdown cells resting on fewer than {k} participants are withheld, and so are quotes from events with fewer than {k} participants ({quotes_withheld} withheld); a speaker's role is shown only when at least {k} participants of the event share it.")
+}
+
+impl Quote {
+    /// The pseudonymous speaker, with their role when it may be shown.
+    fn who(&self) -> String {
+        let id = self.participant.as_deref().unwrap_or("-");
+        match &self.role {
+            Some(r) => format!("{id} ({r})"),
+            None => id.to_string(),
+        }
+    }
+}
+
+/// The theme quotes that may be shown, and how many were withheld. A quote shows its event (and
+/// so the event's country, sector and level) and a pseudonymous speaker; it is withheld when
+/// the event has fewer than `k` participants. The speaker's role is shown only when at least
+/// `k` participants of the event share it.
+fn quotes(ws: &Workspace, k: usize) -> Result<(Vec<Quote>, usize), ReportError> {
+    let people = read_table(ws, Table::Participants)?;
+    let (events, roles) = (
+        str_column(&people, col::EVENT_ID)?,
+        str_column(&people, col::ROLE)?,
+    );
+    let mut holders: BTreeMap<(Option<String>, Option<String>), usize> = BTreeMap::new();
+    let mut role_of: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (i, p) in str_column(&people, col::PARTICIPANT_ID)?
+        .into_iter()
+        .enumerate()
+    {
+        let (e, r) = (events[i].clone(), roles[i].clone());
+        *holders.entry((e.clone(), None)).or_default() += 1;
+        if r.is_some() {
+            *holders.entry((e, r.clone())).or_default() += 1;
+        }
+        if let Some(p) = p {
+            role_of.insert(p, r);
+        }
+    }
+    let held = |e: &str, r: Option<&String>| {
+        holders
+            .get(&(Some(e.to_string()), r.cloned()))
+            .copied()
+            .unwrap_or(0)
+            >= k
+    };
+    let mut withheld = 0;
     let q = read_file(&ws.themes_dir().join("quotes.parquet"))?;
     let units = read_table(ws, Table::Units)?;
     let ids = str_column(&units, col::UNIT_ID)?;
@@ -119,7 +169,16 @@ fn quotes(ws: &Workspace) -> Result<Vec<Quote>, ReportError> {
             (None, Some(l)) => format!("line {l}"),
             _ => String::new(),
         };
+        let speaker = people[i].as_ref().and_then(|p| role_of.get(p));
+        if speaker.is_some() && !held(&e, None) {
+            withheld += 1;
+            continue;
+        }
+        let role = speaker
+            .and_then(|r| r.clone())
+            .filter(|r| held(&e, Some(r)));
         out.push(Quote {
+            role,
             theme: t,
             event: e,
             text,
@@ -127,7 +186,7 @@ fn quotes(ws: &Workspace) -> Result<Vec<Quote>, ReportError> {
             place,
         });
     }
-    Ok(out)
+    Ok((out, withheld))
 }
 
 /// `charts/NAME.svg` and `charts/NAME.png`.
@@ -212,11 +271,22 @@ pub(crate) fn group_shares(
         .join(", ")
 }
 
+/// The groups of one breakdown, in order (every theme has the same groups).
+pub(crate) fn breakdown_groups(
+    ins: &Insights,
+    cells: impl Fn(&ThemeInsight) -> &BTreeMap<String, insights::Cell>,
+) -> Vec<String> {
+    ins.themes
+        .first()
+        .map(|t| cells(t).keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// Writes the report files for the workspace into `out`.
 pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOutput, ReportError> {
     let _span = tracing::info_span!("report").entered();
     let ins: Insights = insights::compute(ws, cfg)?;
-    let quotes = quotes(ws)?;
+    let (quotes, quotes_withheld) = quotes(ws, ins.k)?;
     let events = read_table(ws, Table::Events)?;
     let mut files = Vec::new();
     let json = serde_json::to_string_pretty(&ins).unwrap_or_default() + "\n";
@@ -241,36 +311,59 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
         );
     }
     files.push(write(&out.join("tables/themes.csv"), &t)?);
-    let event_ids: Vec<String> = ins
-        .themes
-        .first()
-        .map(|t| t.by_event.keys().cloned().collect())
-        .unwrap_or_default();
-    let mut t = format!(
-        "theme_id,{}\n",
-        event_ids
-            .iter()
-            .map(|e| csv_field(e))
-            .collect::<Vec<_>>()
-            .join(",")
+    let event_ids = breakdown_groups(&ins, |t| &t.by_event);
+    let breakdowns: [(&str, fn(&ThemeInsight) -> &BTreeMap<String, insights::Cell>); 5] = [
+        ("event", |t| &t.by_event),
+        ("frame", |t| &t.by_frame),
+        ("country", |t| &t.by_country),
+        ("sector", |t| &t.by_sector),
+        ("level", |t| &t.by_level),
+    ];
+    for (what, cells) in breakdowns {
+        let groups = breakdown_groups(&ins, cells);
+        if groups.is_empty() {
+            continue;
+        }
+        let mut t = format!(
+            "theme_id,{}\n",
+            groups
+                .iter()
+                .map(|g| csv_field(g))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        for th in &ins.themes {
+            let row: Vec<String> = groups
+                .iter()
+                .map(|g| cells(th).get(g).map(cell).unwrap_or_default())
+                .collect();
+            let _ = writeln!(t, "{},{}", csv_field(&th.id), row.join(","));
+        }
+        files.push(write(&out.join(format!("tables/theme_{what}.csv")), &t)?);
+    }
+    let mut t = String::from(
+        "by,group,themed_units,theme_id,label,units,participants,share,rest_share,log_odds,z\n",
     );
-    for th in &ins.themes {
-        let row: Vec<String> = event_ids
-            .iter()
-            .map(|e| th.by_event.get(e).map(cell).unwrap_or_default())
-            .collect();
-        let _ = writeln!(t, "{},{}", csv_field(&th.id), row.join(","));
+    for c in &ins.contrasts {
+        for d in &c.themes {
+            let _ = writeln!(
+                t,
+                "{},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.3}",
+                c.by,
+                csv_field(&c.group),
+                c.themed_units,
+                csv_field(&d.theme),
+                csv_field(&d.label),
+                d.units,
+                d.participants,
+                d.share,
+                d.rest_share,
+                d.log_odds,
+                d.z
+            );
+        }
     }
-    files.push(write(&out.join("tables/theme_event.csv"), &t)?);
-    let mut t = format!("theme_id,{}\n", frames.join(","));
-    for th in &ins.themes {
-        let row: Vec<String> = frames
-            .iter()
-            .map(|f| th.by_frame.get(*f).map(cell).unwrap_or_default())
-            .collect();
-        let _ = writeln!(t, "{},{}", csv_field(&th.id), row.join(","));
-    }
-    files.push(write(&out.join("tables/theme_frame.csv"), &t)?);
+    files.push(write(&out.join("tables/contrasts.csv"), &t)?);
     let mut t = String::from(
         "question,group,n,suppressed,mean,mean_low,mean_high,top_two,top_two_low,top_two_high\n",
     );
@@ -368,13 +461,13 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
             );
         }
         for q in quotes.iter().filter(|q| q.theme == th.id) {
-            let who = q.participant.as_deref().unwrap_or("-");
+            let who = q.who();
             let _ = writeln!(
                 md,
                 "> {}\n>\n> — {}, {}{}\n",
                 md_escape(&q.text),
                 md_escape(&q.event),
-                md_escape(who),
+                md_escape(&who),
                 if q.place.is_empty() {
                     String::new()
                 } else {
@@ -382,6 +475,24 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
                 }
             );
         }
+    }
+    if ins.contrasts.iter().any(|c| !c.themes.is_empty()) {
+        let _ = writeln!(md, "## What sets groups apart\n\nThemes far more prevalent in a group than in the rest (weighted log-odds with an informative prior, z ≥ 1.96).\n\n| group | theme | share there | share elsewhere | z |\n|---|---|---|---|---|");
+        for c in ins.contrasts.iter() {
+            for d in &c.themes {
+                let _ = writeln!(
+                    md,
+                    "| {} {} | {} | {:.0}% | {:.0}% | {:.1} |",
+                    c.by,
+                    md_escape(&c.group),
+                    md_escape(&d.label),
+                    100.0 * d.share,
+                    100.0 * d.rest_share,
+                    d.z
+                );
+            }
+        }
+        md.push('\n');
     }
     if !ins.scales.is_empty() {
         let _ = writeln!(md, "## Scale questions\n");
@@ -450,7 +561,7 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
             }
         );
     }
-    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes` (see the workspace's `themes/state.json` for the parameters); prevalence per event is the theme's share of the event's units, pooled as the mean over events; cells resting on fewer than {} participants are withheld.", ins.k);
+    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes` (see the workspace's `themes/state.json` for the parameters); prevalence per event is the theme's share of the event's units, pooled as the mean over events; {}", disclosure_note(ins.k, quotes_withheld));
     files.push(write(&out.join("report.md"), &md)?);
 
     // charts and the page
@@ -491,11 +602,11 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
             theme: &q.theme,
             event: &q.event,
             text: &q.text,
-            who: q.participant.as_deref().unwrap_or("-"),
+            who: q.who(),
             place: &q.place,
         })
         .collect();
-    let page = html::page(&ins, &shown, &heat.svg, &bars, &sources);
+    let page = html::page(&ins, &shown, quotes_withheld, &heat.svg, &bars, &sources);
     files.push(write(&out.join("index.html"), &page)?);
     files.push(write(&out.join("manifest.json"), &manifest(ws, &ins)?)?);
     Ok(ReportOutput {

@@ -1,6 +1,7 @@
 //! Integration tests: the real `chorus` binary on real small inputs (the demo corpus,
 //! hand-made edge cases) and on the shared corpora in `../shared/data`, one module per stage.
 
+mod browser;
 mod common;
 mod embed;
 mod index;

@@ -143,9 +143,30 @@ fn demo_report_numbers_suppression_and_determinism() {
         "charts/theme_frame.svg",
         "tables/themes.csv",
         "tables/scales.csv",
+        "tables/contrasts.csv",
+        "tables/theme_sector.csv",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    // the PNG charts decode, at twice the SVG's size
+    for name in ["theme_event", "theme_frame"] {
+        let svg = std::fs::read_to_string(out.join(format!("charts/{name}.svg"))).unwrap();
+        let width: u32 = svg
+            .split("width=\"")
+            .nth(1)
+            .and_then(|w| w.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .unwrap();
+        let png = std::fs::File::open(out.join(format!("charts/{name}.png"))).unwrap();
+        let info = png::Decoder::new(std::io::BufReader::new(png))
+            .read_info()
+            .unwrap()
+            .info()
+            .clone();
+        assert_eq!(info.width, 2 * width, "{name}.png");
+    }
+    // quotes carry their provenance
+    assert!(md.contains("> — "), "no quote in the report");
 
     // the same workspace, the same bytes
     let again = ws.path().join("again");
@@ -158,7 +179,10 @@ fn demo_report_numbers_suppression_and_determinism() {
         "report.md",
         "index.html",
         "charts/theme_event.svg",
+        "charts/theme_event.png",
+        "charts/theme_frame.png",
         "tables/theme_event.csv",
+        "tables/contrasts.csv",
     ] {
         assert_eq!(
             std::fs::read(out.join(f)).unwrap(),
@@ -190,9 +214,15 @@ fn demo_report_numbers_suppression_and_determinism() {
         .unwrap()
         .iter()
         .all(|q| q["overall"]["suppressed"] == true));
-    assert!(std::fs::read_to_string(strict.join("report.md"))
+    let strict_md = std::fs::read_to_string(strict.join("report.md")).unwrap();
+    assert!(strict_md.contains("withheld"));
+    // no quote from an event with fewer than k participants
+    assert!(!strict_md.contains("> — "), "a quote was shown");
+    assert!(s["contrasts"]
+        .as_array()
         .unwrap()
-        .contains("withheld"));
+        .iter()
+        .all(|c| c["themes"].as_array().unwrap().is_empty()));
 }
 
 #[test]
@@ -275,4 +305,26 @@ fn polis_votes_give_consensus_and_divergence() {
     assert!((top["agree"].as_f64().unwrap() - agree).abs() < 1e-12);
     assert!(top["groups"].as_object().unwrap().len() >= 2);
     assert!(top["spread"].as_f64().unwrap() > 0.5, "{top}");
+}
+
+/// The whole demo corpus, as the README's main command runs it: `report.md` is compared with
+/// the reviewed snapshot in `tests/it/snapshots` (update with `cargo insta review`).
+#[test]
+fn demo_report_snapshot() {
+    let ws = tempdir();
+    let r = chorus(ws.path(), &["ingest", demo().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for args in [vec!["embed"], vec!["themes"]] {
+        let r = chorus(ws.path(), &args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let out = ws.path().join("report");
+    let r = chorus(ws.path(), &["report", "--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // pseudonyms are keyed by the workspace's random salt; everything else is fixed
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let md = regex::Regex::new(r"p-[0-9a-f]{10}")
+        .unwrap()
+        .replace_all(&md, "p-<pseudonym>");
+    insta::assert_snapshot!("demo_report_md", md);
 }
