@@ -92,9 +92,10 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct ThemesArgs {
-    /// Seed of the clustering (same seed and inputs, same themes).
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    /// Seed of the clustering (same seed and inputs, same themes) [default: `seed` in
+    /// chorus.toml, else 42]
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Number of top-level themes (default: from the corpus size).
     #[arg(long)]
     pub themes: Option<usize>,

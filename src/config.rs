@@ -9,6 +9,11 @@
 //! max_unit_chars = 400          # longer transcript turns are split at sentences
 //! [ingest.columns]              # survey column roles, for every event
 //! "Any comments?" = "text"
+//!
+//! [[ingest.sources]]            # metadata for inputs under a path that carry no event.toml
+//! path = "../shared/data/polis"
+//! licence = "CC BY 4.0"
+//! attribution = "Data was gathered using the Polis software ..."
 //! ```
 
 use std::collections::BTreeMap;
@@ -38,6 +43,44 @@ pub struct IngestSection {
     pub max_unit_chars: Option<usize>,
     #[serde(default)]
     pub columns: BTreeMap<String, ColumnRole>,
+    #[serde(default)]
+    pub sources: Vec<SourceDefaults>,
+}
+
+/// Event metadata for every event read from under `path` (relative to `chorus.toml`); an
+/// event's own `event.toml` wins, field by field.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDefaults {
+    pub path: PathBuf,
+    pub licence: Option<String>,
+    pub attribution: Option<String>,
+    pub url: Option<String>,
+    pub country: Option<String>,
+    pub sector: Option<String>,
+    pub level: Option<String>,
+    pub series: Option<String>,
+    pub language: Option<String>,
+}
+
+impl SourceDefaults {
+    /// The path resolved against the project root, and the metadata as an event's.
+    pub fn resolve(&self, root: &Path) -> (PathBuf, crate::ingest::event::EventMeta) {
+        (
+            root.join(&self.path),
+            crate::ingest::event::EventMeta {
+                licence: self.licence.clone(),
+                attribution: self.attribution.clone(),
+                url: self.url.clone(),
+                country: self.country.clone(),
+                sector: self.sector.clone(),
+                level: self.level.clone(),
+                series: self.series.clone(),
+                language: self.language.clone(),
+                ..Default::default()
+            },
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +91,7 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{path}`:{line}: expected chorus settings ([ingest] inputs, redact, max_unit_chars, columns; seed), found: {message}")]
+    #[error("`{path}`:{line}: expected chorus settings ([ingest] inputs, redact, max_unit_chars, columns, sources; seed), found: {message}")]
     Parse {
         path: PathBuf,
         line: usize,

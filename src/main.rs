@@ -53,6 +53,11 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     .unwrap_or(400)
                     .max(40),
                 columns: conf.columns.clone(),
+                defaults: conf
+                    .sources
+                    .iter()
+                    .map(|d| d.resolve(&project.root))
+                    .collect(),
                 progress: !cli.quiet && std::io::stderr().is_terminal(),
                 ..Default::default()
             };
@@ -119,7 +124,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Themes(args) => {
             rayon_threads(args.threads);
             let cfg = themes::ThemesConfig {
-                seed: args.seed,
+                seed: args.seed.or(project.config.seed).unwrap_or(42),
                 themes: args.themes,
                 min_similarity: args.min_similarity,
                 embedding_weight: args.embedding_weight.clamp(0.0, 1.0),

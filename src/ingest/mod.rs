@@ -50,8 +50,32 @@ pub struct IngestConfig {
     pub max_record_bytes: usize,
     /// Survey column roles set in `chorus.toml` (an event's own `[columns]` wins).
     pub columns: BTreeMap<String, ColumnRole>,
+    /// Metadata for the events read from under a path (from `chorus.toml`), as (path, meta).
+    pub defaults: Vec<(PathBuf, EventMeta)>,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+}
+
+impl IngestConfig {
+    /// The metadata `chorus.toml` gives the events under `path`: the deepest matching entry's
+    /// fields first, then the shallower ones'.
+    fn defaults_for(&self, path: &Path) -> EventMeta {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let mut matching: Vec<(usize, &EventMeta)> = self
+            .defaults
+            .iter()
+            .filter_map(|(p, m)| {
+                let p = p.canonicalize().ok()?;
+                path.starts_with(&p).then(|| (p.components().count(), m))
+            })
+            .collect();
+        matching.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut meta = EventMeta::default();
+        for (_, m) in matching {
+            meta.fill_from(m);
+        }
+        meta
+    }
 }
 
 impl Default for IngestConfig {
@@ -62,6 +86,7 @@ impl Default for IngestConfig {
             max_unit_chars: 400,
             max_record_bytes: 1 << 20,
             columns: BTreeMap::new(),
+            defaults: Vec::new(),
             progress: false,
         }
     }
@@ -278,7 +303,7 @@ fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
     match plan {
         Plan::Folder { dir, meta_file } => {
             let mut problems = Vec::new();
-            let meta = match decode::read_text(meta_file, &display(meta_file)) {
+            let mut meta = match decode::read_text(meta_file, &display(meta_file)) {
                 Ok((_, dec)) => event::parse_event_toml(&display(meta_file), &dec.text)
                     .unwrap_or_else(|p| {
                         problems.push(p);
@@ -310,6 +335,7 @@ fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
                     }
                 }
             }
+            meta.fill_from(&cfg.defaults_for(dir));
             vec![EventInput {
                 event_id,
                 origin: display(dir),
@@ -322,7 +348,7 @@ fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
             vec![EventInput {
                 event_id: slug(&file_name(dir)),
                 origin: display(dir),
-                meta: EventMeta::default(),
+                meta: cfg.defaults_for(dir),
                 sources: vec![read_polis(dir, cfg)],
                 problems: Vec::new(),
             }]
@@ -343,7 +369,7 @@ fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
                     EventInput {
                         event_id: id,
                         origin: display(file),
-                        meta: EventMeta::default(),
+                        meta: cfg.defaults_for(file),
                         sources: vec![src],
                         problems: Vec::new(),
                     }

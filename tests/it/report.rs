@@ -305,6 +305,13 @@ fn polis_votes_give_consensus_and_divergence() {
     assert!((top["agree"].as_f64().unwrap() - agree).abs() < 1e-12);
     assert!(top["groups"].as_object().unwrap().len() >= 2);
     assert!(top["spread"].as_f64().unwrap() > 0.5, "{top}");
+    // the folder has no event.toml: its licence and attribution come from the repository's
+    // chorus.toml ([[ingest.sources]]) and reach the report
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("CC BY 4.0") && md.contains("The Computational Democracy Project"),
+        "the Pol.is attribution is missing"
+    );
 }
 
 /// The whole demo corpus, as the README's main command runs it: `report.md` is compared with
