@@ -78,6 +78,38 @@ pub enum Command {
     ///
     /// Example: chorus report --out out/report
     Report(ReportArgs),
+    /// Serve the workspace on a local web page and a read-only JSON API.
+    ///
+    /// Search with facets and highlighted snippets (words, meaning or both), browse themes down
+    /// to a quote in its source, compare events, and open the report. The API is described at
+    /// /api/openapi.json. Bound to 127.0.0.1 unless --addr says otherwise; Ctrl-C stops it.
+    ///
+    /// Example: chorus serve --addr 127.0.0.1:7878
+    Serve(ServeArgs),
+    /// Print a shell completion script.
+    ///
+    /// Example: chorus completions bash > ~/.local/share/bash-completion/completions/chorus
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub addr: std::net::SocketAddr,
+    /// The report folder to serve under /report/.
+    #[arg(long, default_value = "out/report", value_name = "DIR")]
+    pub report: PathBuf,
+    /// Do not load the embedding model (word search only; starts faster).
+    #[arg(long)]
+    pub no_semantic: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

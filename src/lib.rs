@@ -33,4 +33,5 @@ pub mod model;
 pub mod output;
 pub mod progress;
 pub mod report;
+pub mod serve;
 pub mod themes;

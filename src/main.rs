@@ -176,6 +176,33 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => {
+            let cfg = chorus::serve::ServeConfig {
+                addr: args.addr,
+                report: Some(project.root.join(&args.report)),
+                semantic: !args.no_semantic,
+            };
+            let json = cli.json;
+            chorus::serve::run(&project.workspace, &cfg, |addr| {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "listening": format!("http://{addr}") })
+                    );
+                } else {
+                    println!("listening on http://{addr}  (Ctrl-C stops)");
+                }
+                use std::io::Write as _;
+                let _ = std::io::stdout().flush();
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions(args) => {
+            use clap::CommandFactory as _;
+            let mut cmd = cli::Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "chorus", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Embed(args) => {
             let cfg = embed::EmbedConfig {
                 model: args.model.clone(),

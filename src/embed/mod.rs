@@ -280,6 +280,11 @@ pub fn model_id(dir: &Path) -> Result<String, EmbedError> {
     Ok(h.finalize().to_hex()[..16].to_string())
 }
 
+/// Whether the workspace has vectors (`chorus embed` has run).
+pub fn info_exists(ws: &Workspace) -> bool {
+    info_path(ws).is_file()
+}
+
 fn info_path(ws: &Workspace) -> PathBuf {
     ws.vectors_dir().join("current.json")
 }

@@ -272,8 +272,19 @@ pub fn facet_value(f: &Facet) -> String {
         .unwrap_or_default()
 }
 
-/// Runs a search; `semantic` is needed for the semantic and hybrid modes.
+/// Runs a search on a fresh reader; `semantic` is needed for the semantic and hybrid modes.
 pub fn search(
+    index: &Index,
+    f: &Fields,
+    req: &SearchRequest,
+    semantic: Option<&Semantic>,
+) -> Result<SearchResponse, SearchError> {
+    search_with(&index.reader()?.searcher(), index, f, req, semantic)
+}
+
+/// Runs a search on `searcher` (a long-lived reader's, as the server keeps one).
+pub fn search_with(
+    searcher: &Searcher,
     index: &Index,
     f: &Fields,
     req: &SearchRequest,
@@ -289,10 +300,10 @@ pub fn search(
         });
     }
     if req.mode == Mode::Lexical || req.themes {
-        return lexical(index, f, req);
+        return lexical(searcher, index, f, req);
     }
     match semantic {
-        Some(sem) => ranked(index, f, req, sem, req.mode),
+        Some(sem) => ranked(searcher, index, f, req, sem, req.mode),
         None => Err(SearchError::Embed(crate::embed::EmbedError::NoVectors {
             path: std::path::PathBuf::from("the workspace"),
         })),
@@ -302,6 +313,7 @@ pub fn search(
 /// Semantic or hybrid ranking: units by cosine to the query (and by BM25 for hybrid), fused
 /// by reciprocal rank, then filtered like a lexical search.
 fn ranked(
+    searcher: &Searcher,
     index: &Index,
     f: &Fields,
     req: &SearchRequest,
@@ -312,8 +324,6 @@ fn ranked(
     if q.is_empty() || q == "*" {
         return Err(SearchError::EmptyQuery);
     }
-    let reader = index.reader()?;
-    let searcher = reader.searcher();
     // the filters alone, for membership, totals and facets
     let filter_only = build_query(
         index,
@@ -459,10 +469,13 @@ fn facet_lists(counts: [tantivy::collector::FacetCounts; 4]) -> BTreeMap<String,
 }
 
 /// BM25 ranking.
-fn lexical(index: &Index, f: &Fields, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
-    let reader = index.reader()?;
-    let searcher = reader.searcher();
-    let query = build_query(index, f, &searcher, req)?;
+fn lexical(
+    searcher: &Searcher,
+    index: &Index,
+    f: &Fields,
+    req: &SearchRequest,
+) -> Result<SearchResponse, SearchError> {
+    let query = build_query(index, f, searcher, req)?;
     let ((page, total), (c_event, c_country, c_frame, c_theme)) = searcher.search(
         &query,
         &(

@@ -8,4 +8,5 @@ mod index;
 mod ingest;
 mod parsers;
 mod report;
+mod serve;
 mod themes;
