@@ -103,6 +103,9 @@ pub struct ServeArgs {
     /// Do not load the embedding model (word search only; starts faster).
     #[arg(long)]
     pub no_semantic: bool,
+    /// Do not keep the answers of recent API searches (every request searches the index).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]

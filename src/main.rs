@@ -181,6 +181,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 addr: args.addr,
                 report: Some(project.root.join(&args.report)),
                 semantic: !args.no_semantic,
+                cache: !args.no_cache,
             };
             let json = cli.json;
             chorus::serve::run(&project.workspace, &cfg, |addr| {

@@ -68,12 +68,16 @@ pub struct ServeConfig {
     pub report: Option<PathBuf>,
     /// Load the embedding model for meaning and hybrid search (when the workspace has vectors).
     pub semantic: bool,
+    /// Keep the answers of recent API searches.
+    pub cache: bool,
 }
 
 /// The server's state: read once, shared by every request.
 pub struct App {
     pub data: Data,
     pub report: Option<PathBuf>,
+    /// Recent API search answers (off with `--no-cache`).
+    pub cache: Option<Cache>,
 }
 
 /// An error answered to a request: a status, a code and a message.
@@ -217,16 +221,50 @@ impl App {
 type Shared = State<Arc<App>>;
 
 async fn api_search(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let key = raw.clone().unwrap_or_default();
+    if let Some(body) = app.cache.as_ref().and_then(|c| c.get(&key)) {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
+    }
     let req = search_request(&pairs(&raw))?;
-    let app2 = app.clone();
-    let resp = tokio::task::spawn_blocking(move || app2.search(&req))
-        .await
-        .map_err(|e| ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            error: "search_failed",
-            message: e.to_string(),
-        })??;
-    Ok(Json(resp).into_response())
+    // a search takes well under a millisecond of CPU: run it on the worker, no thread hand-off
+    let body = serde_json::to_string(&app.search(&req)?).map_err(|e| ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        error: "search_failed",
+        message: e.to_string(),
+    })?;
+    if let Some(c) = &app.cache {
+        c.put(key, body.clone());
+    }
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Answers of recent API searches, by query string. The index does not change while the
+/// server runs, so an answer stays right; the cache is emptied when it is full.
+pub struct Cache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    capacity: usize,
+}
+
+impl Cache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+            capacity,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: String, body: String) {
+        if let Ok(mut m) = self.entries.lock() {
+            if m.len() >= self.capacity {
+                m.clear();
+            }
+            m.insert(key, body);
+        }
+    }
 }
 
 async fn api_themes(State(app): Shared) -> Response {
@@ -422,7 +460,12 @@ pub fn run(
         .report
         .clone()
         .filter(|r| r.join("index.html").is_file());
-    let app = Arc::new(App { data, report });
+    let cache = cfg.cache.then(|| Cache::new(4096));
+    let app = Arc::new(App {
+        data,
+        report,
+        cache,
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
