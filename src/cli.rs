@@ -86,6 +86,21 @@ pub enum Command {
     ///
     /// Example: chorus serve --addr 127.0.0.1:7878
     Serve(ServeArgs),
+    /// Write a commented chorus.toml (inputs, column roles, sources, options, seed) into DIR.
+    ///
+    /// Example: chorus init my-project
+    Init(InitArgs),
+    /// Run every stage whose inputs changed (ingest, embed, themes, index, report); skip the rest.
+    ///
+    /// Inputs come from chorus.toml; the report goes to out/report beside it. Exit code 1 when
+    /// ingest rejected rows, 2 when a stage failed (later stages are not run).
+    ///
+    /// Example: chorus run
+    Run,
+    /// Show what the workspace holds and which stages are stale.
+    ///
+    /// Example: chorus status --json
+    Status,
     /// Print a shell completion script.
     ///
     /// Example: chorus completions bash > ~/.local/share/bash-completion/completions/chorus
@@ -106,6 +121,13 @@ pub struct ServeArgs {
     /// Do not keep the answers of recent API searches (every request searches the index).
     #[arg(long)]
     pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project folder (created when missing).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

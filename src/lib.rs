@@ -35,3 +35,4 @@ pub mod progress;
 pub mod report;
 pub mod serve;
 pub mod themes;
+pub mod workbench;

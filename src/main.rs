@@ -12,6 +12,67 @@ use chorus::config::Project;
 use chorus::{embed, index, ingest, insights, output, report, themes};
 use cli::{Cli, Command};
 
+/// `chorus run`: each stale stage in order, as its own command (same output, same exit codes).
+fn run_stale(cli: &Cli, project: &Project) -> anyhow::Result<ExitCode> {
+    use chorus::workbench::{self, State};
+    let exe = std::env::current_exe()?;
+    let mut summary = Vec::new();
+    let mut code = 0;
+    for stage in workbench::STAGES {
+        // recomputed after each stage: what it wrote is what the next one reads
+        let st = workbench::status(project)
+            .into_iter()
+            .find(|s| s.stage == stage)
+            .expect("every stage has a status");
+        let action = match st.state {
+            State::NotConfigured => "nothing to ingest: chorus.toml names no inputs",
+            State::Fresh => "up to date",
+            State::Stale | State::NeverRun => "ran",
+        };
+        if action != "ran" {
+            if !cli.quiet && !cli.json {
+                eprintln!("== {stage}: {action}");
+            }
+            summary.push(serde_json::json!({ "stage": stage, "action": action }));
+            continue;
+        }
+        if !cli.quiet && !cli.json {
+            eprintln!("== {stage}");
+        }
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.arg("--workspace").arg(project.workspace.root());
+        if cli.quiet || cli.json {
+            cmd.arg("-q");
+        }
+        for _ in 0..cli.verbose {
+            cmd.arg("-v");
+        }
+        cmd.arg(stage);
+        if stage == "report" {
+            cmd.arg("--out").arg(workbench::report_dir(project));
+        }
+        if cli.quiet || cli.json {
+            cmd.stdout(std::process::Stdio::null());
+        }
+        let status = cmd.status()?;
+        let exit = status.code().unwrap_or(2);
+        summary.push(serde_json::json!({ "stage": stage, "action": action, "exit": exit }));
+        if exit >= 2 {
+            code = 2;
+            if !cli.json {
+                eprintln!("error: `chorus {stage}` failed; the later stages were not run");
+            }
+            break;
+        }
+        code = code.max(exit);
+        workbench::mark_ran(project, stage, &st.fingerprint)?;
+    }
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    }
+    Ok(ExitCode::from(code as u8))
+}
+
 /// How many data problems are printed before "... and N more".
 const SHOWN_PROBLEMS: usize = 20;
 
@@ -198,6 +259,35 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Init(args) => {
+            let path = chorus::workbench::init(&args.dir)?;
+            if cli.json {
+                println!("{}", serde_json::json!({ "config": path }));
+            } else {
+                println!("wrote {}", path.display());
+                println!(
+                    "next: put event folders under {}/events (or edit `inputs`), then `chorus run`",
+                    args.dir.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => {
+            let contents = chorus::workbench::contents(&project);
+            let stages = chorus::workbench::status(&project);
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "contents": contents, "stages": stages })
+                    )?
+                );
+            } else {
+                print!("{}", output::status_text(&contents, &stages));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => run_stale(cli, &project),
         Command::Completions(args) => {
             use clap::CommandFactory as _;
             let mut cmd = cli::Cli::command();

@@ -274,3 +274,41 @@ pub fn eval_text(r: &crate::themes::eval::EvalReport) -> String {
         .map(|m| m.iter().map(|(k, v)| format!("{k:<28} {v}\n")).collect())
         .unwrap_or_default()
 }
+
+/// `chorus status`: what the workspace holds, then each stage's state.
+pub fn status_text(
+    c: &crate::workbench::Contents,
+    stages: &[crate::workbench::StageStatus],
+) -> String {
+    use crate::workbench::State;
+    let mut out = String::new();
+    out.push_str(&format!("workspace  {}\n", c.workspace.display()));
+    out.push_str(&format!(
+        "config     {}\n",
+        c.config.as_ref().map_or(
+            "none (defaults; `chorus init` writes one)".to_string(),
+            |p| p.display().to_string()
+        )
+    ));
+    out.push_str(&format!(
+        "holds      {} events, {} units, {} vectors, {} themes, index {}, report {}\n\n",
+        c.events,
+        c.units,
+        c.vectors,
+        c.themes,
+        if c.indexed { "built" } else { "none" },
+        c.report
+            .as_ref()
+            .map_or("none".to_string(), |p| p.display().to_string())
+    ));
+    for s in stages {
+        let state = match s.state {
+            State::Fresh => "up to date",
+            State::Stale => "stale: its inputs changed",
+            State::NeverRun => "not run yet",
+            State::NotConfigured => "nothing to do: chorus.toml names no inputs",
+        };
+        out.push_str(&format!("{:<8} {state}\n", s.stage));
+    }
+    out
+}

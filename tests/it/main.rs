@@ -10,3 +10,4 @@ mod parsers;
 mod report;
 mod serve;
 mod themes;
+mod workbench;
