@@ -227,7 +227,7 @@ pub fn themes_text(r: &crate::themes::ThemesReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} themes, {} subthemes from {} units ({}) in {:.1} s; unassigned {} ({:.1}%)\n",
+        "{} themes, {} subthemes from {} units ({}) in {:.1} s; unassigned {} ({:.1}%); no content word (left out) {} ({:.1}%)\n",
         r.themes,
         r.subthemes,
         r.units,
@@ -238,7 +238,9 @@ pub fn themes_text(r: &crate::themes::ThemesReport) -> String {
         },
         r.seconds,
         r.unassigned,
-        100.0 * r.unassigned_share
+        100.0 * r.unassigned_share,
+        r.no_content,
+        100.0 * r.no_content_share
     );
     for t in r.themes_list.iter().filter(|t| t.parent.is_none()) {
         let _ = writeln!(

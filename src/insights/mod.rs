@@ -79,6 +79,8 @@ pub struct Overview {
     pub participant_coverage: f64,
     /// Events none of whose units fall in a theme.
     pub events_without_theme: Vec<String>,
+    /// Units with no content word ("Yeah.", "Okay."), left out of the themes.
+    pub no_content_units: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -257,9 +259,11 @@ fn unit_table(ws: &Workspace) -> Result<DataFrame, InsightsError> {
             path: ws.root().to_path_buf(),
         });
     }
-    let a = read_file(&assignments)?
-        .lazy()
-        .select([col(col::UNIT_ID), col(col::THEME_ID)]);
+    let a = read_file(&assignments)?.lazy().select([
+        col(col::UNIT_ID),
+        col(col::THEME_ID),
+        col(col::STATUS),
+    ]);
     let units = read_table(ws, Table::Units)?.lazy().select([
         col(col::UNIT_ID),
         col(col::EVENT_ID),
@@ -551,6 +555,12 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         unit_coverage: themed.height() as f64 / n_units.max(1) as f64,
         participant_coverage: themed_participants as f64 / participants.max(1) as f64,
         events_without_theme: events.difference(&themed_events).cloned().collect(),
+        no_content_units: units
+            .column(col::STATUS)?
+            .str()?
+            .iter()
+            .filter(|s| *s == Some("no_content"))
+            .count() as u64,
     };
 
     let (by_event, event_totals) = counts(&units, col::EVENT_ID)?;
@@ -727,7 +737,7 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
             .then(a.id.cmp(&b.id))
     });
     let scales = scale_insights(ws, k, &mut suppressed)?;
-    let summary = format!(
+    let mut summary = format!(
         "{} events{}, {} participants, {} units; the {} themes shown cover {} of the units and {} of the participants.",
         overview.events,
         match overview.countries.len() {
@@ -741,6 +751,13 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         pct(overview.unit_coverage),
         pct(overview.participant_coverage)
     );
+    if overview.no_content_units > 0 {
+        summary.push_str(&format!(
+            " {} of the units ({}) have no content word (backchannels such as \"Yeah.\" or \"Okay.\") and are left out of the themes.",
+            overview.no_content_units,
+            pct(overview.no_content_units as f64 / n_units.max(1) as f64)
+        ));
+    }
     let (consensus, divergence) = votes(ws, k)?;
     let labels: BTreeMap<String, String> = out
         .iter()

@@ -27,6 +27,9 @@ pub struct EvalReport {
     pub units: usize,
     pub themes: usize,
     pub unassigned_share: f64,
+    /// Units with no content word, left out of the themes (they count as one more cluster
+    /// in NMI and ARI, like the unassigned).
+    pub no_content_share: f64,
     /// Units with a gold label (all of them for `event`).
     pub gold_units: Option<usize>,
     pub gold_classes: Option<usize>,
@@ -172,8 +175,16 @@ pub fn run(
         units: n,
         ..Default::default()
     };
-    report.unassigned_share =
-        theme_of.iter().filter(|t| *t == "-").count() as f64 / n.max(1) as f64;
+    let status: Vec<String> = assignments
+        .column(col::STATUS)
+        .and_then(|c| c.str().cloned())
+        .map_err(ThemesError::Frames)?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect();
+    let share = |what: &str| status.iter().filter(|s| *s == what).count() as f64 / n.max(1) as f64;
+    report.unassigned_share = share("unassigned");
+    report.no_content_share = share("no_content");
 
     let parents = themes
         .column(col::PARENT_ID)

@@ -127,6 +127,8 @@ pub enum Status {
     Reassigned,
     /// Below the similarity bar for every theme.
     Unassigned,
+    /// No content word at all ("Yeah.", "Okay.", "Mm-hmm."): left out of the themes.
+    NoContent,
 }
 
 impl Status {
@@ -135,6 +137,7 @@ impl Status {
             Status::Clustered => "clustered",
             Status::Reassigned => "reassigned",
             Status::Unassigned => "unassigned",
+            Status::NoContent => "no_content",
         }
     }
 }
@@ -162,6 +165,9 @@ pub struct ThemesReport {
     pub subthemes: usize,
     pub unassigned: usize,
     pub unassigned_share: f64,
+    /// Units with no content word (backchannels, fillers), left out of the themes.
+    pub no_content: usize,
+    pub no_content_share: f64,
     pub seconds: f64,
     pub themes_list: Vec<Theme>,
 }
@@ -202,6 +208,78 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
         lang: s(col::LANG)?,
         duplicate,
     })
+}
+
+/// Longest unit (in words) that can be a backchannel.
+const BACKCHANNEL_WORDS: usize = 4;
+
+/// Splits off the units without a content word: at most [`BACKCHANNEL_WORDS`] words, every one
+/// a stopword or filler of its language ("Yeah.", "Okay, right.", "All of the above"). Returns the vectors and texts of the rest, in order, and the
+/// (unit id, event id) of the units left out.
+pub fn content_units(
+    vectors: UnitVectors,
+    units: UnitTexts,
+) -> (UnitVectors, UnitTexts, Vec<(String, String)>) {
+    let langs: BTreeSet<&str> = units.lang.iter().map(String::as_str).collect();
+    let stop = label::Stopwords::for_languages(langs.iter().copied());
+    let keep: Vec<bool> = units
+        .norm
+        .iter()
+        .map(|t| {
+            let words = label::words(t);
+            words.len() > BACKCHANNEL_WORDS
+                || words
+                    .iter()
+                    .any(|w| !stop.contains(w) && !w.chars().all(|c| c.is_ascii_digit()))
+        })
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return (vectors, units, Vec::new());
+    }
+    let pick = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .zip(&keep)
+            .filter(|(_, &k)| k)
+            .map(|(x, _)| x.clone())
+            .collect()
+    };
+    let left_out = units
+        .ids
+        .iter()
+        .zip(&units.events)
+        .zip(&keep)
+        .filter(|(_, &k)| !k)
+        .map(|((u, e), _)| (u.clone(), e.clone()))
+        .collect();
+    let dim = vectors.dim;
+    let data = vectors
+        .data
+        .chunks(dim.max(1))
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .flat_map(|(row, _)| row.iter().copied())
+        .collect();
+    let kept_units = UnitTexts {
+        ids: pick(&units.ids),
+        events: pick(&units.events),
+        text: pick(&units.text),
+        norm: pick(&units.norm),
+        lang: pick(&units.lang),
+        duplicate: units
+            .duplicate
+            .iter()
+            .zip(&keep)
+            .filter(|(_, &k)| k)
+            .map(|(d, _)| *d)
+            .collect(),
+    };
+    let kept_vectors = UnitVectors {
+        unit_ids: pick(&vectors.unit_ids),
+        dim,
+        data,
+        info: vectors.info,
+    };
+    (kept_vectors, kept_units, left_out)
 }
 
 /// Unit vectors extended with their words: TF-IDF weights hashed (signed) into `extra`
@@ -638,8 +716,10 @@ pub fn pick_quotes(
 pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesError> {
     let _span = tracing::info_span!("themes").entered();
     let started = std::time::Instant::now();
-    let vectors = embed::load(ws)?;
-    let units = unit_texts(ws)?;
+    let all_vectors = embed::load(ws)?;
+    let all_units = unit_texts(ws)?;
+    // backchannels and fillers carry no opinion: they are kept out of the themes (and counted)
+    let (vectors, units, no_content) = content_units(all_vectors, all_units);
     let n = vectors.unit_ids.len();
     if n < 10 {
         return Err(ThemesError::TooFew(n));
@@ -984,7 +1064,16 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
     }
 
     let unassigned = placement.iter().filter(|p| p.0.is_none()).count();
-    write(ws, &themes, &placement, &top_ids, &sub_ids, &units, &quotes)?;
+    write(
+        ws,
+        &themes,
+        &placement,
+        &top_ids,
+        &sub_ids,
+        &units,
+        &no_content,
+        &quotes,
+    )?;
     let state = State {
         next_id,
         dim: vectors.dim,
@@ -1020,14 +1109,17 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
     let path = state_path(ws);
     std::fs::write(&path, serde_json::to_string(&state).unwrap_or_default())
         .map_err(|source| ThemesError::Io { path, source })?;
+    let total = n + no_content.len();
     Ok(ThemesReport {
-        units: n,
+        units: total,
+        no_content: no_content.len(),
+        no_content_share: no_content.len() as f64 / total as f64,
         micro_clusters: clustering.micro.len() / (vectors.dim + WORD_DIMS),
         reclustered: !clustering.micro.is_empty(),
         themes: themes.iter().filter(|t| t.parent.is_none()).count(),
         subthemes: themes.iter().filter(|t| t.parent.is_some()).count(),
         unassigned,
-        unassigned_share: unassigned as f64 / n as f64,
+        unassigned_share: unassigned as f64 / total as f64,
         seconds: started.elapsed().as_secs_f64(),
         themes_list: themes,
     })
@@ -1040,6 +1132,7 @@ fn write(
     top_ids: &[String],
     sub_ids: &[String],
     units: &UnitTexts,
+    no_content: &[(String, String)],
     quotes: &[(String, usize, usize, f32)],
 ) -> Result<(), ThemesError> {
     let dir = ws.themes_dir();
@@ -1095,17 +1188,35 @@ fn write(
     )
     .map_err(err)?;
     w("themes.parquet", df)?;
-    let m = placement.len();
+    let m = placement.len() + no_content.len();
+    let none = || std::iter::repeat_n(None::<String>, no_content.len());
     let df = DataFrame::new(
         m,
         vec![
-            Column::new(col::UNIT_ID.into(), units.ids.clone()),
-            Column::new(col::EVENT_ID.into(), units.events.clone()),
+            Column::new(
+                col::UNIT_ID.into(),
+                units
+                    .ids
+                    .iter()
+                    .chain(no_content.iter().map(|x| &x.0))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::EVENT_ID.into(),
+                units
+                    .events
+                    .iter()
+                    .chain(no_content.iter().map(|x| &x.1))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
             Column::new(
                 col::THEME_ID.into(),
                 placement
                     .iter()
                     .map(|p| p.0.map(|t| top_ids[t].clone()))
+                    .chain(none())
                     .collect::<Vec<_>>(),
             ),
             Column::new(
@@ -1113,15 +1224,27 @@ fn write(
                 placement
                     .iter()
                     .map(|p| p.1.map(|s| sub_ids[s].clone()).filter(|s| !s.is_empty()))
+                    .chain(none())
                     .collect::<Vec<_>>(),
             ),
             Column::new(
                 col::SIMILARITY.into(),
-                placement.iter().map(|p| p.2).collect::<Vec<_>>(),
+                placement
+                    .iter()
+                    .map(|p| p.2)
+                    .chain(std::iter::repeat_n(0.0, no_content.len()))
+                    .collect::<Vec<_>>(),
             ),
             Column::new(
                 col::STATUS.into(),
-                placement.iter().map(|p| p.3.as_str()).collect::<Vec<_>>(),
+                placement
+                    .iter()
+                    .map(|p| p.3.as_str())
+                    .chain(std::iter::repeat_n(
+                        Status::NoContent.as_str(),
+                        no_content.len(),
+                    ))
+                    .collect::<Vec<_>>(),
             ),
         ],
     )

@@ -77,6 +77,25 @@ fn demo_themes_quotes_index_and_search() {
         assigned.len(),
         frame(ws.path(), chorus::model::Table::Units).height()
     );
+    // answers with no content word ("Nothing.", "Not sure.") are left out of the themes, counted
+    let a =
+        chorus::ingest::frames::read_file(&ws.path().join("themes/assignments.parquet")).unwrap();
+    let status = chorus::ingest::frames::str_column(&a, "status").unwrap();
+    let no_content = status
+        .iter()
+        .filter(|s| s.as_deref() == Some("no_content"))
+        .count();
+    assert!(
+        no_content > 0 && no_content as f64 / status.len() as f64 <= 0.05,
+        "{no_content}"
+    );
+    assert_eq!(r["no_content"].as_u64().unwrap() as usize, no_content);
+    let theme = chorus::ingest::frames::str_column(&a, "theme_id").unwrap();
+    for (s, t) in status.iter().zip(&theme) {
+        if s.as_deref() == Some("no_content") {
+            assert!(t.is_none(), "a unit with no content word is in theme {t:?}");
+        }
+    }
     assert!(
         labels.values().all(|l| !l.is_empty() && l != "Unlabelled"),
         "{labels:?}"
