@@ -83,9 +83,21 @@ pub fn assemble(
     let mut questions: BTreeMap<String, QuestionRow> = BTreeMap::new();
     let mut redactions = Redactions::default();
     let mut excluded = 0;
-    let redact = |text: &str, total: &mut Redactions| -> String {
+    // speakers' names said in a transcript ("Bola, anything to add?") are redacted too; not in
+    // written answers, where a surname is more often a word ("Weiß nicht.")
+    let names = clean::SpeakerNames::new(
+        meta.speakers.keys().map(String::as_str).chain(
+            sources
+                .iter()
+                .flat_map(|s| s.parsed.participants.iter().map(|p| p.key.as_str())),
+        ),
+    );
+    let redact = |text: &str, spoken: bool, total: &mut Redactions| -> String {
         if opts.redact {
-            let (t, r) = clean::redact(text);
+            let (mut t, mut r) = clean::redact(text);
+            if spoken {
+                t = names.redact(&t, &mut r);
+            }
             total.add(&r);
             t
         } else {
@@ -162,7 +174,7 @@ pub fn assemble(
                     unit_ids.insert(u.locator.clone(), unit_id.clone());
                 }
                 let mut r = Redactions::default();
-                let text = redact(&w.text, &mut r);
+                let text = redact(&w.text, u.kind == UnitKind::Utterance, &mut r);
                 redactions.add(&r);
                 let text_norm = clean::normalise(&text);
                 frames.units.push(UnitRow {
@@ -275,7 +287,7 @@ pub fn assemble(
             raw: p
                 .raw
                 .as_ref()
-                .map(|r| redact(r, &mut Redactions::default())),
+                .map(|r| redact(r, false, &mut Redactions::default())),
         });
     }
     frames.participants = participants.into_values().collect();

@@ -17,11 +17,13 @@ pub struct Redactions {
     pub phones: u32,
     pub addresses: u32,
     pub urls: u32,
+    /// Names of the event's own speakers said in the text.
+    pub names: u32,
 }
 
 impl Redactions {
     pub fn total(&self) -> u32 {
-        self.emails + self.phones + self.addresses + self.urls
+        self.emails + self.phones + self.addresses + self.urls + self.names
     }
 
     pub fn add(&mut self, o: &Redactions) {
@@ -29,6 +31,56 @@ impl Redactions {
         self.phones += o.phones;
         self.addresses += o.addresses;
         self.urls += o.urls;
+        self.names += o.names;
+    }
+}
+
+/// The names of an event's speakers (`event.toml` `[speakers]`, `Name:` prefixes, voice tags)
+/// as they may be said aloud: the full name and each part of three letters or more, matched
+/// as whole, capitalised words. Keys that are not personal names (`R001`, `FEE005`, `42`) are
+/// ignored.
+pub struct SpeakerNames(Option<Regex>);
+
+static PERSON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\p{Lu}[\p{Ll}'’-]+(?:[ -]\p{Lu}[\p{Ll}'’-]+)*$").expect("valid regex")
+});
+
+impl SpeakerNames {
+    pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut names: Vec<String> = Vec::new();
+        for key in keys {
+            let key = key.trim();
+            if !PERSON.is_match(key) {
+                continue;
+            }
+            names.push(key.to_string());
+            // "Jean-Luc Picard": "Jean-Luc", "Picard", "Jean", "Luc"
+            names.extend(
+                key.split(' ')
+                    .chain(key.split([' ', '-']))
+                    .filter(|p| p.chars().count() >= 3)
+                    .map(str::to_string),
+            );
+        }
+        names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        names.dedup();
+        if names.is_empty() {
+            return Self(None);
+        }
+        let alternation = names
+            .iter()
+            .map(|n| regex::escape(n))
+            .collect::<Vec<_>>()
+            .join("|");
+        Self(Regex::new(&format!(r"\b(?:{alternation})\b")).ok())
+    }
+
+    /// The text with every speaker name replaced by `[name]`, counted in `r`.
+    pub fn redact(&self, text: &str, r: &mut Redactions) -> String {
+        match &self.0 {
+            Some(re) => replace_counting(re, text, "[name]", &mut r.names, |_| true),
+            None => text.to_string(),
+        }
     }
 }
 
@@ -353,6 +405,25 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn speaker_names_are_redacted_as_whole_capitalised_words() {
+        let names = SpeakerNames::new(["Bola Adeyemi", "R001", "FEE005", "Jean-Luc Picard", "42"]);
+        let mut r = Redactions::default();
+        assert_eq!(
+            names.redact(
+                "Bola, anything? Adeyemi said Bolas and bolas and Jean-Luc agree.",
+                &mut r
+            ),
+            "[name], anything? [name] said Bolas and bolas and [name] agree."
+        );
+        assert_eq!(r.names, 3);
+        // ids are not names
+        assert_eq!(
+            SpeakerNames::new(["R001", "FEE005", "p-12"]).0.is_none(),
+            true
+        );
+    }
+
     use super::*;
 
     #[test]
@@ -365,7 +436,8 @@ mod tests {
                 emails: 1,
                 phones: 3,
                 addresses: 1,
-                urls: 0
+                urls: 0,
+                names: 0
             }
         );
         let (t, _) = redact("Wir treffen uns in der Hauptstraße 5 in Berlin, Tel. 030 12345678.");
