@@ -112,6 +112,21 @@ pub struct ThemeInsight {
     pub main_frame: Option<String>,
     /// A sentence made only from the numbers above.
     pub summary: String,
+    /// The theme's subthemes, largest first.
+    pub subthemes: Vec<Subtheme>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Subtheme {
+    pub id: String,
+    pub label: String,
+    pub units: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Method {
+    pub themes: serde_json::Value,
+    pub model: Option<String>,
 }
 
 /// A theme raised mostly as something to keep in some events and mostly as something to leave
@@ -209,6 +224,9 @@ pub struct Insights {
     pub divergence: Vec<StatementVotes>,
     /// Distinctive themes per event, country, sector and level (groups with one is skipped).
     pub contrasts: Vec<GroupContrast>,
+    /// How the themes were made: `chorus themes`' parameters (`themes/params.json`) and the
+    /// embedding model's id.
+    pub method: Method,
     pub suppressed_cells: usize,
     pub summary: String,
 }
@@ -520,6 +538,25 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         str_column(&themes, col::LABEL)?,
         str_column(&themes, col::KEYWORDS)?,
     );
+    let sizes: Vec<u64> = themes
+        .column(col::SIZE)?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect();
+    let subthemes_of = |parent: &str| -> Vec<Subtheme> {
+        let mut subs: Vec<Subtheme> = (0..ids.len())
+            .filter(|&j| parents[j].as_deref() == Some(parent))
+            .map(|j| Subtheme {
+                id: ids[j].clone().unwrap_or_default(),
+                label: labels[j].clone().unwrap_or_default(),
+                units: sizes[j],
+            })
+            .collect();
+        subs.sort_by(|a, b| b.units.cmp(&a.units).then(a.id.cmp(&b.id)));
+        subs
+    };
 
     let n_units = units.height() as u64;
     let events: BTreeSet<String> = str_column(&units, col::EVENT_ID)?
@@ -729,6 +766,7 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
             flip,
             main_frame,
             summary,
+            subthemes: subthemes_of(id),
         });
     }
     out.sort_by(|a, b| {
@@ -780,6 +818,16 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         consensus,
         divergence,
         contrasts,
+        method: Method {
+            themes: std::fs::read_to_string(ws.themes_dir().join("params.json"))
+                .ok()
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+            model: std::fs::read_to_string(ws.vectors_dir().join("current.json"))
+                .ok()
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                .and_then(|v| v["model_id"].as_str().map(str::to_string)),
+        },
         suppressed_cells: suppressed,
         summary,
     })

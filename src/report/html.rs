@@ -187,6 +187,14 @@ pub fn page(
                 esc(&t.keywords.join(", "))
             );
         }
+        if !t.subthemes.is_empty() {
+            let subs: Vec<String> = t
+                .subthemes
+                .iter()
+                .map(|s| format!("{} ({} units)", esc(&s.label), s.units))
+                .collect();
+            let _ = write!(h, "<p class=\"kw\">Subthemes: {}</p>", subs.join("; "));
+        }
         for q in quotes.iter().filter(|q| q.theme == t.id) {
             let place = if q.place.is_empty() {
                 String::new()
@@ -278,8 +286,9 @@ pub fn page(
     }
     let _ = writeln!(
         h,
-        "</ul><h2 id=\"method\">Method</h2><p>Themes from <code>chorus themes</code>; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; quotes are verbatim and checked against the corpus; {}</p></main></body></html>",
-        esc(&super::disclosure_note(ins.k, quotes_withheld))
+        "</ul><h2 id=\"method\">Method</h2><p>Themes from <code>chorus themes</code>; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; quotes are verbatim and checked against the corpus; {} {}</p></main></body></html>",
+        esc(&super::disclosure_note(ins.k, quotes_withheld)),
+        esc(&super::parameters_note(ins))
     );
     h
 }

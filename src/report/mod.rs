@@ -85,6 +85,27 @@ struct Quote {
     place: String,
 }
 
+/// The method's sentence on the parameters, in the page and in `report.md`.
+pub(crate) fn parameters_note(ins: &Insights) -> String {
+    let p = &ins.method.themes;
+    let num = |k: &str| {
+        p[k].as_f64()
+            .map_or("default".to_string(), |v| format!("{v:.2}"))
+    };
+    format!(
+        "Parameters: seed {}, similarity bar {}, words weight {}, {} themes; model {}.",
+        p["seed"]
+            .as_u64()
+            .map_or("default".to_string(), |s| s.to_string()),
+        num("min_similarity"),
+        num("vocabulary_weight"),
+        p["themes"]
+            .as_u64()
+            .map_or("automatic number of".to_string(), |n| n.to_string()),
+        ins.method.model.as_deref().unwrap_or("unknown")
+    )
+}
+
 /// The method's sentence on disclosure control, in the page and in `report.md`.
 pub(crate) fn disclosure_note(k: usize, quotes_withheld: usize) -> String {
     format!("breakdown cells resting on fewer than {k} participants are withheld, and so are quotes from events with fewer than {k} participants ({quotes_withheld} withheld); a speaker's role is shown only when at least {k} participants of the event share it.")
@@ -460,6 +481,14 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
                     .join(", ")
             );
         }
+        if !th.subthemes.is_empty() {
+            let subs: Vec<String> = th
+                .subthemes
+                .iter()
+                .map(|s| format!("{} ({} units)", md_escape(&s.label), s.units))
+                .collect();
+            let _ = writeln!(md, "Subthemes: {}.\n", subs.join("; "));
+        }
         for q in quotes.iter().filter(|q| q.theme == th.id) {
             let who = q.who();
             let _ = writeln!(
@@ -561,7 +590,7 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
             }
         );
     }
-    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes` (see the workspace's `themes/state.json` for the parameters); prevalence per event is the theme's share of the event's units, pooled as the mean over events; {}", disclosure_note(ins.k, quotes_withheld));
+    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes`; prevalence per event is the theme's share of the event's units, pooled as the mean over events; {} {}", disclosure_note(ins.k, quotes_withheld), parameters_note(&ins));
     files.push(write(&out.join("report.md"), &md)?);
 
     // charts and the page
