@@ -27,9 +27,9 @@ pub fn esc(s: &str) -> String {
 const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
 h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child,td:first-child{text-align:left}
-.chart{overflow-x:auto}.chart svg{max-width:100%;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
+table.contrast td:nth-child(2),table.contrast th:nth-child(2){text-align:left}.chart{overflow-x:auto}.chart svg{max-width:none;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
 blockquote footer{font-size:.85rem;color:#555}.kw{color:#555}.sup{color:#777}details{margin:.5rem 0}
-@media print{.chart{break-inside:avoid}details{display:block}body{max-width:none}}";
+@media print{.chart svg{max-width:100%}.chart{break-inside:avoid}details{display:block}body{max-width:none}}";
 
 fn pct(c: Option<&Cell>) -> String {
     match c {
@@ -94,7 +94,7 @@ fn contrasts(h: &mut String, ins: &Insights) {
         if rows.is_empty() {
             continue;
         }
-        let _ = write!(h, "<h3>By {by}</h3><table><tr><th>{by}</th><th>theme</th><th>share there</th><th>share elsewhere</th><th>z</th></tr>");
+        let _ = write!(h, "<h3>By {by}</h3><table class=\"contrast\"><tr><th>{by}</th><th>theme</th><th>share there</th><th>share elsewhere</th><th>z</th></tr>");
         for c in rows {
             for (i, d) in c.themes.iter().enumerate() {
                 let group = if i == 0 { esc(&c.group) } else { String::new() };
