@@ -15,6 +15,12 @@ use cli::{Cli, Command};
 /// `chorus run`: each stale stage in order, as its own command (same output, same exit codes).
 fn run_stale(cli: &Cli, project: &Project) -> anyhow::Result<ExitCode> {
     use chorus::workbench::{self, State};
+    if project.config_file.is_none() {
+        anyhow::bail!(
+            "no chorus.toml in `{}` or its parents: `chorus run` runs the stages over the inputs it names\nhint: `chorus init` writes one; or run the stages yourself (`chorus ingest PATH...`)",
+            project.root.display()
+        );
+    }
     let exe = std::env::current_exe()?;
     let mut summary = Vec::new();
     let mut code = 0;
