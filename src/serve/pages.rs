@@ -377,7 +377,8 @@ pub fn compare(app: &App, c: &Comparison) -> String {
             share(&t.b)
         );
     }
-    b.push_str("</table><p class=\"meta\">Each cell is the theme's share of the event's units; cells resting on fewer than 5 participants are withheld.</p>");
+    let k = app.data.insights.as_ref().map_or(5, |i| i.k);
+    let _ = write!(b, "</table><p class=\"meta\">Each cell is the theme's share of the event's units; cells resting on fewer than {k} participants are withheld.</p>");
     for (e, list) in [(&c.a, &c.distinctive_a), (&c.b, &c.distinctive_b)] {
         if list.is_empty() {
             continue;

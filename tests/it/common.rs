@@ -51,12 +51,24 @@ impl Run {
     }
 }
 
-/// Runs `chorus ARGS` with `--workspace ws`, from `cwd` (a temp folder by default).
+/// Runs `chorus ARGS` with `--workspace ws` (from the repository root).
 pub fn chorus(ws: &Path, args: &[&str]) -> Run {
-    let out: Output = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
-        .arg("--workspace")
-        .arg(ws)
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"));
+    cmd.arg("--workspace").arg(ws).args(args);
+    exec(cmd)
+}
+
+/// Runs `chorus ARGS` from the folder `dir`, its workspace found from there (`chorus.toml`).
+pub fn chorus_in(dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"));
+    cmd.current_dir(dir)
         .args(args)
+        .env_remove("CHORUS_WORKSPACE");
+    exec(cmd)
+}
+
+fn exec(mut cmd: std::process::Command) -> Run {
+    let out: Output = cmd
         .env_remove("RUST_LOG")
         .env("NO_COLOR", "1")
         .output()

@@ -2,24 +2,8 @@
 //! stages skipped when nothing changed and rerun when an input did.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::*;
-
-fn chorus_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CHORUS_WORKSPACE")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the chorus binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn states(dir: &Path) -> Vec<String> {
     let r = chorus_in(dir, &["status", "--json"]);
