@@ -108,6 +108,8 @@ pub struct Model {
     /// One lock per instance: a libtorch module is `Send` but not `Sync`.
     inner: Vec<std::sync::Mutex<SentenceEmbeddingsModel>>,
     dir: PathBuf,
+    /// libtorch threads per instance.
+    intra: usize,
 }
 
 impl Model {
@@ -128,6 +130,7 @@ impl Model {
         Ok(Self {
             inner,
             dir: dir.to_path_buf(),
+            intra: intra.max(1),
         })
     }
 
@@ -181,6 +184,10 @@ impl Model {
                 .map(|(w, model)| {
                     let batches = &batches;
                     scope.spawn(move || -> Result<Encoded, EmbedError> {
+                        // libtorch's thread count is per OS thread (OpenMP): without this each
+                        // worker would run as many threads as there are cores, and the
+                        // instances would fight over them
+                        tch::set_num_threads(self.intra as i32);
                         let mut out = Vec::new();
                         let model = model.lock().map_err(|_| EmbedError::Panicked)?;
                         for chunk in batches.iter().skip(w).step_by(workers) {
