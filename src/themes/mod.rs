@@ -210,6 +210,9 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
     })
 }
 
+/// Smallest subtheme, as a share of its theme (and at least 3 units).
+const MIN_SUBTHEME_SHARE: f64 = 0.03;
+
 /// Longest unit (in words) that can be a backchannel.
 const BACKCHANNEL_WORDS: usize = 4;
 
@@ -878,6 +881,37 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
                     sub_members[s].push(u);
                 }
             }
+        }
+    }
+    // a subtheme of a handful of units says little: they join the nearest sibling; a theme
+    // left with one subtheme has none
+    for (t, members) in top_members.iter().enumerate() {
+        let mine: Vec<usize> = (0..clustering.subs.len())
+            .filter(|&s| clustering.subs[s].0 == t && !sub_members[s].is_empty())
+            .collect();
+        let floor = ((members.len() as f64 * MIN_SUBTHEME_SHARE).ceil() as usize).max(3);
+        let (small, big): (Vec<usize>, Vec<usize>) =
+            mine.iter().partition(|&&s| sub_members[s].len() < floor);
+        for s in small {
+            for u in std::mem::take(&mut sub_members[s]) {
+                let best = big.iter().copied().max_by(|&a, &b| {
+                    dot(vectors.row(u), &clustering.subs[a].1)
+                        .total_cmp(&dot(vectors.row(u), &clustering.subs[b].1))
+                        .then(b.cmp(&a))
+                });
+                placement[u].1 = best;
+                if let Some(b) = best {
+                    sub_members[b].push(u);
+                }
+            }
+        }
+        if big.len() == 1 {
+            for u in std::mem::take(&mut sub_members[big[0]]) {
+                placement[u].1 = None;
+            }
+        }
+        for &b in &big {
+            sub_members[b].sort_unstable();
         }
     }
     let top_centres: Vec<Vec<f32>> = top_members

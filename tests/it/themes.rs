@@ -77,6 +77,25 @@ fn demo_themes_quotes_index_and_search() {
         assigned.len(),
         frame(ws.path(), chorus::model::Table::Units).height()
     );
+    // no subtheme of fewer than 3 units, and no theme with a single subtheme (itself again)
+    let t = chorus::ingest::frames::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
+    let parents = chorus::ingest::frames::str_column(&t, "parent_id").unwrap();
+    let sizes: Vec<u64> = t
+        .column("size")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    let mut per_parent: BTreeMap<String, usize> = BTreeMap::new();
+    for (p, size) in parents.iter().zip(&sizes) {
+        if let Some(p) = p {
+            assert!(*size >= 3, "subtheme of {p} with {size} units");
+            *per_parent.entry(p.clone()).or_default() += 1;
+        }
+    }
+    assert!(per_parent.values().all(|&n| n >= 2), "{per_parent:?}");
     // answers with no content word ("Nothing.", "Not sure.") are left out of the themes, counted
     let a =
         chorus::ingest::frames::read_file(&ws.path().join("themes/assignments.parquet")).unwrap();
