@@ -205,6 +205,17 @@ fn api_answers_and_refuses_bad_requests() {
     assert_eq!(s, 405, "{body}");
     assert!(body.contains("read-only"));
 
+    // the pages answer a bad query with the reason, as a page
+    let (s, page) = http(b, "GET", "/?q=%22unclosed&event=lisbon-digital");
+    assert_eq!(s, 400, "{page}");
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("<form"),
+        "{page}"
+    );
+    let (s, page) = http(b, "GET", "/themes/t-nope");
+    assert_eq!(s, 404);
+    assert!(page.contains("no theme"));
+
     // the report is served; nothing outside it is
     let (s, page) = http(b, "GET", "/report/");
     assert_eq!(s, 200);
