@@ -87,3 +87,31 @@ pub fn frame(ws: &Path, table: Table) -> DataFrame {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temp dir")
 }
+
+/// `chorus ARGS` on `ws`, which must succeed.
+pub fn ok(ws: &Path, args: &[&str]) -> Run {
+    let run = chorus(ws, args);
+    assert!(run.code == 0, "chorus {args:?} failed:\n{}", run.stderr);
+    run
+}
+
+/// The demo's `events` (all of `data/demo` when empty) ingested into `ws`, then `stages` run
+/// (`report` writes to `ws/report`, which is returned).
+pub fn demo_pipeline(ws: &Path, events: &[&str], stages: &[&str]) -> PathBuf {
+    let inputs: Vec<PathBuf> = if events.is_empty() {
+        vec![demo()]
+    } else {
+        events.iter().map(|e| demo().join(e)).collect()
+    };
+    for input in inputs {
+        ok(ws, &["ingest", input.to_str().unwrap()]);
+    }
+    let report = ws.join("report");
+    for stage in stages {
+        match *stage {
+            "report" => ok(ws, &["report", "--out", report.to_str().unwrap()]),
+            s => ok(ws, &[s]),
+        };
+    }
+    report
+}

@@ -12,24 +12,16 @@ use crate::common::*;
 #[test]
 fn demo_report_numbers_suppression_and_determinism() {
     let ws = tempdir();
-    for e in [
-        "lisbon-digital",
-        "ottawa-health",
-        "nairobi-county",
-        "bristol-council",
-    ] {
-        assert_eq!(
-            chorus(ws.path(), &["ingest", demo().join(e).to_str().unwrap()]).code,
-            0
-        );
-    }
-    for args in [vec!["embed"], vec!["themes"]] {
-        let r = chorus(ws.path(), &args);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    }
-    let out = ws.path().join("report");
-    let r = chorus(ws.path(), &["report", "--out", out.to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = demo_pipeline(
+        ws.path(),
+        &[
+            "lisbon-digital",
+            "ottawa-health",
+            "nairobi-county",
+            "bristol-council",
+        ],
+        &["embed", "themes", "report"],
+    );
     let ins: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("insights.json")).unwrap()).unwrap();
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
@@ -319,15 +311,7 @@ fn polis_votes_give_consensus_and_divergence() {
 #[test]
 fn demo_report_snapshot() {
     let ws = tempdir();
-    let r = chorus(ws.path(), &["ingest", demo().to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    for args in [vec!["embed"], vec!["themes"]] {
-        let r = chorus(ws.path(), &args);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    }
-    let out = ws.path().join("report");
-    let r = chorus(ws.path(), &["report", "--out", out.to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = demo_pipeline(ws.path(), &[], &["embed", "themes", "report"]);
     // pseudonyms are keyed by the workspace's random salt; everything else is fixed
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     let md = regex::Regex::new(r"p-[0-9a-f]{10}")

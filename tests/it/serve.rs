@@ -88,17 +88,11 @@ fn json(base: &str, path: &str) -> (u16, serde_json::Value) {
 
 fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
     let ws = tempdir();
-    for e in ["lisbon-digital", "ottawa-health", "nairobi-county"] {
-        let r = chorus(ws.path(), &["ingest", demo().join(e).to_str().unwrap()]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    }
-    for args in [vec!["embed"], vec!["themes"], vec!["index"]] {
-        let r = chorus(ws.path(), &args);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    }
-    let report = ws.path().join("report");
-    let r = chorus(ws.path(), &["report", "--out", report.to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = demo_pipeline(
+        ws.path(),
+        &["lisbon-digital", "ottawa-health", "nairobi-county"],
+        &["embed", "themes", "index", "report"],
+    );
     (ws, report)
 }
 

@@ -6,12 +6,6 @@ use std::path::Path;
 
 use crate::common::*;
 
-fn ok(ws: &Path, args: &[&str]) -> Run {
-    let run = chorus(ws, args);
-    assert!(run.code == 0, "chorus {args:?} failed:\n{}", run.stderr);
-    run
-}
-
 fn themes_of(ws: &Path) -> (BTreeMap<String, Option<String>>, BTreeMap<String, String>) {
     let a = chorus::ingest::frames::read_file(&ws.join("themes/assignments.parquet")).unwrap();
     let units = a
