@@ -125,7 +125,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|d| d.resolve(&project.root))
                     .collect(),
-                progress: !cli.quiet && std::io::stderr().is_terminal(),
+                progress: !cli.quiet,
                 ..Default::default()
             };
             let report = ingest::run(&cfg, &project.workspace)?;
@@ -166,7 +166,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Index(args) => {
             let cfg = index::IndexConfig {
-                progress: !cli.quiet && std::io::stderr().is_terminal(),
+                progress: !cli.quiet,
                 commit_every: args.commit_every.max(1),
                 ..Default::default()
             };
@@ -305,7 +305,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 model: args.model.clone(),
                 threads: args.threads,
                 batch: args.batch,
-                progress: !cli.quiet && std::io::stderr().is_terminal(),
+                progress: !cli.quiet,
             };
             let r = embed::run(&project.workspace, &cfg)?;
             if cli.json {

@@ -52,7 +52,7 @@ pub struct IngestConfig {
     pub columns: BTreeMap<String, ColumnRole>,
     /// Metadata for the events read from under a path (from `chorus.toml`), as (path, meta).
     pub defaults: Vec<(PathBuf, EventMeta)>,
-    /// Show a progress bar (on a terminal).
+    /// Show progress on stderr (a bar on a terminal, plain lines otherwise).
     pub progress: bool,
 }
 
