@@ -85,8 +85,8 @@ pub struct ThemeView {
     pub quotes: Vec<QuoteRow>,
 }
 
-/// A unit and its neighbours in the same source (the transcript lines around it, or the
-/// other answers of the same survey row).
+/// A unit in its source: a transcript turn with the turns around it, or a written answer
+/// (whole) with its question and the same person's other answers.
 #[derive(Debug, Clone, Serialize)]
 pub struct Context {
     pub unit: UnitRow,
@@ -349,9 +349,33 @@ impl Data {
         let pick = |rows: &[usize]| -> Vec<UnitRow> {
             rows.iter().map(|&r| self.units.rows[r].clone()).collect()
         };
-        let before = pick(&siblings[pos.saturating_sub(around)..pos]);
-        let after =
-            pick(&siblings[(pos + 1).min(siblings.len())..(pos + 1 + around).min(siblings.len())]);
+        let (before, after) = if unit.question.is_some() {
+            // a written answer is whole; around it, the same person's other answers in that
+            // source (the rest of their form), not other people's
+            let own: Vec<usize> = siblings
+                .iter()
+                .copied()
+                .filter(|&r| {
+                    r != row
+                        && unit.participant.is_some()
+                        && self.units.rows[r].participant == unit.participant
+                })
+                .collect();
+            let (b, a): (Vec<usize>, Vec<usize>) = own
+                .into_iter()
+                .partition(|&r| self.units.rows[r].position < unit.position);
+            let b = &b[b.len().saturating_sub(around)..];
+            (pick(b), pick(&a[..a.len().min(around)]))
+        } else {
+            // a transcript turn: the turns around it
+            (
+                pick(&siblings[pos.saturating_sub(around)..pos]),
+                pick(
+                    &siblings
+                        [(pos + 1).min(siblings.len())..(pos + 1 + around).min(siblings.len())],
+                ),
+            )
+        };
         let question = unit
             .question
             .as_ref()

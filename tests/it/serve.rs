@@ -154,6 +154,38 @@ fn api_answers_and_refuses_bad_requests() {
     assert!(
         c["before"].as_array().unwrap().len() <= 2 && c["after"].as_array().unwrap().len() <= 2
     );
+    // a written answer: its question, and only the same person's other answers around it
+    let (_, answers) = json(b, "/api/search?q=*&event=lisbon-digital&limit=100");
+    let answer = answers["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["question"].is_string() && h["participant"].is_string())
+        .expect("a survey answer");
+    let path = format!(
+        "/api/units/{}",
+        form_urlencoded::byte_serialize(answer["unit_id"].as_str().unwrap().as_bytes())
+            .collect::<String>()
+    );
+    let (s, c) = json(b, &path);
+    assert_eq!(s, 200, "{c}");
+    assert!(
+        c["question"].as_str().is_some_and(|q| q.ends_with('?')),
+        "{c}"
+    );
+    let around: Vec<&serde_json::Value> = c["before"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(c["after"].as_array().unwrap())
+        .collect();
+    assert!(!around.is_empty(), "{c}");
+    assert!(
+        around
+            .iter()
+            .all(|u| u["participant"] == answer["participant"]),
+        "{c}"
+    );
     let (s, _) = json(b, "/api/events");
     assert_eq!(s, 200);
     let (s, cmp) = json(b, "/api/compare?a=lisbon-digital&b=ottawa-health");
