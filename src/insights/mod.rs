@@ -174,6 +174,8 @@ pub struct Interval {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScaleGroup {
+    /// `all`, `country`, `sector` or `level`.
+    pub by: &'static str,
     pub group: String,
     pub n: u64,
     pub suppressed: bool,
@@ -191,6 +193,10 @@ pub struct ScaleInsight {
     pub scale: (f64, f64),
     pub overall: ScaleGroup,
     pub by_country: Vec<ScaleGroup>,
+    /// By sector (the respondent's when given, else the event's).
+    pub by_sector: Vec<ScaleGroup>,
+    /// By level of government (the event's).
+    pub by_level: Vec<ScaleGroup>,
     pub summary: String,
 }
 
@@ -974,12 +980,16 @@ fn scale_insights(
     if scale_q.height() == 0 || answers.height() == 0 {
         return Ok(Vec::new());
     }
-    let events = read_table(ws, Table::Events)?
-        .lazy()
-        .select([col(col::EVENT_ID), col(col::COUNTRY)]);
+    let events = read_table(ws, Table::Events)?.lazy().select([
+        col(col::EVENT_ID),
+        col(col::COUNTRY),
+        col(col::SECTOR),
+        col(col::LEVEL),
+    ]);
     let participants = read_table(ws, Table::Participants)?.lazy().select([
         col(col::PARTICIPANT_ID),
         col(col::COUNTRY).alias("p_country"),
+        col(col::SECTOR).alias("p_sector"),
     ]);
     let joined = answers
         .lazy()
@@ -1014,11 +1024,18 @@ fn scale_insights(
                 .fill_null(lit("unknown"))
                 .alias("group_country"),
         )
+        .with_column(
+            col("p_sector")
+                .fill_null(col(col::SECTOR))
+                .alias("group_sector"),
+        )
         .filter(col(col::VALUE).is_not_null())
         .collect()?;
     let keys = str_column(&joined, col::KEY)?;
     let texts = str_column(&joined, col::TEXT)?;
     let groups = str_column(&joined, "group_country")?;
+    let sectors = str_column(&joined, "group_sector")?;
+    let levels = str_column(&joined, col::LEVEL)?;
     let values: Vec<Option<f64>> = joined.column(col::VALUE)?.f64()?.iter().collect();
     let lo: Vec<Option<f64>> = joined.column(col::SCALE_MIN)?.f64()?.iter().collect();
     let hi: Vec<Option<f64>> = joined.column(col::SCALE_MAX)?.f64()?.iter().collect();
@@ -1028,12 +1045,18 @@ fn scale_insights(
             by_key.entry(key.clone()).or_default().push(i);
         }
     }
-    let group = |name: String, rows: &[usize], top: f64, suppressed: &mut usize| -> ScaleGroup {
+    let group = |by: &'static str,
+                 name: String,
+                 rows: &[usize],
+                 top: f64,
+                 suppressed: &mut usize|
+     -> ScaleGroup {
         let vals: Vec<f64> = rows.iter().filter_map(|&r| values[r]).collect();
         let n = vals.len() as u64;
         if (n as usize) < k {
             *suppressed += 1;
             return ScaleGroup {
+                by,
                 group: name,
                 n,
                 suppressed: true,
@@ -1048,6 +1071,7 @@ fn scale_insights(
         }
         let top_count = vals.iter().filter(|&&v| v >= top - 1.0).count() as f64;
         ScaleGroup {
+            by,
             group: name,
             n,
             suppressed: false,
@@ -1059,17 +1083,24 @@ fn scale_insights(
     let mut out = Vec::new();
     for (key, rows) in by_key {
         let (min, max) = (lo[rows[0]].unwrap_or(1.0), hi[rows[0]].unwrap_or(5.0));
-        let overall = group("all".into(), &rows, max, suppressed);
-        let mut per: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for &r in &rows {
-            per.entry(groups[r].clone().unwrap_or_else(|| "unknown".into()))
-                .or_default()
-                .push(r);
-        }
-        let by_country: Vec<ScaleGroup> = per
-            .into_iter()
-            .map(|(g, rs)| group(g, &rs, max, suppressed))
-            .collect();
+        let overall = group("all", "all".into(), &rows, max, suppressed);
+        // rows without a value of the dimension are in no group of it
+        let mut by = |dim: &'static str, of: &[Option<String>]| -> Vec<ScaleGroup> {
+            let mut per: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for &r in &rows {
+                if let Some(g) = &of[r] {
+                    per.entry(g.clone()).or_default().push(r);
+                }
+            }
+            per.into_iter()
+                .map(|(g, rs)| group(dim, g, &rs, max, suppressed))
+                .collect()
+        };
+        let (by_country, by_sector, by_level) = (
+            by("country", &groups),
+            by("sector", &sectors),
+            by("level", &levels),
+        );
         let text = texts[rows[0]].clone().unwrap_or_default();
         let summary = match &overall.top_two {
             Some(t) => format!(
@@ -1093,6 +1124,8 @@ fn scale_insights(
             scale: (min, max),
             overall,
             by_country,
+            by_sector,
+            by_level,
             summary,
         });
     }

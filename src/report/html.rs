@@ -216,7 +216,7 @@ pub fn page(
         h.push_str("<h2 id=\"scales\">Scale questions</h2>");
         for s in &ins.scales {
             let _ = write!(h, "<h3>{}</h3><p>{}</p><table><tr><th>group</th><th>n</th><th>mean (95% CI)</th><th>top two (95% CI)</th></tr>", esc(&s.text), esc(&s.summary));
-            for g in std::iter::once(&s.overall).chain(&s.by_country) {
+            for g in super::scale_groups(s) {
                 let f = |i: &Option<crate::insights::Interval>, percent: bool| match i {
                     Some(i) if percent => format!(
                         "{:.0}% ({:.0}–{:.0}%)",
@@ -230,7 +230,10 @@ pub fn page(
                 let _ = write!(
                     h,
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&g.group),
+                    match g.by {
+                        "all" | "country" => esc(&g.group),
+                        by => format!("{by}: {}", esc(&g.group)),
+                    },
                     if g.suppressed {
                         "&lt; k".to_string()
                     } else {

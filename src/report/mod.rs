@@ -85,6 +85,17 @@ struct Quote {
     place: String,
 }
 
+/// A scale question's groups in the order tables list them: overall, then by country, sector and
+/// level.
+pub(crate) fn scale_groups(
+    s: &insights::ScaleInsight,
+) -> impl Iterator<Item = &insights::ScaleGroup> {
+    std::iter::once(&s.overall)
+        .chain(&s.by_country)
+        .chain(&s.by_sector)
+        .chain(&s.by_level)
+}
+
 /// The method's sentence on the parameters, in the page and in `report.md`.
 pub(crate) fn parameters_note(ins: &Insights) -> String {
     let p = &ins.method.themes;
@@ -386,10 +397,10 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
     }
     files.push(write(&out.join("tables/contrasts.csv"), &t)?);
     let mut t = String::from(
-        "question,group,n,suppressed,mean,mean_low,mean_high,top_two,top_two_low,top_two_high\n",
+        "question,by,group,n,suppressed,mean,mean_low,mean_high,top_two,top_two_low,top_two_high\n",
     );
     for s in &ins.scales {
-        for g in std::iter::once(&s.overall).chain(&s.by_country) {
+        for g in scale_groups(s) {
             let f = |i: &Option<insights::Interval>| {
                 i.as_ref().map_or(",,".to_string(), |i| {
                     format!("{:.4},{:.4},{:.4}", i.estimate, i.low, i.high)
@@ -397,8 +408,9 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
             };
             let _ = writeln!(
                 t,
-                "{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{}",
                 csv_field(&s.key),
+                g.by,
                 csv_field(&g.group),
                 g.n,
                 g.suppressed,

@@ -108,6 +108,29 @@ fn demo_report_numbers_suppression_and_determinism() {
         );
     }
     assert!(md.contains("## Data sources") && md.contains("CC BY 4.0"));
+    // scale questions per sector and level too: every demo event has a level, so the level
+    // groups add up to the whole
+    for q in ins["scales"].as_array().unwrap() {
+        let n = |groups: &serde_json::Value| -> u64 {
+            groups
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["n"].as_u64().unwrap())
+                .sum()
+        };
+        assert_eq!(
+            n(&q["by_level"]),
+            q["overall"]["n"].as_u64().unwrap(),
+            "{q}"
+        );
+        assert!(q["by_sector"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["by"] == "sector"));
+        assert!(!q["by_sector"].as_array().unwrap().is_empty());
+    }
     // the page: self-contained, no script, every theme, charts beside it
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(
