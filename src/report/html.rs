@@ -94,17 +94,18 @@ fn contrasts(h: &mut String, ins: &Insights) {
         if rows.is_empty() {
             continue;
         }
-        let _ = write!(h, "<h3>By {by}</h3><table class=\"contrast\"><tr><th>{by}</th><th>theme</th><th>share there</th><th>share elsewhere</th><th>z</th></tr>");
+        let _ = write!(
+            h,
+            "<h3>By {by}</h3><table class=\"contrast\"><tr><th>{by}</th><th>{}</th></tr>",
+            super::CONTRAST_HEADER.join("</th><th>")
+        );
         for c in rows {
             for (i, d) in c.themes.iter().enumerate() {
                 let group = if i == 0 { esc(&c.group) } else { String::new() };
                 let _ = write!(
                     h,
-                    "<tr><td>{group}</td><td>{}</td><td>{:.0}%</td><td>{:.0}%</td><td>{:.1}</td></tr>",
-                    esc(&d.label),
-                    100.0 * d.share,
-                    100.0 * d.rest_share,
-                    d.z
+                    "<tr><td>{group}</td><td>{}</td></tr>",
+                    super::contrast_cells(d, esc).join("</td><td>")
                 );
             }
         }
@@ -134,14 +135,9 @@ pub fn page(
     let o = &ins.overview;
     let _ = write!(
         h,
-        "<h2 id=\"overview\">Overview</h2><table><tr><th>events</th><th>countries</th><th>participants</th><th>units</th><th>units in a theme</th><th>participants in a theme</th></tr>\
-         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}%</td><td>{:.0}%</td></tr></table>",
-        o.events,
-        o.countries.len(),
-        o.participants,
-        o.units,
-        100.0 * o.unit_coverage,
-        100.0 * o.participant_coverage
+        "<h2 id=\"overview\">Overview</h2><table><tr><th>{}</th></tr><tr><td>{}</td></tr></table>",
+        super::OVERVIEW_HEADER.join("</th><th>"),
+        super::overview_cells(o).join("</td><td>")
     );
     if !o.events_without_theme.is_empty() {
         let _ = write!(

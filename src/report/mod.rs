@@ -96,6 +96,44 @@ pub(crate) fn scale_groups(
         .chain(&s.by_level)
 }
 
+/// The overview table's columns, in the page and in `report.md`.
+pub(crate) const OVERVIEW_HEADER: [&str; 6] = [
+    "events",
+    "countries",
+    "participants",
+    "units",
+    "units in a theme",
+    "participants in a theme",
+];
+
+/// The overview table's cells (numbers only: nothing to escape).
+pub(crate) fn overview_cells(o: &insights::Overview) -> [String; 6] {
+    [
+        o.events.to_string(),
+        o.countries.len().to_string(),
+        o.participants.to_string(),
+        o.units.to_string(),
+        format!("{:.0}%", 100.0 * o.unit_coverage),
+        format!("{:.0}%", 100.0 * o.participant_coverage),
+    ]
+}
+
+/// A distinctive theme's columns after its group, in the page and in `report.md`.
+pub(crate) const CONTRAST_HEADER: [&str; 4] = ["theme", "share there", "share elsewhere", "z"];
+
+/// A distinctive theme's cells, its label escaped with `escape`.
+pub(crate) fn contrast_cells(
+    d: &insights::DistinctiveTheme,
+    escape: fn(&str) -> String,
+) -> [String; 4] {
+    [
+        escape(&d.label),
+        format!("{:.0}%", 100.0 * d.share),
+        format!("{:.0}%", 100.0 * d.rest_share),
+        format!("{:.1}", d.z),
+    ]
+}
+
 /// The method's sentence on the parameters, in the page and in `report.md`.
 pub(crate) fn parameters_note(ins: &Insights) -> String {
     let p = &ins.method.themes;
@@ -426,16 +464,12 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
     let _ = writeln!(md, "# Synthesis report\n\n{}\n", md_escape(&ins.summary));
     let _ = writeln!(md, "## Overview\n");
     let o = &ins.overview;
-    let _ = writeln!(md, "| events | countries | participants | units | units in a theme | participants in a theme |\n|---|---|---|---|---|---|");
     let _ = writeln!(
         md,
-        "| {} | {} | {} | {} | {:.0}% | {:.0}% |\n",
-        o.events,
-        o.countries.len(),
-        o.participants,
-        o.units,
-        100.0 * o.unit_coverage,
-        100.0 * o.participant_coverage
+        "| {} |\n|{}\n| {} |\n",
+        OVERVIEW_HEADER.join(" | "),
+        "---|".repeat(OVERVIEW_HEADER.len()),
+        overview_cells(o).join(" | ")
     );
     if !o.events_without_theme.is_empty() {
         let _ = writeln!(
@@ -518,18 +552,15 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
         }
     }
     if ins.contrasts.iter().any(|c| !c.themes.is_empty()) {
-        let _ = writeln!(md, "## What sets groups apart\n\nThemes far more prevalent in a group than in the rest (weighted log-odds with an informative prior, z ≥ 1.96).\n\n| group | theme | share there | share elsewhere | z |\n|---|---|---|---|---|");
+        let _ = writeln!(md, "## What sets groups apart\n\nThemes far more prevalent in a group than in the rest (weighted log-odds with an informative prior, z ≥ 1.96).\n\n| group | {} |\n|---|{}", CONTRAST_HEADER.join(" | "), "---|".repeat(CONTRAST_HEADER.len()));
         for c in ins.contrasts.iter() {
             for d in &c.themes {
                 let _ = writeln!(
                     md,
-                    "| {} {} | {} | {:.0}% | {:.0}% | {:.1} |",
+                    "| {} {} | {} |",
                     c.by,
                     md_escape(&c.group),
-                    md_escape(&d.label),
-                    100.0 * d.share,
-                    100.0 * d.rest_share,
-                    d.z
+                    contrast_cells(d, md_escape).join(" | ")
                 );
             }
         }
