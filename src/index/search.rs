@@ -328,7 +328,7 @@ fn ranked(
     let filter_only = build_query(
         index,
         f,
-        &searcher,
+        searcher,
         &SearchRequest {
             query: "*".into(),
             ..req.clone()
@@ -367,7 +367,7 @@ fn ranked(
         }
     }
     // the query as words: ranks for hybrid, highlights for both (where it parses)
-    let lexical_q = build_query(index, f, &searcher, req);
+    let lexical_q = build_query(index, f, searcher, req);
     let (mut fused, highlight_q): (Vec<(DocAddress, f32)>, Box<dyn Query>) = match mode {
         Mode::Hybrid => {
             let lexical_q = lexical_q?;
@@ -390,14 +390,14 @@ fn ranked(
         ),
     };
     fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let (total, facets) = totals(&searcher, &*filter_only)?;
+    let (total, facets) = totals(searcher, &*filter_only)?;
     let page: Vec<(f32, DocAddress)> = fused
         .into_iter()
         .skip(req.offset)
         .take(req.limit)
         .map(|(a, s)| (s, a))
         .collect();
-    respond(&searcher, f, req, &*highlight_q, page, total, facets)
+    respond(searcher, f, req, &*highlight_q, page, total, facets)
 }
 
 /// A page of ranked documents as the response: hits with snippets for `query`'s words.
@@ -489,7 +489,7 @@ fn lexical(
         ),
     )?;
     let facets = facet_lists([c_event, c_country, c_frame, c_theme]);
-    respond(&searcher, f, req, &*query, page, total, facets)
+    respond(searcher, f, req, &*query, page, total, facets)
 }
 
 fn hit(

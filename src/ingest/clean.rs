@@ -418,10 +418,7 @@ mod tests {
         );
         assert_eq!(r.names, 3);
         // ids are not names
-        assert_eq!(
-            SpeakerNames::new(["R001", "FEE005", "p-12"]).0.is_none(),
-            true
-        );
+        assert!(SpeakerNames::new(["R001", "FEE005", "p-12"]).0.is_none());
     }
 
     use super::*;

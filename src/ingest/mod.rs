@@ -69,7 +69,7 @@ impl IngestConfig {
                 path.starts_with(&p).then(|| (p.components().count(), m))
             })
             .collect();
-        matching.sort_by(|a, b| b.0.cmp(&a.0));
+        matching.sort_by_key(|m| std::cmp::Reverse(m.0));
         let mut meta = EventMeta::default();
         for (_, m) in matching {
             meta.fill_from(m);

@@ -183,13 +183,8 @@ pub fn page(
                 esc(&t.keywords.join(", "))
             );
         }
-        if !t.subthemes.is_empty() {
-            let subs: Vec<String> = t
-                .subthemes
-                .iter()
-                .map(|s| format!("{} ({} units)", esc(&s.label), s.units))
-                .collect();
-            let _ = write!(h, "<p class=\"kw\">Subthemes: {}</p>", subs.join("; "));
+        if let Some(subs) = super::subtheme_list(t, esc) {
+            let _ = write!(h, "<p class=\"kw\">{subs}</p>");
         }
         for q in quotes.iter().filter(|q| q.theme == t.id) {
             let place = if q.place.is_empty() {

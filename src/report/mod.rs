@@ -160,6 +160,27 @@ pub(crate) fn disclosure_note(k: usize, quotes_withheld: usize) -> String {
     format!("breakdown cells resting on fewer than {k} participants are withheld, and so are quotes from events with fewer than {k} participants ({quotes_withheld} withheld); a speaker's role is shown only when at least {k} participants of the event share it.")
 }
 
+/// Where a unit is in its source, as a reader finds it: the time in a recording, else the line.
+pub fn place(line: Option<u64>, start_ms: Option<i64>) -> String {
+    match (start_ms, line) {
+        (Some(ms), _) => crate::ingest::transcript::format_ms(ms),
+        (None, Some(l)) => format!("line {l}"),
+        _ => String::new(),
+    }
+}
+
+/// "Subthemes: A (n units); B (m units)" for a theme with subthemes, labels escaped.
+pub(crate) fn subtheme_list(t: &ThemeInsight, escape: fn(&str) -> String) -> Option<String> {
+    (!t.subthemes.is_empty()).then(|| {
+        let subs: Vec<String> = t
+            .subthemes
+            .iter()
+            .map(|s| format!("{} ({} units)", escape(&s.label), s.units))
+            .collect();
+        format!("Subthemes: {}", subs.join("; "))
+    })
+}
+
 impl Quote {
     /// The pseudonymous speaker, with their role when it may be shown.
     fn who(&self) -> String {
@@ -234,11 +255,7 @@ fn quotes(ws: &Workspace, k: usize) -> Result<(Vec<Quote>, usize), ReportError> 
             return Err(ReportError::QuoteMismatch { theme: t, unit: u });
         }
         let i = i.unwrap_or(0);
-        let place = match (starts[i], lines[i]) {
-            (Some(ms), _) => crate::ingest::transcript::format_ms(ms),
-            (None, Some(l)) => format!("line {l}"),
-            _ => String::new(),
-        };
+        let place = place(lines[i], starts[i]);
         let speaker = people[i].as_ref().and_then(|p| role_of.get(p));
         if speaker.is_some() && !held(&e, None) {
             withheld += 1;
@@ -341,6 +358,9 @@ pub(crate) fn group_shares(
         .join(", ")
 }
 
+/// A theme's cells of one breakdown (by event, frame, country, sector or level).
+type Cells = fn(&ThemeInsight) -> &BTreeMap<String, insights::Cell>;
+
 /// The groups of one breakdown, in order (every theme has the same groups).
 pub(crate) fn breakdown_groups(
     ins: &Insights,
@@ -382,7 +402,7 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
     }
     files.push(write(&out.join("tables/themes.csv"), &t)?);
     let event_ids = breakdown_groups(&ins, |t| &t.by_event);
-    let breakdowns: [(&str, fn(&ThemeInsight) -> &BTreeMap<String, insights::Cell>); 5] = [
+    let breakdowns: [(&str, Cells); 5] = [
         ("event", |t| &t.by_event),
         ("frame", |t| &t.by_frame),
         ("country", |t| &t.by_country),
@@ -527,13 +547,8 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
                     .join(", ")
             );
         }
-        if !th.subthemes.is_empty() {
-            let subs: Vec<String> = th
-                .subthemes
-                .iter()
-                .map(|s| format!("{} ({} units)", md_escape(&s.label), s.units))
-                .collect();
-            let _ = writeln!(md, "Subthemes: {}.\n", subs.join("; "));
+        if let Some(subs) = subtheme_list(th, md_escape) {
+            let _ = writeln!(md, "{subs}.\n");
         }
         for q in quotes.iter().filter(|q| q.theme == th.id) {
             let who = q.who();

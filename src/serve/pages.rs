@@ -7,6 +7,7 @@ use super::{ApiError, App};
 use crate::index::search::{Hit, SearchResponse, Snippet};
 use crate::insights::Cell;
 use crate::report::html::esc;
+use crate::report::place;
 
 const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:62rem;padding:1rem;color:#222}
 nav a{margin-right:1rem}form{margin:1rem 0;display:flex;flex-wrap:wrap;gap:.5rem}input[type=search]{flex:1 1 20rem;font-size:1rem;padding:.3rem}
@@ -47,14 +48,6 @@ fn snippet(s: &Snippet) -> String {
     }
     out.push_str(&esc(&s.fragment[at..]));
     out
-}
-
-fn place(line: Option<u64>, start_ms: Option<i64>) -> String {
-    match (start_ms, line) {
-        (Some(ms), _) => crate::ingest::transcript::format_ms(ms),
-        (None, Some(l)) => format!("line {l}"),
-        _ => String::new(),
-    }
 }
 
 /// An id as one URL path segment.
