@@ -56,15 +56,55 @@ impl Rng {
     }
 }
 
+/// How k-means measures closeness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Geometry {
+    /// Cosine similarity of L2-normalised rows; centroids are normalised means.
+    Sphere,
+    /// Euclidean distance; centroids are plain means.
+    Euclid,
+}
+
+/// A seeded sample of `size` of the indices `0..n` without replacement (all of them when
+/// `n <= size`), in ascending order.
+pub fn sample(n: usize, size: usize, rng: &mut Rng) -> Vec<usize> {
+    if n <= size {
+        return (0..n).collect();
+    }
+    // partial Fisher-Yates
+    let mut idx: Vec<usize> = (0..n).collect();
+    for i in 0..size {
+        let j = i + rng.below(n - i);
+        idx.swap(i, j);
+    }
+    let mut s = idx[..size].to_vec();
+    s.sort_unstable();
+    s
+}
+
 /// For each row of `data`, the index of the most similar centroid and the similarity.
 pub fn assign(data: &[f32], dim: usize, centroids: &[f32]) -> Vec<(u32, f32)> {
+    assign_in(data, dim, centroids, Geometry::Sphere)
+}
+
+/// For each row, the best centroid and its score: the cosine on the sphere; in Euclidean
+/// geometry `x.c - |c|^2 / 2`, which orders centroids as the distance does.
+fn assign_in(data: &[f32], dim: usize, centroids: &[f32], geometry: Geometry) -> Vec<(u32, f32)> {
     let k = centroids.len() / dim;
+    let half_norms: Vec<f32> = match geometry {
+        Geometry::Sphere => vec![0.0; k],
+        Geometry::Euclid => centroids
+            .chunks_exact(dim)
+            .map(|c| 0.5 * dot(c, c))
+            .collect(),
+    };
     data.par_chunks(CHUNK * dim)
         .flat_map_iter(|chunk| {
+            let half_norms = &half_norms;
             chunk.chunks_exact(dim).map(move |row| {
                 let mut best = (0u32, f32::NEG_INFINITY);
                 for c in 0..k {
-                    let s = dot(row, &centroids[c * dim..(c + 1) * dim]);
+                    let s = dot(row, &centroids[c * dim..(c + 1) * dim]) - half_norms[c];
                     if s > best.1 {
                         best = (c as u32, s);
                     }
@@ -77,6 +117,16 @@ pub fn assign(data: &[f32], dim: usize, centroids: &[f32]) -> Vec<(u32, f32)> {
 
 /// Normalised mean of the rows of each cluster (`k` clusters); an empty cluster gets zeros.
 pub fn centroids(data: &[f32], dim: usize, labels: &[u32], k: usize) -> (Vec<f32>, Vec<usize>) {
+    centroids_in(data, dim, labels, k, Geometry::Sphere)
+}
+
+fn centroids_in(
+    data: &[f32],
+    dim: usize,
+    labels: &[u32],
+    k: usize,
+    geometry: Geometry,
+) -> (Vec<f32>, Vec<usize>) {
     let partials: Vec<(Vec<f32>, Vec<usize>)> = data
         .par_chunks(CHUNK * dim)
         .zip(labels.par_chunks(CHUNK))
@@ -107,7 +157,14 @@ pub fn centroids(data: &[f32], dim: usize, labels: &[u32], k: usize) -> (Vec<f32
         }
     }
     for c in 0..k {
-        normalise(&mut sum[c * dim..(c + 1) * dim]);
+        let mean = &mut sum[c * dim..(c + 1) * dim];
+        match geometry {
+            Geometry::Sphere => normalise(mean),
+            Geometry::Euclid if count[c] > 0 => {
+                mean.iter_mut().for_each(|x| *x /= count[c] as f32)
+            }
+            Geometry::Euclid => {}
+        }
     }
     (sum, count)
 }
@@ -117,10 +174,12 @@ fn seed_plus_plus(data: &[f32], dim: usize, sample: &[usize], k: usize, rng: &mu
     let mut centroids: Vec<f32> = Vec::with_capacity(k * dim);
     let first = sample[rng.below(sample.len())];
     centroids.extend_from_slice(&data[first * dim..(first + 1) * dim]);
-    // squared euclidean distance of unit vectors: 2 - 2 cos
+    let row = |i: usize| &data[i * dim..(i + 1) * dim];
+    // squared euclidean distance (2 - 2 cos for unit vectors)
+    let sq = |x: &[f32], c: &[f32]| (dot(x, x) + dot(c, c) - 2.0 * dot(x, c)).max(0.0);
     let mut dist: Vec<f32> = sample
         .iter()
-        .map(|&i| (2.0 - 2.0 * dot(&data[i * dim..(i + 1) * dim], &centroids[..dim])).max(0.0))
+        .map(|&i| sq(row(i), &centroids[..dim]))
         .collect();
     while centroids.len() < k * dim {
         let total: f64 = dist.iter().map(|&d| d as f64).sum();
@@ -135,14 +194,13 @@ fn seed_plus_plus(data: &[f32], dim: usize, sample: &[usize], k: usize, rng: &mu
             }
             j
         };
-        let row = &data[sample[pick] * dim..(sample[pick] + 1) * dim];
-        centroids.extend_from_slice(row);
-        let c = row.to_vec();
+        let c = row(sample[pick]).to_vec();
+        centroids.extend_from_slice(&c);
         dist.par_chunks_mut(CHUNK)
             .zip(sample.par_chunks(CHUNK))
             .for_each(|(ds, idx)| {
                 for (d, &i) in ds.iter_mut().zip(idx) {
-                    let nd = (2.0 - 2.0 * dot(&data[i * dim..(i + 1) * dim], &c)).max(0.0);
+                    let nd = sq(row(i), &c);
                     if nd < *d {
                         *d = nd;
                     }
@@ -163,22 +221,53 @@ pub fn kmeans(
     max_fit: usize,
     init: Option<&[f32]>,
 ) -> (Vec<f32>, Vec<(u32, f32)>) {
+    kmeans_in(data, dim, k, seed, max_fit, init, Geometry::Sphere)
+}
+
+/// Euclidean k-means on every row, best of `restarts` seeded runs (least within-cluster sum
+/// of squares; the earliest run on a tie). The runs go in parallel; the result does not
+/// depend on the thread count.
+pub fn kmeans_restarts(data: &[f32], dim: usize, k: usize, seed: u64, restarts: usize) -> Vec<u32> {
+    let runs: Vec<(f64, Vec<u32>)> = (0..restarts.max(1) as u64)
+        .into_par_iter()
+        .map(|r| {
+            let (_, a) = kmeans_in(
+                data,
+                dim,
+                k,
+                seed.wrapping_add(r.wrapping_mul(0x9e37_79b9)),
+                usize::MAX,
+                None,
+                Geometry::Euclid,
+            );
+            // |x - c|^2 = |x|^2 - 2 (x.c - |c|^2 / 2)
+            let sse: f64 = data
+                .chunks_exact(dim)
+                .zip(&a)
+                .map(|(x, &(_, s))| (dot(x, x) - 2.0 * s) as f64)
+                .sum();
+            (sse, a.into_iter().map(|(l, _)| l).collect())
+        })
+        .collect();
+    runs.into_iter()
+        .reduce(|best, run| if run.0 < best.0 { run } else { best })
+        .map(|(_, labels)| labels)
+        .unwrap_or_default()
+}
+
+fn kmeans_in(
+    data: &[f32],
+    dim: usize,
+    k: usize,
+    seed: u64,
+    max_fit: usize,
+    init: Option<&[f32]>,
+    geometry: Geometry,
+) -> (Vec<f32>, Vec<(u32, f32)>) {
     let n = data.len() / dim;
     let k = k.clamp(1, n.max(1));
     let mut rng = Rng::new(seed);
-    let sample: Vec<usize> = if n <= max_fit {
-        (0..n).collect()
-    } else {
-        // seeded sample without replacement (partial Fisher-Yates)
-        let mut idx: Vec<usize> = (0..n).collect();
-        for i in 0..max_fit {
-            let j = i + rng.below(n - i);
-            idx.swap(i, j);
-        }
-        let mut s = idx[..max_fit].to_vec();
-        s.sort_unstable();
-        s
-    };
+    let sample = sample(n, max_fit, &mut rng);
     let fit: Vec<f32> = sample
         .iter()
         .flat_map(|&i| data[i * dim..(i + 1) * dim].iter().copied())
@@ -197,13 +286,13 @@ pub fn kmeans(
     };
     let mut labels: Vec<u32> = Vec::new();
     for _iter in 0..25 {
-        let a = assign(&fit, dim, &cents);
+        let a = assign_in(&fit, dim, &cents, geometry);
         let new: Vec<u32> = a.iter().map(|x| x.0).collect();
         if new == labels {
             break;
         }
         labels = new;
-        let (mut c, count) = centroids(&fit, dim, &labels, k);
+        let (mut c, count) = centroids_in(&fit, dim, &labels, k, geometry);
         // an empty cluster restarts at the row worst served by its centroid
         for e in (0..k).filter(|&e| count[e] == 0) {
             if let Some((worst, _)) = a
@@ -216,7 +305,7 @@ pub fn kmeans(
         }
         cents = c;
     }
-    let assignment = assign(data, dim, &cents);
+    let assignment = assign_in(data, dim, &cents, geometry);
     (cents, assignment)
 }
 

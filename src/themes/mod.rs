@@ -29,6 +29,7 @@ pub mod codebook;
 pub mod eval;
 pub mod gold;
 pub mod label;
+pub mod spectral;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -121,9 +122,10 @@ pub struct Theme {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// In the theme its micro-cluster belongs to.
+    /// In the theme the clustering put it in.
     Clustered,
-    /// Moved to a theme whose centre is closer than its micro-cluster's theme.
+    /// In another theme: its own theme's centre was below the similarity bar, a codebook
+    /// theme was closer, or it joined the last run's themes by nearest centre.
     Reassigned,
     /// Below the similarity bar for every theme.
     Unassigned,
@@ -433,7 +435,68 @@ fn mean_centre(vectors: &UnitVectors, members: impl Iterator<Item = usize>) -> V
     c
 }
 
-/// Finds themes; `previous` (last run's state) warm-starts the clustering.
+/// Units the spectral clustering takes directly. Beyond, a seeded sample of this many is
+/// clustered, and every other unit joins the theme of its nearest sampled units in its
+/// micro-cluster.
+const SPECTRAL_UNITS: usize = 20_000;
+
+/// Sampled units that vote on the theme of a unit outside the sample.
+const VOTERS: usize = 5;
+
+/// The top theme of every unit (`u32::MAX` for none): spectral clustering of the units'
+/// neighbour graph, on a sample when there are more than [`SPECTRAL_UNITS`].
+fn top_level(
+    vectors: &UnitVectors,
+    members: &[Vec<usize>],
+    micro_of: &[(u32, f32)],
+    k: usize,
+    seed: u64,
+) -> Vec<u32> {
+    use rayon::prelude::*;
+    let n = vectors.unit_ids.len();
+    let dim = vectors.dim;
+    let sample = cluster::sample(n, SPECTRAL_UNITS, &mut cluster::Rng::new(seed));
+    if sample.len() == n {
+        return spectral::cluster(&vectors.data, dim, k, seed);
+    }
+    let data: Vec<f32> = sample
+        .iter()
+        .flat_map(|&u| vectors.row(u).iter().copied())
+        .collect();
+    let mut label = vec![u32::MAX; n];
+    for (&u, l) in sample.iter().zip(spectral::cluster(&data, dim, k, seed)) {
+        label[u] = l;
+    }
+    let sampled_in: Vec<Vec<usize>> = members
+        .iter()
+        .map(|m| m.iter().copied().filter(|&u| label[u] != u32::MAX).collect())
+        .collect();
+    (0..n)
+        .into_par_iter()
+        .map(|u| {
+            if label[u] != u32::MAX {
+                return label[u];
+            }
+            let mut near: Vec<(f32, usize)> = sampled_in[micro_of[u].0 as usize]
+                .iter()
+                .map(|&v| (dot(vectors.row(u), vectors.row(v)), v))
+                .collect();
+            near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let mut votes: BTreeMap<u32, usize> = BTreeMap::new();
+            for &(_, v) in near.iter().take(VOTERS) {
+                *votes.entry(label[v]).or_default() += 1;
+            }
+            // most votes, then the theme of the nearest voter
+            let nearest = near.first().map(|&(_, v)| label[v]);
+            votes
+                .iter()
+                .max_by_key(|&(&l, &c)| (c, Some(l) == nearest))
+                .map_or(u32::MAX, |(&l, _)| l)
+        })
+        .collect()
+}
+
+/// Finds themes; `previous` (last run's state) warm-starts the micro-clusters.
 pub fn find(
     vectors: &UnitVectors,
     units: &UnitTexts,
@@ -445,7 +508,8 @@ pub fn find(
     let k = micro_k(n);
     let langs: BTreeSet<&str> = units.lang.iter().map(String::as_str).collect();
     let stop = label::Stopwords::for_languages(langs.iter().copied());
-    // micro-clusters of units described by meaning and words together
+    // micro-clusters of units described by meaning and words together: the subthemes are
+    // made of them
     let data = augmented(
         vectors,
         units,
@@ -459,7 +523,7 @@ pub fn find(
         .map(|p| p.micro.clone());
     let (micro_wide, micro_assign) = kmeans(&data, wide, k, cfg.seed, 50_000, init.as_deref());
     let labels: Vec<u32> = micro_assign.iter().map(|x| x.0).collect();
-    // their centres back in embedding space, for the structure above them
+    // their centres back in embedding space, for the structure below the themes
     let (micro, _) = cluster::centroids(&vectors.data, dim, &labels, micro_wide.len() / wide);
     let k = micro.len() / dim;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -469,17 +533,31 @@ pub fn find(
     let vocab = vocabulary_vectors(&members, &units.norm, &stop);
     let sim = micro_similarity(&micro, dim, &vocab, cfg.embedding_weight);
     let weights: Vec<f64> = members.iter().map(|m| m.len().max(1) as f64).collect();
-    let nonempty = members.iter().filter(|m| !m.is_empty()).count();
-    let groups = cfg
-        .themes
-        .unwrap_or_else(|| default_themes(n))
-        .min(nonempty.max(1));
-    // top themes: the micro-clusters' centres grouped by k-means (balanced themes; a
-    // dendrogram cut at this level tends to give one giant theme and crumbs)
-    let top_of_micro: Vec<usize> = kmeans(&micro, dim, groups, cfg.seed, usize::MAX, None)
-        .1
+    let groups = cfg.themes.unwrap_or_else(|| default_themes(n)).clamp(1, n);
+    // top themes: spectral clustering of the units' neighbour graph, numbered densely
+    let raw = top_level(vectors, &members, &micro_assign, groups, cfg.seed);
+    let dense: BTreeMap<u32, usize> = raw
+        .iter()
+        .filter(|&&l| l != u32::MAX)
+        .collect::<BTreeSet<_>>()
         .into_iter()
-        .map(|(l, _)| l as usize)
+        .enumerate()
+        .map(|(i, &l)| (l, i))
+        .collect();
+    let unit_theme: Vec<Option<usize>> = raw.iter().map(|l| dense.get(l).copied()).collect();
+    let ntop = dense.len();
+    // each micro-cluster sits under the theme most of its units are in
+    let top_of_micro: Vec<usize> = members
+        .iter()
+        .map(|m| {
+            let mut count = vec![0usize; ntop];
+            for &u in m {
+                if let Some(t) = unit_theme[u] {
+                    count[t] += 1;
+                }
+            }
+            (0..ntop).max_by_key(|&t| (count[t], usize::MAX - t)).unwrap_or(0)
+        })
         .collect();
 
     // themes: groups of micro-clusters (empty micro-clusters make no theme)
@@ -489,14 +567,18 @@ pub fn find(
             theme_micro.entry(t).or_default().push(m);
         }
     }
-    let theme_micro: Vec<Vec<usize>> = theme_micro.into_values().collect();
-    let mut tops: Vec<Vec<f32>> = Vec::new();
-    let mut subs_of: Vec<Vec<(usize, Vec<usize>)>> = Vec::new();
-    for ms in &theme_micro {
-        tops.push(mean_centre(
-            vectors,
-            ms.iter().flat_map(|&m| members[m].iter().copied()),
-        ));
+    let mut theme_units: Vec<Vec<usize>> = vec![Vec::new(); ntop];
+    for (u, t) in unit_theme.iter().enumerate() {
+        if let Some(t) = t {
+            theme_units[*t].push(u);
+        }
+    }
+    let tops: Vec<Vec<f32>> = theme_units
+        .iter()
+        .map(|m| mean_centre(vectors, m.iter().copied()))
+        .collect();
+    let mut subs_of: Vec<Vec<(usize, Vec<usize>)>> = vec![Vec::new(); ntop];
+    for (&t, ms) in &theme_micro {
         // subthemes: the theme's own micro-clusters, cut again
         let nsub = ms.len().div_ceil(3).min(4);
         let mut subs: Vec<(usize, Vec<usize>)> = Vec::new();
@@ -514,12 +596,11 @@ pub fn find(
             }
             subs = by.into_iter().collect();
         }
-        subs_of.push(subs);
+        subs_of[t] = subs;
     }
     let micro_theme: HashMap<usize, usize> = theme_micro
         .iter()
-        .enumerate()
-        .flat_map(|(t, ms)| ms.iter().map(move |&m| (m, t)))
+        .flat_map(|(&t, ms)| ms.iter().map(move |&m| (m, t)))
         .collect();
     let mut subs: Vec<(usize, Vec<f32>)> = Vec::new();
     let mut micro_sub: HashMap<usize, usize> = HashMap::new();
@@ -542,6 +623,7 @@ pub fn find(
         micro_assign,
         micro_theme,
         micro_sub,
+        unit_theme,
     }
 }
 
@@ -553,8 +635,11 @@ pub struct Clustering {
     pub subs: Vec<(usize, Vec<f32>)>,
     pub micro: Vec<f32>,
     micro_assign: Vec<(u32, f32)>,
+    /// The theme each micro-cluster sits under.
     micro_theme: HashMap<usize, usize>,
     micro_sub: HashMap<usize, usize>,
+    /// The theme the clustering put each unit in (empty when the themes are the last run's).
+    unit_theme: Vec<Option<usize>>,
 }
 
 /// A unit's place: (top theme, subtheme, similarity to the top theme's centre, status).
@@ -578,12 +663,15 @@ impl Clustering {
             micro_assign: Vec::new(),
             micro_theme: HashMap::new(),
             micro_sub: HashMap::new(),
+            unit_theme: Vec::new(),
         }
     }
 
-    /// The assignment policy: the nearest top theme whose centre is at least `bar` similar,
-    /// then the nearest of its subthemes (the unit's own micro-cluster's when it stayed).
-    /// `extra` top themes (pinned, seeded) compete on equal terms.
+    /// The assignment policy. A unit stays in the theme the clustering put it in when that
+    /// theme's centre is at least `bar` similar, unless an `extra` theme (pinned or seeded in
+    /// the codebook) is closer; otherwise it goes to the nearest theme at least `bar` similar,
+    /// or stays unassigned. Its subtheme is its micro-cluster's when that sits under the same
+    /// theme, else the nearest of the theme's subthemes.
     pub fn assign(&self, vectors: &UnitVectors, extra: &[Vec<f32>], bar: f32) -> Vec<Placement> {
         use rayon::prelude::*;
         let tops: Vec<f32> = self
@@ -600,21 +688,28 @@ impl Clustering {
         (0..best.len())
             .into_par_iter()
             .map(|u| {
-                let (t, s) = (best[u].0 as usize, best[u].1);
-                if s < bar {
-                    return (None, None, s, Status::Unassigned);
-                }
+                let nearest = (best[u].0 as usize, best[u].1);
+                let own = self
+                    .unit_theme
+                    .get(u)
+                    .copied()
+                    .flatten()
+                    .map(|t| (t, dot(vectors.row(u), &self.tops[t])));
+                let (t, s, status) = match own {
+                    Some((t, s))
+                        if s >= bar && !(nearest.0 >= self.tops.len() && nearest.1 > s) =>
+                    {
+                        (t, s, Status::Clustered)
+                    }
+                    _ if nearest.1 >= bar => (nearest.0, nearest.1, Status::Reassigned),
+                    _ => return (None, None, nearest.1, Status::Unassigned),
+                };
                 let m = self
                     .micro_assign
                     .get(u)
                     .map_or(usize::MAX, |a| a.0 as usize);
-                let own = self.micro_theme.get(&m).copied();
-                let status = if own == Some(t) {
-                    Status::Clustered
-                } else {
-                    Status::Reassigned
-                };
-                let sub = match (own == Some(t), self.micro_sub.get(&m)) {
+                let under = self.micro_theme.get(&m) == Some(&t);
+                let sub = match (under, self.micro_sub.get(&m)) {
                     (true, Some(&s)) => Some(s),
                     _ => subs_by_parent.get(&t).and_then(|c| {
                         c.iter().copied().max_by(|&a, &b| {
