@@ -160,9 +160,7 @@ fn centroids_in(
         let mean = &mut sum[c * dim..(c + 1) * dim];
         match geometry {
             Geometry::Sphere => normalise(mean),
-            Geometry::Euclid if count[c] > 0 => {
-                mean.iter_mut().for_each(|x| *x /= count[c] as f32)
-            }
+            Geometry::Euclid if count[c] > 0 => mean.iter_mut().for_each(|x| *x /= count[c] as f32),
             Geometry::Euclid => {}
         }
     }

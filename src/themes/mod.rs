@@ -469,7 +469,12 @@ fn top_level(
     }
     let sampled_in: Vec<Vec<usize>> = members
         .iter()
-        .map(|m| m.iter().copied().filter(|&u| label[u] != u32::MAX).collect())
+        .map(|m| {
+            m.iter()
+                .copied()
+                .filter(|&u| label[u] != u32::MAX)
+                .collect()
+        })
         .collect();
     (0..n)
         .into_par_iter()
@@ -556,7 +561,9 @@ pub fn find(
                     count[t] += 1;
                 }
             }
-            (0..ntop).max_by_key(|&t| (count[t], usize::MAX - t)).unwrap_or(0)
+            (0..ntop)
+                .max_by_key(|&t| (count[t], usize::MAX - t))
+                .unwrap_or(0)
         })
         .collect();
 

@@ -261,9 +261,7 @@ pub fn cluster(data: &[f32], dim: usize, k: usize, seed: u64) -> Vec<u32> {
         return (0..n as u32).collect();
     }
     let op = Normalised::new(graph(&knn(data, dim, NEIGHBOURS)));
-    let vectors = leading_eigenvectors(n, k, lanczos_steps(n, k), seed, |x, out| {
-        op.apply(x, out)
-    });
+    let vectors = leading_eigenvectors(n, k, lanczos_steps(n, k), seed, |x, out| op.apply(x, out));
     let k_found = vectors.len() / n;
     // random-walk eigenvectors: D^-1/2 times the normalised graph's
     let embedding: Vec<f32> = vectors

@@ -265,29 +265,41 @@ fn codebook_edits_survive_reruns_and_ids_survive_a_new_event() {
     assert!(run.stderr.contains("codebook.toml`:3"), "{}", run.stderr);
 }
 
+/// The 11 English Pol.is conversations of `../shared/data`, as `benches/compare/` mixes them.
+const ENGLISH_POLIS: [&str; 11] = [
+    "15-per-hour-seattle",
+    "american-assembly.bowling-green",
+    "bg2050-volunteers",
+    "brexit-consensus",
+    "london.youth.policing",
+    "march-on.operation-marchin-orders",
+    "scoop-hivemind.affordable-housing",
+    "scoop-hivemind.biodiversity",
+    "scoop-hivemind.freshwater",
+    "scoop-hivemind.taxes",
+    "scoop-hivemind.ubi",
+];
+
 #[test]
 fn mixed_polis_conversations_separate() {
     let Some(shared) = shared_data() else { return };
     let ws = tempdir();
     let p = shared.join("polis");
-    for c in [
-        "15-per-hour-seattle",
-        "brexit-consensus",
-        "scoop-hivemind.ubi",
-        "scoop-hivemind.freshwater",
-        "london.youth.policing",
-    ] {
-        assert_eq!(
-            chorus(ws.path(), &["ingest", p.join(c).to_str().unwrap()]).code,
-            0
-        );
-    }
+    let paths: Vec<String> = ENGLISH_POLIS
+        .iter()
+        .map(|c| p.join(c).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["ingest"];
+    args.extend(paths.iter().map(String::as_str));
+    assert_eq!(chorus(ws.path(), &args).code, 0);
     ok(ws.path(), &["embed"]);
-    ok(ws.path(), &["themes", "--themes", "5"]);
+    // default settings: the top level is what the conversations are compared with
+    ok(ws.path(), &["themes"]);
     let e = ok(ws.path(), &["eval", "--gold", "event", "--json"]).json();
-    // measured 0.55 with seed 42; the bar leaves room for other machines' float order
-    assert!(e["nmi"].as_f64().unwrap() > 0.45, "{e}");
-    assert!(e["unassigned_share"].as_f64().unwrap() < 0.15, "{e}");
+    // measured 0.386-0.398 over seeds 1, 2, 3 and 42 (k-means of the vectors: 0.31-0.34);
+    // the target is 0.37
+    assert!(e["nmi"].as_f64().unwrap() >= 0.37, "{e}");
+    assert!(e["unassigned_share"].as_f64().unwrap() < 0.05, "{e}");
     let events: BTreeSet<String> = frame(ws.path(), chorus::model::Table::Events)
         .column("event_id")
         .unwrap()
@@ -296,5 +308,5 @@ fn mixed_polis_conversations_separate() {
         .iter()
         .map(|v| v.unwrap().to_string())
         .collect();
-    assert_eq!(events.len(), 5);
+    assert_eq!(events.len(), 11);
 }
