@@ -159,9 +159,6 @@ pub struct ThemesArgs {
     /// Lowest similarity between a unit and a theme centre for the unit to join the theme.
     #[arg(long, default_value_t = 0.2)]
     pub min_similarity: f32,
-    /// Weight of embeddings (against vocabulary) when joining micro-clusters into themes.
-    #[arg(long, default_value_t = 1.0)]
-    pub embedding_weight: f32,
     /// Weight of words against meaning when grouping units into micro-clusters.
     #[arg(long, default_value_t = 0.5)]
     pub vocabulary_weight: f32,

@@ -194,7 +194,6 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 seed: args.seed.or(project.config.seed).unwrap_or(42),
                 themes: args.themes,
                 min_similarity: args.min_similarity,
-                embedding_weight: args.embedding_weight.clamp(0.0, 1.0),
                 vocabulary_weight: args.vocabulary_weight.clamp(0.0, 1.0),
                 model_labels: !args.no_model_labels,
                 recluster: args.recluster,

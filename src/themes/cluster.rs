@@ -1,5 +1,5 @@
 //! Clustering primitives on unit vectors (rows of a row-major `f32` matrix, L2-normalised):
-//! spherical k-means and average-linkage agglomeration. Both are deterministic for a seed and
+//! spherical and Euclidean k-means. Both are deterministic for a seed and
 //! independent of the thread count: work is split in fixed-size chunks whose partial results
 //! are combined in chunk order, and each dot product is summed in one fixed order.
 
@@ -307,93 +307,6 @@ fn kmeans_in(
     (cents, assignment)
 }
 
-/// A merge of average-linkage agglomeration: clusters `a` and `b` (ids: leaves `0..k`, then
-/// `k + step`) joined at average similarity `sim`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Merge {
-    pub a: usize,
-    pub b: usize,
-    pub sim: f32,
-}
-
-/// Average linkage (UPGMA) on a `k`x`k` similarity matrix with leaf weights; ties broken by
-/// the lowest ids, so the dendrogram is deterministic.
-pub fn average_linkage(sim: &[f32], k: usize, weights: &[f64]) -> Vec<Merge> {
-    let mut s: Vec<f64> = sim.iter().map(|&x| x as f64).collect();
-    let mut w: Vec<f64> = weights.to_vec();
-    let mut id: Vec<usize> = (0..k).collect();
-    let mut alive: Vec<bool> = vec![true; k];
-    let mut merges = Vec::with_capacity(k.saturating_sub(1));
-    for step in 0..k.saturating_sub(1) {
-        let mut best = (usize::MAX, usize::MAX, f64::NEG_INFINITY);
-        for i in 0..k {
-            if !alive[i] {
-                continue;
-            }
-            for j in (i + 1)..k {
-                if alive[j] && s[i * k + j] > best.2 {
-                    best = (i, j, s[i * k + j]);
-                }
-            }
-        }
-        let (i, j, v) = best;
-        if i == usize::MAX {
-            break;
-        }
-        merges.push(Merge {
-            a: id[i],
-            b: id[j],
-            sim: v as f32,
-        });
-        let (wi, wj) = (w[i], w[j]);
-        for m in 0..k {
-            if alive[m] && m != i && m != j {
-                let nv = (s[i * k + m] * wi + s[j * k + m] * wj) / (wi + wj);
-                s[i * k + m] = nv;
-                s[m * k + i] = nv;
-            }
-        }
-        w[i] = wi + wj;
-        alive[j] = false;
-        id[i] = k + step;
-    }
-    merges
-}
-
-/// Cuts a dendrogram of `k` leaves into at most `groups` clusters: the label of every leaf.
-pub fn cut(merges: &[Merge], k: usize, groups: usize) -> Vec<usize> {
-    let mut parent: Vec<usize> = (0..k + merges.len()).collect();
-    fn find(p: &mut [usize], x: usize) -> usize {
-        let mut r = x;
-        while p[r] != r {
-            r = p[r];
-        }
-        let mut y = x;
-        while p[y] != r {
-            let n = p[y];
-            p[y] = r;
-            y = n;
-        }
-        r
-    }
-    let applied = k.saturating_sub(groups.max(1)).min(merges.len());
-    for (step, m) in merges.iter().take(applied).enumerate() {
-        let node = k + step;
-        let (ra, rb) = (find(&mut parent, m.a), find(&mut parent, m.b));
-        parent[ra] = node;
-        parent[rb] = node;
-    }
-    // relabel roots densely in leaf order
-    let mut map = std::collections::HashMap::new();
-    (0..k)
-        .map(|leaf| {
-            let r = find(&mut parent, leaf);
-            let next = map.len();
-            *map.entry(r).or_insert(next)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,19 +341,5 @@ mod tests {
         }
         let (_, b) = kmeans(&data, dim, 3, 1, 10_000, None);
         assert_eq!(a, b);
-    }
-
-    #[test]
-    fn linkage_and_cut() {
-        // leaves 0,1 close; 2,3 close; the pairs far apart
-        let sim = [
-            1.0, 0.9, 0.1, 0.0, 0.9, 1.0, 0.0, 0.1, 0.1, 0.0, 1.0, 0.8, 0.0, 0.1, 0.8, 1.0,
-        ];
-        let m = average_linkage(&sim, 4, &[1.0; 4]);
-        assert_eq!((m[0].a, m[0].b), (0, 1));
-        assert_eq!((m[1].a, m[1].b), (2, 3));
-        assert_eq!(cut(&m, 4, 2), vec![0, 0, 1, 1]);
-        assert_eq!(cut(&m, 4, 4), vec![0, 1, 2, 3]);
-        assert_eq!(cut(&m, 4, 1), vec![0, 0, 0, 0]);
     }
 }

@@ -2,20 +2,23 @@
 //! stable ids, written to `.chorus/themes/`.
 //!
 //! The method, in order (defaults need no tuning from a few hundred to a million units):
-//! 1. **micro-clusters**: spherical k-means with `k = 2·sqrt(n)` (at most 1,000), fitted on a
+//! 1. **themes**: spectral clustering of the units' 15-nearest-neighbour graph into
+//!    `sqrt(n/8)` themes (4 to 40), see `spectral.rs`. Beyond 20,000 units a seeded sample is
+//!    clustered and every other unit takes the theme most of its 5 nearest sampled units in
+//!    its micro-cluster have. Measured on the 11 English Pol.is conversations mixed: NMI vs the
+//!    conversation 0.39-0.40 over seeds, where k-means of the vectors gives 0.31-0.34;
+//! 2. **micro-clusters**: spherical k-means with `k = 2·sqrt(n)` (at most 1,000), fitted on a
 //!    seeded sample of at most 50,000 units, warm-started from the last run's centroids, on
 //!    units described by meaning and words together: the embedding (half the weight) and the
-//!    unit's TF-IDF words hashed into 256 dimensions (the other half). Words tell apart topics
-//!    the embedding space keeps close (measured: NMI vs the Pol.is conversation rises from
-//!    about 0.33 to 0.35-0.38 on the 11 English conversations);
-//! 2. **themes**: the micro-clusters' centres grouped by k-means into `sqrt(n/8)` themes (4 to
-//!    40): balanced themes, where a dendrogram cut at this level gives one giant theme;
-//! 3. **subthemes**: average-linkage agglomeration of each theme's micro-clusters (similarity of
-//!    their embedding centres, optionally blended with their c-TF-IDF vocabulary,
-//!    `embedding_weight`), cut into up to 4;
-//! 4. **assignment policy**: a unit joins the theme whose centre is most similar if that
-//!    similarity reaches `min_similarity`; otherwise it stays *unassigned*, never a catch-all
-//!    theme; the share is reported;
+//!    unit's TF-IDF words hashed into 256 dimensions (the other half). Each sits under the
+//!    theme most of its units are in;
+//! 3. **subthemes**: each theme's micro-clusters grouped by k-means, into up to 4;
+//! 4. **assignment policy**: a unit stays in the theme the clustering gave it while that
+//!    theme's centre is at least `min_similarity` similar (unless a pinned or seeded codebook
+//!    theme is closer); otherwise it joins the most similar theme above the bar, or stays
+//!    *unassigned*, never a catch-all theme; the share is reported. On a rerun the units the
+//!    last run placed keep their place, and new units join the theme of their nearest placed
+//!    units, unless more than 5% fit no theme (then all is clustered anew);
 //! 5. **codebook** (`codebook.toml`): rename, merge, split, pin, seed;
 //! 6. **ids** stay stable: each theme takes the id of the last run's theme with the most
 //!    similar centre (one to one, above 0.8), new themes get new ids;
@@ -39,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::{self, EmbedError, UnitVectors};
 use crate::model::{col, Table, Workspace};
-use cluster::{average_linkage, cut, dot, kmeans, normalise};
+use cluster::{dot, kmeans, normalise};
 
 #[derive(Debug, Clone)]
 pub struct ThemesConfig {
@@ -51,8 +54,6 @@ pub struct ThemesConfig {
     /// Weight of words against meaning (embeddings) in the units' description for the
     /// micro-clusters (squared-norm share of the hashed TF-IDF part).
     pub vocabulary_weight: f32,
-    /// Weight of embeddings against vocabulary when joining micro-clusters into themes.
-    pub embedding_weight: f32,
     /// Cluster from scratch even when the last run's themes could take the units.
     pub recluster: bool,
     /// Re-rank label phrases with the embedding model (loads it).
@@ -68,7 +69,6 @@ impl Default for ThemesConfig {
             themes: None,
             min_similarity: 0.2,
             vocabulary_weight: 0.5,
-            embedding_weight: 1.0,
             recluster: false,
             model_labels: true,
             model: None,
@@ -351,79 +351,6 @@ fn micro_k(n: usize) -> usize {
         .min(n)
 }
 
-/// Word vectors (c-TF-IDF over unigrams) of groups of units, L2-normalised, as sparse maps.
-fn vocabulary_vectors(
-    groups: &[Vec<usize>],
-    norm: &[String],
-    stop: &label::Stopwords,
-) -> Vec<HashMap<u32, f32>> {
-    let mut vocab: HashMap<String, u32> = HashMap::new();
-    let counts: Vec<HashMap<u32, f32>> = groups
-        .iter()
-        .map(|g| {
-            let mut m: HashMap<u32, f32> = HashMap::new();
-            for &u in g {
-                for w in label::words(&norm[u]) {
-                    if w.chars().count() < 3 || stop.contains(&w) {
-                        continue;
-                    }
-                    let next = vocab.len() as u32;
-                    let id = *vocab.entry(w).or_insert(next);
-                    *m.entry(id).or_default() += 1.0;
-                }
-            }
-            m
-        })
-        .collect();
-    let mut df: HashMap<u32, f32> = HashMap::new();
-    for m in &counts {
-        for &t in m.keys() {
-            *df.entry(t).or_default() += 1.0;
-        }
-    }
-    let k = groups.len() as f32;
-    counts
-        .into_iter()
-        .map(|m| {
-            let mut v: HashMap<u32, f32> = m
-                .into_iter()
-                .map(|(t, c)| (t, (1.0 + c.ln()) * (1.0 + k / df[&t]).ln()))
-                .collect();
-            let n = v.values().map(|x| x * x).sum::<f32>().sqrt();
-            if n > 0.0 {
-                v.values_mut().for_each(|x| *x /= n);
-            }
-            v
-        })
-        .collect()
-}
-
-fn sparse_dot(a: &HashMap<u32, f32>, b: &HashMap<u32, f32>) -> f32 {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small
-        .iter()
-        .filter_map(|(t, x)| large.get(t).map(|y| x * y))
-        .sum()
-}
-
-/// Similarity of micro-clusters: embeddings blended with vocabulary.
-fn micro_similarity(cents: &[f32], dim: usize, vocab: &[HashMap<u32, f32>], w: f32) -> Vec<f32> {
-    use rayon::prelude::*;
-    let k = vocab.len();
-    (0..k)
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            (0..k).map(move |j| {
-                let e = dot(
-                    &cents[i * dim..(i + 1) * dim],
-                    &cents[j * dim..(j + 1) * dim],
-                );
-                w * e + (1.0 - w) * sparse_dot(&vocab[i], &vocab[j])
-            })
-        })
-        .collect()
-}
-
 fn mean_centre(vectors: &UnitVectors, members: impl Iterator<Item = usize>) -> Vec<f32> {
     let mut c = vec![0f32; vectors.dim];
     for u in members {
@@ -482,23 +409,36 @@ fn top_level(
             if label[u] != u32::MAX {
                 return label[u];
             }
-            let mut near: Vec<(f32, usize)> = sampled_in[micro_of[u].0 as usize]
-                .iter()
-                .map(|&v| (dot(vectors.row(u), vectors.row(v)), v))
-                .collect();
-            near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let mut votes: BTreeMap<u32, usize> = BTreeMap::new();
-            for &(_, v) in near.iter().take(VOTERS) {
-                *votes.entry(label[v]).or_default() += 1;
-            }
-            // most votes, then the theme of the nearest voter
-            let nearest = near.first().map(|&(_, v)| label[v]);
-            votes
-                .iter()
-                .max_by_key(|&(&l, &c)| (c, Some(l) == nearest))
-                .map_or(u32::MAX, |(&l, _)| l)
+            vote(vectors, u, &sampled_in[micro_of[u].0 as usize], |v| {
+                label[v]
+            })
+            .unwrap_or(u32::MAX)
         })
         .collect()
+}
+
+/// The theme most of the [`VOTERS`] units of `among` nearest to unit `u` are in (on a tie,
+/// the nearest one's); `None` when `among` is empty.
+fn vote(
+    vectors: &UnitVectors,
+    u: usize,
+    among: &[usize],
+    theme: impl Fn(usize) -> u32,
+) -> Option<u32> {
+    let mut near: Vec<(f32, usize)> = among
+        .iter()
+        .map(|&v| (dot(vectors.row(u), vectors.row(v)), v))
+        .collect();
+    near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut votes: BTreeMap<u32, usize> = BTreeMap::new();
+    for &(_, v) in near.iter().take(VOTERS) {
+        *votes.entry(theme(v)).or_default() += 1;
+    }
+    let nearest = near.first().map(|&(_, v)| theme(v));
+    votes
+        .iter()
+        .max_by_key(|&(&l, &c)| (c, Some(l) == nearest))
+        .map(|(&l, _)| l)
 }
 
 /// Finds themes; `previous` (last run's state) warm-starts the micro-clusters.
@@ -535,9 +475,6 @@ pub fn find(
     for (u, (c, _)) in micro_assign.iter().enumerate() {
         members[*c as usize].push(u);
     }
-    let vocab = vocabulary_vectors(&members, &units.norm, &stop);
-    let sim = micro_similarity(&micro, dim, &vocab, cfg.embedding_weight);
-    let weights: Vec<f64> = members.iter().map(|m| m.len().max(1) as f64).collect();
     let groups = cfg.themes.unwrap_or_else(|| default_themes(n)).clamp(1, n);
     // top themes: spectral clustering of the units' neighbour graph, numbered densely
     let raw = top_level(vectors, &members, &micro_assign, groups, cfg.seed);
@@ -586,22 +523,20 @@ pub fn find(
         .collect();
     let mut subs_of: Vec<Vec<(usize, Vec<usize>)>> = vec![Vec::new(); ntop];
     for (&t, ms) in &theme_micro {
-        // subthemes: the theme's own micro-clusters, cut again
+        // subthemes: the theme's own micro-clusters grouped by k-means (meaning and words)
         let nsub = ms.len().div_ceil(3).min(4);
         let mut subs: Vec<(usize, Vec<usize>)> = Vec::new();
         if nsub >= 2 {
-            let kk = ms.len();
-            let sub_sim: Vec<f32> = (0..kk)
-                .flat_map(|i| (0..kk).map(move |j| (i, j)))
-                .map(|(i, j)| sim[ms[i] * k + ms[j]])
+            let rows: Vec<f32> = ms
+                .iter()
+                .flat_map(|&m| micro_wide[m * wide..(m + 1) * wide].iter().copied())
                 .collect();
-            let w: Vec<f64> = ms.iter().map(|&m| weights[m]).collect();
-            let labels = cut(&average_linkage(&sub_sim, kk, &w), kk, nsub);
-            let mut by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-            for (i, l) in labels.into_iter().enumerate() {
-                by.entry(l).or_default().push(ms[i]);
+            let (_, a) = kmeans(&rows, wide, nsub, cfg.seed, usize::MAX, None);
+            let mut by: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+            for (&m, (l, _)) in ms.iter().zip(a) {
+                by.entry(l).or_default().push(m);
             }
-            subs = by.into_iter().collect();
+            subs = by.into_values().enumerate().collect();
         }
         subs_of[t] = subs;
     }
@@ -631,6 +566,7 @@ pub fn find(
         micro_theme,
         micro_sub,
         unit_theme,
+        unit_sub: Vec::new(),
     }
 }
 
@@ -645,32 +581,110 @@ pub struct Clustering {
     /// The theme each micro-cluster sits under.
     micro_theme: HashMap<usize, usize>,
     micro_sub: HashMap<usize, usize>,
-    /// The theme the clustering put each unit in (empty when the themes are the last run's).
+    /// The theme the clustering put each unit in.
     unit_theme: Vec<Option<usize>>,
+    /// The subtheme each unit had in the last run (empty when clustered anew).
+    unit_sub: Vec<Option<usize>>,
+}
+
+/// The last run's placement: unit id -> (theme id, subtheme id).
+type LastPlacement = HashMap<String, (Option<String>, Option<String>)>;
+
+/// Reads the last run's placement from `themes/assignments.parquet` (empty when absent).
+fn last_placement(ws: &Workspace) -> LastPlacement {
+    use crate::ingest::frames::{read_file, str_column};
+    let Ok(df) = read_file(&ws.themes_dir().join("assignments.parquet")) else {
+        return HashMap::new();
+    };
+    let (Ok(units), Ok(themes), Ok(subs)) = (
+        str_column(&df, col::UNIT_ID),
+        str_column(&df, col::THEME_ID),
+        str_column(&df, col::SUBTHEME_ID),
+    ) else {
+        return HashMap::new();
+    };
+    units
+        .into_iter()
+        .zip(themes.into_iter().zip(subs))
+        .filter_map(|(u, ts)| Some((u?, ts)))
+        .collect()
 }
 
 /// A unit's place: (top theme, subtheme, similarity to the top theme's centre, status).
 pub type Placement = (Option<usize>, Option<usize>, f32, Status);
 
 impl Clustering {
-    /// The last run's themes as they were: units are placed by nearest centre alone.
-    fn fixed(tops: &[(String, Vec<f32>)], all: &[(String, Vec<f32>)]) -> Self {
-        let subs = all
+    /// The last run's themes as they were. Units it placed keep their theme and subtheme;
+    /// units it did not see join the theme of their nearest placed units.
+    fn fixed(
+        tops: &[(String, Vec<f32>)],
+        all: &[(String, Vec<f32>)],
+        vectors: &UnitVectors,
+        last: &LastPlacement,
+        seed: u64,
+    ) -> Self {
+        use rayon::prelude::*;
+        let subs: Vec<(usize, &str, Vec<f32>)> = all
             .iter()
             .filter_map(|(id, c)| {
                 let (parent, _) = id.rsplit_once('.')?;
                 let p = tops.iter().position(|(t, _)| t == parent)?;
-                Some((p, c.clone()))
+                Some((p, id.as_str(), c.clone()))
             })
             .collect();
+        let top_index: HashMap<&str, usize> = tops
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id.as_str(), i))
+            .collect();
+        let sub_index: HashMap<&str, usize> = subs
+            .iter()
+            .enumerate()
+            .map(|(i, (_, id, _))| (*id, i))
+            .collect();
+        let n = vectors.unit_ids.len();
+        let before: Vec<Option<&(Option<String>, Option<String>)>> =
+            vectors.unit_ids.iter().map(|id| last.get(id)).collect();
+        let mut unit_theme: Vec<Option<usize>> = before
+            .iter()
+            .map(|b| {
+                b.and_then(|(t, _)| t.as_deref())
+                    .and_then(|t| top_index.get(t).copied())
+            })
+            .collect();
+        let unit_sub: Vec<Option<usize>> = before
+            .iter()
+            .map(|b| {
+                b.and_then(|(_, s)| s.as_deref())
+                    .and_then(|s| sub_index.get(s).copied())
+            })
+            .collect();
+        let placed: Vec<usize> = (0..n).filter(|&u| unit_theme[u].is_some()).collect();
+        let voters: Vec<usize> =
+            cluster::sample(placed.len(), SPECTRAL_UNITS, &mut cluster::Rng::new(seed))
+                .into_iter()
+                .map(|i| placed[i])
+                .collect();
+        let joined: Vec<Option<usize>> = (0..n)
+            .into_par_iter()
+            .map(|u| match before[u] {
+                None => vote(vectors, u, &voters, |v| {
+                    unit_theme[v].map_or(u32::MAX, |t| t as u32)
+                })
+                .map(|t| t as usize),
+                Some(_) => unit_theme[u],
+            })
+            .collect();
+        unit_theme = joined;
         Clustering {
             tops: tops.iter().map(|(_, c)| c.clone()).collect(),
-            subs,
+            subs: subs.into_iter().map(|(p, _, c)| (p, c)).collect(),
             micro: Vec::new(),
             micro_assign: Vec::new(),
             micro_theme: HashMap::new(),
             micro_sub: HashMap::new(),
-            unit_theme: Vec::new(),
+            unit_theme,
+            unit_sub,
         }
     }
 
@@ -716,8 +730,15 @@ impl Clustering {
                     .get(u)
                     .map_or(usize::MAX, |a| a.0 as usize);
                 let under = self.micro_theme.get(&m) == Some(&t);
-                let sub = match (under, self.micro_sub.get(&m)) {
-                    (true, Some(&s)) => Some(s),
+                let last = self
+                    .unit_sub
+                    .get(u)
+                    .copied()
+                    .flatten()
+                    .filter(|&s| self.subs[s].0 == t);
+                let sub = match (last, under, self.micro_sub.get(&m)) {
+                    (Some(s), _, _) => Some(s),
+                    (None, true, Some(&s)) => Some(s),
                     _ => subs_by_parent.get(&t).and_then(|c| {
                         c.iter().copied().max_by(|&a, &b| {
                             dot(vectors.row(u), &self.subs[a].1)
@@ -853,7 +874,13 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
     let incremental = if cfg.recluster || prev_tops.is_empty() {
         None
     } else {
-        let c = Clustering::fixed(&prev_tops, &prev_centres);
+        let c = Clustering::fixed(
+            &prev_tops,
+            &prev_centres,
+            &vectors,
+            &last_placement(ws),
+            cfg.seed,
+        );
         let placed = c.assign(&vectors, &[], cfg.min_similarity);
         let left = placed.iter().filter(|p| p.0.is_none()).count();
         (left as f64 <= RECLUSTER_SHARE * n as f64).then_some(c)
@@ -1231,7 +1258,6 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
         "themes": cfg.themes,
         "min_similarity": cfg.min_similarity,
         "vocabulary_weight": cfg.vocabulary_weight,
-        "embedding_weight": cfg.embedding_weight,
         "model_labels": cfg.model_labels,
         "reclustered": !clustering.micro.is_empty(),
     });
