@@ -567,6 +567,7 @@ pub fn find(
         micro_sub,
         unit_theme,
         unit_sub: Vec::new(),
+        seen: Vec::new(),
     }
 }
 
@@ -585,10 +586,23 @@ pub struct Clustering {
     unit_theme: Vec<Option<usize>>,
     /// The subtheme each unit had in the last run (empty when clustered anew).
     unit_sub: Vec<Option<usize>>,
+    /// What the last run did with each unit (empty when clustered anew).
+    seen: Vec<Seen>,
 }
 
-/// The last run's placement: unit id -> (theme id, subtheme id).
-type LastPlacement = HashMap<String, (Option<String>, Option<String>)>;
+/// What the last run did with a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// Not there yet.
+    New,
+    /// Placed in a theme: it stays, with its status, unless a codebook theme is closer.
+    Placed { reassigned: bool },
+    /// Left unassigned: only a codebook theme can take it now.
+    LeftOut,
+}
+
+/// The last run's placement: unit id -> (theme id, subtheme id, status).
+type LastPlacement = HashMap<String, (Option<String>, Option<String>, String)>;
 
 /// Reads the last run's placement from `themes/assignments.parquet` (empty when absent).
 fn last_placement(ws: &Workspace) -> LastPlacement {
@@ -596,17 +610,18 @@ fn last_placement(ws: &Workspace) -> LastPlacement {
     let Ok(df) = read_file(&ws.themes_dir().join("assignments.parquet")) else {
         return HashMap::new();
     };
-    let (Ok(units), Ok(themes), Ok(subs)) = (
+    let (Ok(units), Ok(themes), Ok(subs), Ok(status)) = (
         str_column(&df, col::UNIT_ID),
         str_column(&df, col::THEME_ID),
         str_column(&df, col::SUBTHEME_ID),
+        str_column(&df, col::STATUS),
     ) else {
         return HashMap::new();
     };
     units
         .into_iter()
-        .zip(themes.into_iter().zip(subs))
-        .filter_map(|(u, ts)| Some((u?, ts)))
+        .zip(themes.into_iter().zip(subs).zip(status))
+        .filter_map(|(u, ((t, s), st))| Some((u?, (t, s, st.unwrap_or_default()))))
         .collect()
 }
 
@@ -643,19 +658,19 @@ impl Clustering {
             .map(|(i, (_, id, _))| (*id, i))
             .collect();
         let n = vectors.unit_ids.len();
-        let before: Vec<Option<&(Option<String>, Option<String>)>> =
+        let before: Vec<Option<&(Option<String>, Option<String>, String)>> =
             vectors.unit_ids.iter().map(|id| last.get(id)).collect();
         let mut unit_theme: Vec<Option<usize>> = before
             .iter()
             .map(|b| {
-                b.and_then(|(t, _)| t.as_deref())
+                b.and_then(|(t, _, _)| t.as_deref())
                     .and_then(|t| top_index.get(t).copied())
             })
             .collect();
         let unit_sub: Vec<Option<usize>> = before
             .iter()
             .map(|b| {
-                b.and_then(|(_, s)| s.as_deref())
+                b.and_then(|(_, s, _)| s.as_deref())
                     .and_then(|s| sub_index.get(s).copied())
             })
             .collect();
@@ -676,6 +691,16 @@ impl Clustering {
             })
             .collect();
         unit_theme = joined;
+        let seen = before
+            .iter()
+            .map(|b| match b {
+                None => Seen::New,
+                Some((Some(_), _, status)) => Seen::Placed {
+                    reassigned: status == Status::Reassigned.as_str(),
+                },
+                Some((None, _, _)) => Seen::LeftOut,
+            })
+            .collect();
         Clustering {
             tops: tops.iter().map(|(_, c)| c.clone()).collect(),
             subs: subs.into_iter().map(|(p, _, c)| (p, c)).collect(),
@@ -685,6 +710,7 @@ impl Clustering {
             micro_sub: HashMap::new(),
             unit_theme,
             unit_sub,
+            seen,
         }
     }
 
@@ -710,6 +736,7 @@ impl Clustering {
             .into_par_iter()
             .map(|u| {
                 let nearest = (best[u].0 as usize, best[u].1);
+                let seen = self.seen.get(u).copied().unwrap_or(Seen::New);
                 let own = self
                     .unit_theme
                     .get(u)
@@ -718,11 +745,20 @@ impl Clustering {
                     .map(|t| (t, dot(vectors.row(u), &self.tops[t])));
                 let (t, s, status) = match own {
                     Some((t, s))
-                        if s >= bar && !(nearest.0 >= self.tops.len() && nearest.1 > s) =>
+                        if (s >= bar || matches!(seen, Seen::Placed { .. }))
+                            && !(nearest.0 >= self.tops.len() && nearest.1 > s) =>
                     {
-                        (t, s, Status::Clustered)
+                        let status = match seen {
+                            Seen::Placed { reassigned: true } => Status::Reassigned,
+                            _ => Status::Clustered,
+                        };
+                        (t, s, status)
                     }
-                    _ if nearest.1 >= bar => (nearest.0, nearest.1, Status::Reassigned),
+                    _ if nearest.1 >= bar
+                        && (nearest.0 >= self.tops.len() || seen != Seen::LeftOut) =>
+                    {
+                        (nearest.0, nearest.1, Status::Reassigned)
+                    }
                     _ => return (None, None, nearest.1, Status::Unassigned),
                 };
                 let m = self
@@ -1047,6 +1083,19 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
         .iter()
         .map(|m| mean_centre(&vectors, m.iter().copied()))
         .collect();
+    // similarities are to the final centres (the ones kept for the next run): a unit's
+    // theme's, or the nearest one's for a unit left unassigned
+    for (u, p) in placement.iter_mut().enumerate() {
+        p.2 = match p.0 {
+            Some(t) => dot(vectors.row(u), &top_centres[t]),
+            None => top_centres
+                .iter()
+                .filter(|c| c.iter().any(|&x| x != 0.0))
+                .map(|c| dot(vectors.row(u), c))
+                .reduce(f32::max)
+                .unwrap_or(p.2),
+        };
+    }
     let mut sub_ids: Vec<String> = vec![String::new(); clustering.subs.len()];
     for (t, top_id) in top_ids.iter().enumerate().take(ntop) {
         let mine: Vec<usize> = (0..clustering.subs.len())

@@ -219,6 +219,9 @@ fn codebook_edits_survive_reruns_and_ids_survive_a_new_event() {
     demo_workspace(ws.path(), &DEMO[..9]);
     ok(ws.path(), &["themes"]);
     let (before, labels) = themes_of(ws.path());
+    // a rerun with nothing new changes nothing
+    ok(ws.path(), &["themes"]);
+    assert_eq!(themes_of(ws.path()), (before.clone(), labels.clone()));
     let tops: Vec<String> = labels
         .keys()
         .filter(|k| !k.contains('.'))
