@@ -30,6 +30,11 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn main() {
+    // the stage's own timings with RUST_LOG=chorus=debug
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let Some(shared) = common::shared_data() else {
         return;
     };

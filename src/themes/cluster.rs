@@ -8,6 +8,9 @@ use rayon::prelude::*;
 /// Rows per parallel chunk (fixed, so results do not depend on the thread count).
 const CHUNK: usize = 2048;
 
+/// Rows compared with the centroids together (their vectors stay in cache).
+const ASSIGN_BLOCK: usize = 32;
+
 /// Dot product with eight independent accumulators (vectorises, same order every time).
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -98,19 +101,21 @@ fn assign_in(data: &[f32], dim: usize, centroids: &[f32], geometry: Geometry) ->
             .map(|c| 0.5 * dot(c, c))
             .collect(),
     };
-    data.par_chunks(CHUNK * dim)
-        .flat_map_iter(|chunk| {
-            let half_norms = &half_norms;
-            chunk.chunks_exact(dim).map(move |row| {
-                let mut best = (0u32, f32::NEG_INFINITY);
-                for c in 0..k {
-                    let s = dot(row, &centroids[c * dim..(c + 1) * dim]) - half_norms[c];
-                    if s > best.1 {
-                        best = (c as u32, s);
+    // blocks of rows against one centroid at a time: each centroid is read once per block,
+    // not once per row, which keeps the scan in cache (same result as row by row)
+    data.par_chunks(ASSIGN_BLOCK * dim)
+        .flat_map_iter(|block| {
+            let rows: Vec<&[f32]> = block.chunks_exact(dim).collect();
+            let mut best = vec![(0u32, f32::NEG_INFINITY); rows.len()];
+            for (c, centroid) in centroids.chunks_exact(dim).enumerate() {
+                for (b, row) in best.iter_mut().zip(&rows) {
+                    let s = dot(row, centroid) - half_norms[c];
+                    if s > b.1 {
+                        *b = (c as u32, s);
                     }
                 }
-                best
-            })
+            }
+            best
         })
         .collect()
 }
@@ -173,11 +178,12 @@ fn seed_plus_plus(data: &[f32], dim: usize, sample: &[usize], k: usize, rng: &mu
     let first = sample[rng.below(sample.len())];
     centroids.extend_from_slice(&data[first * dim..(first + 1) * dim]);
     let row = |i: usize| &data[i * dim..(i + 1) * dim];
-    // squared euclidean distance (2 - 2 cos for unit vectors)
-    let sq = |x: &[f32], c: &[f32]| (dot(x, x) + dot(c, c) - 2.0 * dot(x, c)).max(0.0);
-    let mut dist: Vec<f32> = sample
-        .iter()
-        .map(|&i| sq(row(i), &centroids[..dim]))
+    let norm: Vec<f32> = sample.iter().map(|&i| dot(row(i), row(i))).collect();
+    // squared euclidean distance of sample row `j` to `c` (2 - 2 cos for unit vectors)
+    let sq = |j: usize, c: &[f32], cc: f32| (norm[j] + cc - 2.0 * dot(row(sample[j]), c)).max(0.0);
+    let cc = dot(&centroids[..dim], &centroids[..dim]);
+    let mut dist: Vec<f32> = (0..sample.len())
+        .map(|j| sq(j, &centroids[..dim], cc))
         .collect();
     while centroids.len() < k * dim {
         let total: f64 = dist.iter().map(|&d| d as f64).sum();
@@ -193,12 +199,13 @@ fn seed_plus_plus(data: &[f32], dim: usize, sample: &[usize], k: usize, rng: &mu
             j
         };
         let c = row(sample[pick]).to_vec();
+        let cc = norm[pick];
         centroids.extend_from_slice(&c);
         dist.par_chunks_mut(CHUNK)
-            .zip(sample.par_chunks(CHUNK))
-            .for_each(|(ds, idx)| {
-                for (d, &i) in ds.iter_mut().zip(idx) {
-                    let nd = sq(row(i), &c);
+            .enumerate()
+            .for_each(|(chunk, ds)| {
+                for (o, d) in ds.iter_mut().enumerate() {
+                    let nd = sq(chunk * CHUNK + o, &c, cc);
                     if nd < *d {
                         *d = nd;
                     }

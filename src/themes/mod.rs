@@ -8,7 +8,7 @@
 //!    its micro-cluster have. Measured on the 11 English Pol.is conversations mixed: NMI vs the
 //!    conversation 0.39-0.40 over seeds, where k-means of the vectors gives 0.31-0.34;
 //! 2. **micro-clusters**: spherical k-means with `k = 2·sqrt(n)` (at most 1,000), fitted on a
-//!    seeded sample of at most 50,000 units, warm-started from the last run's centroids, on
+//!    seeded sample of at most 20,000 units, warm-started from the last run's centroids, on
 //!    units described by meaning and words together: the embedding (half the weight) and the
 //!    unit's TF-IDF words hashed into 256 dimensions (the other half). Each sits under the
 //!    theme most of its units are in;
@@ -362,9 +362,9 @@ fn mean_centre(vectors: &UnitVectors, members: impl Iterator<Item = usize>) -> V
     c
 }
 
-/// Units the spectral clustering takes directly. Beyond, a seeded sample of this many is
-/// clustered, and every other unit joins the theme of its nearest sampled units in its
-/// micro-cluster.
+/// Units the clustering fits on. Beyond, a seeded sample of this many is clustered (the
+/// spectral top level, the micro-clusters' centroids), and every other unit joins the theme
+/// of its nearest sampled units in its micro-cluster.
 const SPECTRAL_UNITS: usize = 20_000;
 
 /// Sampled units that vote on the theme of a unit outside the sample.
@@ -466,7 +466,13 @@ pub fn find(
     let init: Option<Vec<f32>> = previous
         .filter(|p| p.micro_dim == wide && !p.micro.is_empty())
         .map(|p| p.micro.clone());
-    let (micro_wide, micro_assign) = kmeans(&data, wide, k, cfg.seed, 50_000, init.as_deref());
+    let started = std::time::Instant::now();
+    let (micro_wide, micro_assign) =
+        kmeans(&data, wide, k, cfg.seed, SPECTRAL_UNITS, init.as_deref());
+    tracing::info!(
+        "{k} micro-clusters of {n} units in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let labels: Vec<u32> = micro_assign.iter().map(|x| x.0).collect();
     // their centres back in embedding space, for the structure below the themes
     let (micro, _) = cluster::centroids(&vectors.data, dim, &labels, micro_wide.len() / wide);
@@ -477,7 +483,12 @@ pub fn find(
     }
     let groups = cfg.themes.unwrap_or_else(|| default_themes(n)).clamp(1, n);
     // top themes: spectral clustering of the units' neighbour graph, numbered densely
+    let started = std::time::Instant::now();
     let raw = top_level(vectors, &members, &micro_assign, groups, cfg.seed);
+    tracing::info!(
+        "top level of {groups} themes in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let dense: BTreeMap<u32, usize> = raw
         .iter()
         .filter(|&&l| l != u32::MAX)

@@ -35,33 +35,43 @@ const RESTARTS: usize = 10;
 /// change the clustering.
 const TELEPORT: f64 = 1e-3;
 
+/// Rows whose neighbours are searched together: each other row is read once per block, not
+/// once per row, which keeps the scan in cache (same results, several times faster).
+const KNN_BLOCK: usize = 64;
+
 /// The `k` most similar other rows of each row (similarity, then the lower index first).
 pub fn knn(data: &[f32], dim: usize, k: usize) -> Vec<Vec<(u32, f32)>> {
     let n = data.len() / dim;
     let k = k.min(n.saturating_sub(1));
     let row = |i: usize| &data[i * dim..(i + 1) * dim];
-    (0..n)
+    let blocks: Vec<Vec<Vec<(u32, f32)>>> = (0..n.div_ceil(KNN_BLOCK))
         .into_par_iter()
-        .with_min_len(16)
-        .map(|i| {
-            let mut best: Vec<(u32, f32)> = Vec::with_capacity(k + 1);
-            let x = row(i);
+        .map(|b| {
+            let rows = b * KNN_BLOCK..((b + 1) * KNN_BLOCK).min(n);
+            let mut best: Vec<Vec<(u32, f32)>> = vec![Vec::with_capacity(k + 1); rows.len()];
+            if k == 0 {
+                return best;
+            }
             for j in 0..n {
-                if j == i || k == 0 {
-                    continue;
+                let y = row(j);
+                for (i, list) in rows.clone().zip(best.iter_mut()) {
+                    if i == j {
+                        continue;
+                    }
+                    let s = dot(row(i), y);
+                    // `j` rises, so an equal similarity never displaces an earlier row
+                    if list.len() == k && s <= list[k - 1].1 {
+                        continue;
+                    }
+                    let at = list.partition_point(|&(_, x)| x >= s);
+                    list.insert(at, (j as u32, s));
+                    list.truncate(k);
                 }
-                let s = dot(x, row(j));
-                // `j` rises, so an equal similarity never displaces an earlier row
-                if best.len() == k && s <= best[k - 1].1 {
-                    continue;
-                }
-                let at = best.partition_point(|&(_, b)| b >= s);
-                best.insert(at, (j as u32, s));
-                best.truncate(k);
             }
             best
         })
-        .collect()
+        .collect();
+    blocks.into_iter().flatten().collect()
 }
 
 /// The symmetric graph `(W + W^T) / 2` of the neighbour lists, with negative similarities
@@ -260,8 +270,19 @@ pub fn cluster(data: &[f32], dim: usize, k: usize, seed: u64) -> Vec<u32> {
     if n <= k {
         return (0..n as u32).collect();
     }
+    let started = std::time::Instant::now();
     let op = Normalised::new(graph(&knn(data, dim, NEIGHBOURS)));
-    let vectors = leading_eigenvectors(n, k, lanczos_steps(n, k), seed, |x, out| op.apply(x, out));
+    tracing::debug!(
+        "neighbour graph of {n} units in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = std::time::Instant::now();
+    let steps = lanczos_steps(n, k);
+    let vectors = leading_eigenvectors(n, k, steps, seed, |x, out| op.apply(x, out));
+    tracing::debug!(
+        "{k} eigenvectors in {steps} Lanczos steps in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let k_found = vectors.len() / n;
     // random-walk eigenvectors: D^-1/2 times the normalised graph's
     let embedding: Vec<f32> = vectors
@@ -269,7 +290,13 @@ pub fn cluster(data: &[f32], dim: usize, k: usize, seed: u64) -> Vec<u32> {
         .zip(&op.inv_sqrt_degree)
         .flat_map(|(row, s)| row.iter().map(move |x| (x * s) as f32))
         .collect();
-    kmeans_restarts(&embedding, k_found.max(1), k, seed, RESTARTS)
+    let started = std::time::Instant::now();
+    let labels = kmeans_restarts(&embedding, k_found.max(1), k, seed, RESTARTS);
+    tracing::debug!(
+        "k-means of the spectral embedding in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    labels
 }
 
 #[cfg(test)]
