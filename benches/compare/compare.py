@@ -114,11 +114,16 @@ def main():
     # chorus themes, timed, with its own peak memory
     for f in ("state.json", "codebook.toml"):
         (Path(ws) / "themes" / f).unlink(missing_ok=True)
+    # wait4 gives this child's own peak (RUSAGE_CHILDREN would be the largest of all children)
     t = time.perf_counter()
-    p = subprocess.run([a.chorus, "--workspace", ws, "themes", "--json"], check=True, capture_output=True, text=True)
+    p = subprocess.Popen([a.chorus, "--workspace", ws, "themes", "--json"], stdout=subprocess.PIPE, text=True)
+    stdout = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
     secs = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    r = json.loads(p.stdout)
+    if status != 0:
+        sys.exit(f"chorus themes failed with status {status}")
+    peak = usage.ru_maxrss / 1024
+    r = json.loads(stdout)
     e = json.loads(run("eval", "--gold", "event", "--json").stdout)
     chorus = {"seconds": secs, "peak_mb": peak, "themes": r["themes"], "nmi": e["nmi"], "ari": e["ari"],
               "nmi_assigned": e["nmi_assigned"], "unassigned_share": e["unassigned_share"], "npmi": e["npmi"],

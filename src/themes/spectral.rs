@@ -2,8 +2,9 @@
 //!
 //! Each unit is joined to its [`NEIGHBOURS`] most similar units (cosine weights, made
 //! symmetric); the leading eigenvectors of the normalised graph come from Lanczos iteration
-//! with full re-orthogonalisation, are scaled by `D^-1/2` (the random-walk eigenvectors), and
-//! Euclidean k-means with restarts cuts them into themes. On the 11 English Pol.is
+//! with full re-orthogonalisation (the small tridiagonal problem by implicit QL), are scaled
+//! by `D^-1/2` (the random-walk eigenvectors), and Euclidean k-means with restarts cuts them
+//! into themes. On the 11 English Pol.is
 //! conversations mixed together this separates the conversations far better than k-means on
 //! the vectors themselves (see BENCHMARKS.md): a unit's neighbours say more than its distance
 //! to a centre.
@@ -175,7 +176,21 @@ fn leading_eigenvectors(
         basis.push(std::mem::take(&mut q));
         // classical Gram-Schmidt against the whole basis, twice
         for _ in 0..2 {
-            let h: Vec<f64> = basis.par_iter().map(|b| dot64(&w, b)).collect();
+            // w . b for every basis vector, in one pass over row chunks (partials in order)
+            let parts: Vec<Vec<f64>> = w
+                .par_chunks(CHUNK)
+                .enumerate()
+                .map(|(c, part)| {
+                    let at = c * CHUNK;
+                    basis
+                        .iter()
+                        .map(|b| part.iter().zip(&b[at..]).map(|(x, y)| x * y).sum())
+                        .collect()
+                })
+                .collect();
+            let h: Vec<f64> = (0..basis.len())
+                .map(|j| parts.iter().map(|p| p[j]).sum())
+                .collect();
             w.par_chunks_mut(CHUNK).enumerate().for_each(|(c, part)| {
                 let at = c * CHUNK;
                 for (b, hb) in basis.iter().zip(&h) {
@@ -193,15 +208,10 @@ fn leading_eigenvectors(
         q = w.iter().map(|x| x / b).collect();
     }
     let m = basis.len();
-    let mut t = vec![0f64; m * m];
-    for i in 0..m {
-        t[i * m + i] = alpha[i];
-        if i + 1 < m {
-            t[i * m + i + 1] = beta[i];
-            t[(i + 1) * m + i] = beta[i];
-        }
-    }
-    let (values, vectors) = symmetric_eigen(&t, m);
+    let mut values = alpha;
+    let mut off: Vec<f64> = beta.into_iter().take(m.saturating_sub(1)).collect();
+    off.resize(m, 0.0);
+    let vectors = tridiagonal_eigen(&mut values, &mut off);
     let mut order: Vec<usize> = (0..m).collect();
     order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
     let k = k.min(m);
@@ -215,52 +225,70 @@ fn leading_eigenvectors(
     out
 }
 
-/// Eigenvalues and eigenvectors (columns of a row-major `m x m` matrix) of a symmetric
-/// matrix, by cyclic Jacobi rotations.
-pub fn symmetric_eigen(a: &[f64], m: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut a = a.to_vec();
-    let mut v = vec![0f64; m * m];
-    for i in 0..m {
-        v[i * m + i] = 1.0;
+/// Eigen-decomposition of the symmetric tridiagonal matrix with diagonal `d` and
+/// off-diagonal `e` (`e[i]` joins rows `i` and `i + 1`; the last entry is unused) by the
+/// implicit QL method with Wilkinson shifts. On return `d` holds the eigenvalues; the result
+/// holds the eigenvectors as the columns of a row-major `m x m` matrix.
+pub fn tridiagonal_eigen(d: &mut [f64], e: &mut [f64]) -> Vec<f64> {
+    let n = d.len();
+    let mut z = vec![0f64; n * n];
+    for i in 0..n {
+        z[i * n + i] = 1.0;
     }
-    let total: f64 = a.iter().map(|x| x * x).sum();
-    for _sweep in 0..64 {
-        let off: f64 = (0..m)
-            .flat_map(|p| (0..m).filter(move |&q| q != p).map(move |q| (p, q)))
-            .map(|(p, q)| a[p * m + q] * a[p * m + q])
-            .sum();
-        if off <= 1e-24 * total.max(1e-300) {
-            break;
-        }
-        for p in 0..m {
-            for q in p + 1..m {
-                let apq = a[p * m + q];
-                if apq.abs() < 1e-300 {
-                    continue;
+    if n > 0 {
+        e[n - 1] = 0.0;
+    }
+    for l in 0..n {
+        for _iteration in 0..64 {
+            // the first negligible off-diagonal entry at or after l
+            let mut m = l;
+            while m + 1 < n {
+                let dd = d[m].abs() + d[m + 1].abs();
+                if e[m].abs() <= f64::EPSILON * dd {
+                    break;
                 }
-                let theta = (a[q * m + q] - a[p * m + p]) / (2.0 * apq);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for k in 0..m {
-                    let (kp, kq) = (a[k * m + p], a[k * m + q]);
-                    a[k * m + p] = c * kp - s * kq;
-                    a[k * m + q] = s * kp + c * kq;
+                m += 1;
+            }
+            if m == l {
+                break;
+            }
+            let mut g = (d[l + 1] - d[l]) / (2.0 * e[l]);
+            let mut r = g.hypot(1.0);
+            g = d[m] - d[l] + e[l] / (g + if g >= 0.0 { r } else { -r });
+            let (mut s, mut c, mut p) = (1.0f64, 1.0f64, 0.0f64);
+            let mut deflated = false;
+            for i in (l..m).rev() {
+                let f = s * e[i];
+                let b = c * e[i];
+                r = f.hypot(g);
+                e[i + 1] = r;
+                if r == 0.0 {
+                    d[i + 1] -= p;
+                    e[m] = 0.0;
+                    deflated = true;
+                    break;
                 }
-                for k in 0..m {
-                    let (pk, qk) = (a[p * m + k], a[q * m + k]);
-                    a[p * m + k] = c * pk - s * qk;
-                    a[q * m + k] = s * pk + c * qk;
+                s = f / r;
+                c = g / r;
+                g = d[i + 1] - p;
+                r = (d[i] - g) * s + 2.0 * c * b;
+                p = s * r;
+                d[i + 1] = g + p;
+                g = c * r - b;
+                for k in 0..n {
+                    let (zi, zj) = (z[k * n + i], z[k * n + i + 1]);
+                    z[k * n + i + 1] = s * zi + c * zj;
+                    z[k * n + i] = c * zi - s * zj;
                 }
-                for k in 0..m {
-                    let (kp, kq) = (v[k * m + p], v[k * m + q]);
-                    v[k * m + p] = c * kp - s * kq;
-                    v[k * m + q] = s * kp + c * kq;
-                }
+            }
+            if !deflated {
+                d[l] -= p;
+                e[l] = g;
+                e[m] = 0.0;
             }
         }
     }
-    ((0..m).map(|i| a[i * m + i]).collect(), v)
+    z
 }
 
 /// Spectral clustering of the rows of `data` (L2-normalised) into at most `k` clusters: the
@@ -305,20 +333,25 @@ mod tests {
     use crate::themes::cluster::normalise;
 
     #[test]
-    fn jacobi_solves_a_symmetric_matrix() {
-        let m = 5;
-        let mut a = vec![0f64; m * m];
-        for i in 0..m {
-            for j in 0..m {
-                a[i * m + j] = 1.0 / (1 + i + j) as f64 + if i == j { i as f64 } else { 0.0 };
-            }
-        }
-        let (values, vectors) = symmetric_eigen(&a, m);
-        for e in 0..m {
+    fn ql_solves_a_tridiagonal_matrix() {
+        let m = 40;
+        let mut rng = Rng::new(9);
+        let diag: Vec<f64> = (0..m).map(|_| rng.unit() * 2.0 - 1.0).collect();
+        let off: Vec<f64> = (0..m).map(|_| rng.unit() - 0.5).collect();
+        let (mut d, mut e) = (diag.clone(), off.clone());
+        let z = tridiagonal_eigen(&mut d, &mut e);
+        let t = |i: usize, j: usize| match i.abs_diff(j) {
+            0 => diag[i],
+            1 => off[i.min(j)],
+            _ => 0.0,
+        };
+        for c in 0..m {
             for i in 0..m {
-                let av: f64 = (0..m).map(|j| a[i * m + j] * vectors[j * m + e]).sum();
-                assert!((av - values[e] * vectors[i * m + e]).abs() < 1e-9);
+                let tv: f64 = (0..m).map(|j| t(i, j) * z[j * m + c]).sum();
+                assert!((tv - d[c] * z[i * m + c]).abs() < 1e-9, "T v = lambda v");
             }
+            let norm: f64 = (0..m).map(|i| z[i * m + c] * z[i * m + c]).sum();
+            assert!((norm - 1.0).abs() < 1e-9);
         }
     }
 
