@@ -173,6 +173,27 @@ fn read_optional<T: Default + serde::de::DeserializeOwned>(path: &Path) -> Resul
     }
 }
 
+/// Lets glibc's malloc keep the memory libtorch frees. Every forward allocates and frees
+/// megabyte-sized activations; with glibc's defaults the freed memory goes back to the kernel
+/// (trimmed, or unmapped if it was mmapped) and the next batch faults it in again: half a
+/// million page faults and about a tenth of the CPU time when embedding a few thousand texts.
+/// Allocations up to 32 MiB now come from the heap, and up to 256 MiB of free heap is kept;
+/// the peak memory stays the same. Process-wide, set once; glibc only.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only changes malloc's tuning parameters (it takes malloc's own
+            // lock); both values are within the ranges glibc accepts.
+            unsafe {
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+                libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+            }
+        });
+    }
+}
+
 /// A loaded sentence-embedding model: rust-bert's BERT tokenizer and our BERT encoder
 /// ([`bert::Bert`]), with one encoder instance per worker thread, all sharing one copy of the
 /// weights.
@@ -201,6 +222,7 @@ impl Model {
     /// Loads `instances` handles on the model, each using `intra` libtorch threads.
     pub fn load_with(dir: &Path, instances: usize, intra: usize) -> Result<Self, EmbedError> {
         check_model_dir(dir)?;
+        keep_freed_memory();
         tch::set_num_threads(intra.max(1) as i32);
         let config = bert::BertConfig::read(dir)?;
         bert::check_pipeline(dir, config.hidden_size)?;
