@@ -32,3 +32,97 @@ fn paraphrases_are_closer_than_unrelated_sentences() {
     let single = model.encode(&texts[1..2], 1).unwrap();
     assert!(cosine(&single[0], &v[1]) > 0.9999);
 }
+
+#[test]
+fn vectors_match_sentence_transformers() {
+    // the first 8 dimensions of sentence-transformers 3.0.1's normalised vectors for these
+    // sentences (all-MiniLM-L6-v2, torch 2.4.0, CPU): a wrong forward, pooling or tokenization
+    // (the third sentence has accents, an apostrophe and a dash) moves them by far more than
+    // float noise
+    let expected: [(&str, [f32; 8]); 3] = [
+        (
+            "We should keep working from home a few days a week.",
+            [
+                -0.025456, -0.051806, 0.046936, 0.003561, 0.037544, -0.023194, -0.03979, -0.095139,
+            ],
+        ),
+        (
+            "The bus timetable changes every winter.",
+            [
+                -0.003942, -0.02456, 0.078566, 0.038084, -0.005212, 0.051533, -0.068831, -0.038982,
+            ],
+        ),
+        (
+            "Café owners in Zürich can't find staff — wages are too low!",
+            [
+                0.034163, 0.040419, 0.072073, 0.053667, 0.017514, 0.029199, -0.028742, -0.031536,
+            ],
+        ),
+    ];
+    let dir =
+        resolve_model_dir(None).expect("the set-up (`bash .ci/setup`) installs all-MiniLM-L6-v2");
+    let texts: Vec<&str> = expected.iter().map(|(t, _)| *t).collect();
+    // one instance and two, batched together and one by one: the same vectors
+    for (instances, batch) in [(1, 3), (2, 1)] {
+        let model = Model::load(&dir, instances).expect("the model loads");
+        let v = model.encode(&texts, batch).expect("the model encodes");
+        for ((text, want), got) in expected.iter().zip(&v) {
+            for (d, (w, g)) in want.iter().zip(got).enumerate() {
+                assert!(
+                    (w - g).abs() < 1e-4,
+                    "{text:?}, dimension {d}: sentence-transformers gives {w}, chorus {g} ({instances} instances, batch {batch})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn configurations_the_forward_cannot_run_are_typed_errors() {
+    use chorus::embed::EmbedError;
+    let dir =
+        resolve_model_dir(None).expect("the set-up (`bash .ci/setup`) installs all-MiniLM-L6-v2");
+    let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+    let pooling = std::fs::read_to_string(dir.join("1_Pooling/config.json")).unwrap();
+    let cases = [
+        (
+            "config.json",
+            config.replace("\"hidden_act\": \"gelu\"", "\"hidden_act\": \"gelu_new\""),
+            "hidden_act",
+        ),
+        (
+            "1_Pooling/config.json",
+            pooling.replace(
+                "\"pooling_mode_cls_token\": false",
+                "\"pooling_mode_cls_token\": true",
+            ),
+            "pooling_mode_*",
+        ),
+    ];
+    for (file, text, setting) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("1_Pooling")).unwrap();
+        for f in [
+            "config.json",
+            "model.safetensors",
+            "vocab.txt",
+            "modules.json",
+            "1_Pooling/config.json",
+            "sentence_bert_config.json",
+            "tokenizer_config.json",
+        ] {
+            if f == file {
+                std::fs::write(tmp.path().join(f), &text).unwrap();
+            } else {
+                std::os::unix::fs::symlink(dir.join(f), tmp.path().join(f)).unwrap();
+            }
+        }
+        match Model::load(tmp.path(), 1) {
+            Err(e @ EmbedError::Unsupported { setting: s, .. }) if s == setting => {
+                assert!(e.to_string().contains(file), "{e}")
+            }
+            Err(e) => panic!("{file}: expected an unsupported {setting}, got {e}"),
+            Ok(_) => panic!("{file}: a model chorus cannot run loaded"),
+        }
+    }
+}
