@@ -612,8 +612,11 @@ enum Seen {
     LeftOut,
 }
 
-/// The last run's placement: unit id -> (theme id, subtheme id, status).
-type LastPlacement = HashMap<String, (Option<String>, Option<String>, String)>;
+/// Where the last run put a unit: (theme id, subtheme id, status).
+type Placed = (Option<String>, Option<String>, String);
+
+/// The last run's placement by unit id.
+type LastPlacement = HashMap<String, Placed>;
 
 /// Reads the last run's placement from `themes/assignments.parquet` (empty when absent).
 fn last_placement(ws: &Workspace) -> LastPlacement {
@@ -669,8 +672,7 @@ impl Clustering {
             .map(|(i, (_, id, _))| (*id, i))
             .collect();
         let n = vectors.unit_ids.len();
-        let before: Vec<Option<&(Option<String>, Option<String>, String)>> =
-            vectors.unit_ids.iter().map(|id| last.get(id)).collect();
+        let before: Vec<Option<&Placed>> = vectors.unit_ids.iter().map(|id| last.get(id)).collect();
         let mut unit_theme: Vec<Option<usize>> = before
             .iter()
             .map(|b| {
