@@ -1019,6 +1019,12 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
         let Some(t) = index_of(&top_ids, &e.id) else {
             continue;
         };
+        let parts = e.split.unwrap_or(2);
+        let part_ids: Vec<String> = (2..=parts).map(|p| format!("{}-{p}", e.id)).collect();
+        // split in an earlier run: its units kept their parts
+        if part_ids.iter().all(|id| index_of(&top_ids, id).is_some()) {
+            continue;
+        }
         let members: Vec<usize> = (0..n).filter(|&u| placement[u].0 == Some(t)).collect();
         if members.len() < 4 {
             continue;
@@ -1035,11 +1041,12 @@ pub fn run(ws: &Workspace, cfg: &ThemesConfig) -> Result<ThemesReport, ThemesErr
             50_000,
             None,
         );
-        let parts = e.split.unwrap_or(2);
         let mut new_index = vec![t];
-        for p in 1..parts {
-            new_index.push(top_ids.len());
-            top_ids.push(format!("{}-{}", e.id, p + 1));
+        for id in part_ids {
+            new_index.push(index_of(&top_ids, &id).unwrap_or_else(|| {
+                top_ids.push(id);
+                top_ids.len() - 1
+            }));
         }
         for (i, &u) in members.iter().enumerate() {
             placement[u].0 = Some(new_index[(a[i].0 as usize).min(parts - 1)]);

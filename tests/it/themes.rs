@@ -240,16 +240,36 @@ fn codebook_edits_survive_reruns_and_ids_survive_a_new_event() {
         "only {kept} of {} units kept their theme id",
         before.len()
     );
-    // rename one theme, merge another into a third
-    let (a, b, c) = (&tops[0], &tops[1], &tops[2]);
+    // rename one theme, merge another into a third, split a fourth in two
+    let (a, b, c, d) = (&tops[0], &tops[1], &tops[2], &tops[3]);
     std::fs::write(
         ws.path().join("themes/codebook.toml"),
-        format!("[[theme]]\nid = \"{a}\"\nlabel = \"Renamed by a person\"\n\n[[theme]]\nid = \"{c}\"\nmerge = [\"{b}\"]\n"),
+        format!("[[theme]]\nid = \"{a}\"\nlabel = \"Renamed by a person\"\n\n[[theme]]\nid = \"{c}\"\nmerge = [\"{b}\"]\n\n[[theme]]\nid = \"{d}\"\nsplit = 2\n"),
     )
     .unwrap();
+    let mut split_sizes = None;
     for _ in 0..2 {
         ok(ws.path(), &["themes"]);
         let (assigned, labels) = themes_of(ws.path());
+        // the split happens once: its parts keep their units on the rerun, and no id repeats
+        let t =
+            chorus::ingest::frames::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
+        let ids = chorus::ingest::frames::str_column(&t, "theme_id").unwrap();
+        assert_eq!(
+            ids.iter().collect::<BTreeSet<_>>().len(),
+            ids.len(),
+            "{ids:?}"
+        );
+        let part = format!("{d}-2");
+        let count = |id: &str| {
+            assigned
+                .values()
+                .filter(|t| t.as_deref() == Some(id))
+                .count()
+        };
+        assert!(count(d) > 0 && count(&part) > 0, "{d} split in two");
+        let sizes = (count(d), count(&part));
+        assert_eq!(*split_sizes.get_or_insert(sizes), sizes);
         assert_eq!(
             labels.get(a).map(String::as_str),
             Some("Renamed by a person")
