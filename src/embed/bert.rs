@@ -65,7 +65,8 @@ fn unsupported(
     }
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EmbedError> {
+/// Reads and parses a JSON file, naming it in the error.
+pub(super) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EmbedError> {
     let text = std::fs::read_to_string(path).map_err(|source| EmbedError::ReadConfig {
         path: path.to_path_buf(),
         source,

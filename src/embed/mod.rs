@@ -160,16 +160,9 @@ struct SentenceBertSettings {
 
 /// Reads an optional JSON file: absent is the default, unreadable or malformed an error.
 fn read_optional<T: Default + serde::de::DeserializeOwned>(path: &Path) -> Result<T, EmbedError> {
-    match std::fs::read_to_string(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
-        Err(source) => Err(EmbedError::ReadConfig {
-            path: path.to_path_buf(),
-            source,
-        }),
-        Ok(text) => serde_json::from_str(&text).map_err(|source| EmbedError::ParseConfig {
-            path: path.to_path_buf(),
-            source,
-        }),
+    match path.try_exists() {
+        Ok(false) => Ok(T::default()),
+        _ => bert::read_json(path),
     }
 }
 

@@ -673,7 +673,7 @@ impl Clustering {
             .collect();
         let n = vectors.unit_ids.len();
         let before: Vec<Option<&Placed>> = vectors.unit_ids.iter().map(|id| last.get(id)).collect();
-        let mut unit_theme: Vec<Option<usize>> = before
+        let last_theme: Vec<Option<usize>> = before
             .iter()
             .map(|b| {
                 b.and_then(|(t, _, _)| t.as_deref())
@@ -687,23 +687,22 @@ impl Clustering {
                     .and_then(|s| sub_index.get(s).copied())
             })
             .collect();
-        let placed: Vec<usize> = (0..n).filter(|&u| unit_theme[u].is_some()).collect();
+        let placed: Vec<usize> = (0..n).filter(|&u| last_theme[u].is_some()).collect();
         let voters: Vec<usize> =
             cluster::sample(placed.len(), SPECTRAL_UNITS, &mut cluster::Rng::new(seed))
                 .into_iter()
                 .map(|i| placed[i])
                 .collect();
-        let joined: Vec<Option<usize>> = (0..n)
+        let unit_theme: Vec<Option<usize>> = (0..n)
             .into_par_iter()
             .map(|u| match before[u] {
                 None => vote(vectors, u, &voters, |v| {
-                    unit_theme[v].map_or(u32::MAX, |t| t as u32)
+                    last_theme[v].map_or(u32::MAX, |t| t as u32)
                 })
                 .map(|t| t as usize),
-                Some(_) => unit_theme[u],
+                Some(_) => last_theme[u],
             })
             .collect();
-        unit_theme = joined;
         let seen = before
             .iter()
             .map(|b| match b {

@@ -142,7 +142,8 @@ impl Normalised {
             .zip(&self.inv_sqrt_degree)
             .map(|(a, b)| a * b)
             .collect();
-        let spread = self.teleport / n as f64 * dot64(&scaled, &vec![1.0; n]);
+        // the sum of the scaled vector
+        let spread = self.teleport / n as f64 * dot64(x, &self.inv_sqrt_degree);
         out.par_iter_mut().enumerate().for_each(|(i, o)| {
             let s: f64 = self.adj[i]
                 .iter()
