@@ -1,9 +1,2 @@
-//! Lets the `chorus` binary find the CPU libtorch that `.ci/setup` unpacked, without
-//! `LD_LIBRARY_PATH`: torch-sys links against `$LIBTORCH/lib`, and we add the real library
-//! folder as an rpath.
-fn main() {
-    println!("cargo:rerun-if-env-changed=TORCH_LIB_RPATH");
-    if let Ok(dir) = std::env::var("TORCH_LIB_RPATH") {
-        println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
-    }
-}
+// The `chorus` binary links libtorch through chorus-embed: the same rpath as its tests.
+include!("crates/chorus-embed/build.rs");

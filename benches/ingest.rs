@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chorus::ingest::{self, IngestConfig};
-use chorus::model::Workspace;
+use chorus_ingest::IngestConfig;
+use chorus_core::model::Workspace;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn input_bytes(dir: &std::path::Path) -> u64 {
@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
     // the answer, once, so a wrong result cannot post a fast time
     let tmp = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
-    let report = ingest::run(&cfg, &Workspace::new(tmp.path())).unwrap();
+    let report = chorus_ingest::run(&cfg, &Workspace::new(tmp.path())).unwrap();
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(report.events.len(), 41);
     let units = report.units();
@@ -57,7 +57,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("full", |b| {
         b.iter_with_large_drop(|| {
             let tmp = tempfile::tempdir().unwrap();
-            let r = ingest::run(&cfg, &Workspace::new(tmp.path())).unwrap();
+            let r = chorus_ingest::run(&cfg, &Workspace::new(tmp.path())).unwrap();
             (r.units(), tmp)
         })
     });

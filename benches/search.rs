@@ -12,9 +12,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chorus::index::search::{search, SearchRequest};
-use chorus::index::{self, IndexConfig};
-use chorus::model::Workspace;
+use chorus_index::search::{search, SearchRequest};
+use chorus_index::IndexConfig;
+use chorus_core::model::{Facet, Workspace};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const QUERIES: &[(&str, &str, &str)] = &[
@@ -43,7 +43,7 @@ fn requests(events_have_seattle: bool) -> Vec<SearchRequest> {
             };
             SearchRequest {
                 query: q.to_string(),
-                filters: vec![(facet.to_string(), vec![value])],
+                filters: vec![(Facet::parse(facet).expect("a facet"), vec![value])],
                 limit: 10,
                 ..Default::default()
             }
@@ -53,7 +53,7 @@ fn requests(events_have_seattle: bool) -> Vec<SearchRequest> {
 
 /// Runs every request `rounds` times; returns (p50, p99) in milliseconds.
 fn percentiles(ws: &Workspace, reqs: &[SearchRequest], rounds: usize) -> (f64, f64) {
-    let (idx, fields) = index::open(ws).unwrap();
+    let (idx, fields) = chorus_index::open(ws).unwrap();
     let mut times = Vec::new();
     for _ in 0..rounds {
         for r in reqs {
@@ -82,13 +82,13 @@ fn bench(c: &mut Criterion) {
     g.bench_function("index/shared-data", |b| {
         b.iter(|| {
             let _ = std::fs::remove_dir_all(ws.index_dir());
-            let r = index::run(&ws, &IndexConfig::default()).unwrap();
+            let r = chorus_index::run(&ws, &IndexConfig::default()).unwrap();
             assert_eq!(r.documents as usize, units);
             r.documents
         })
     });
     let reqs = requests(true);
-    let (idx, fields) = index::open(&ws).unwrap();
+    let (idx, fields) = chorus_index::open(&ws).unwrap();
     // the answer, once: the minimum-wage query finds the Seattle conversation
     assert!(search(&idx, &fields, &reqs[0], None).unwrap().total > 0);
     let (p50, p99) = percentiles(&ws, &reqs, 20);
@@ -120,7 +120,7 @@ fn bench(c: &mut Criterion) {
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
-    let r = index::run(&big, &IndexConfig::default()).unwrap();
+    let r = chorus_index::run(&big, &IndexConfig::default()).unwrap();
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(r.documents as usize, n);
     eprintln!(
@@ -128,7 +128,7 @@ fn bench(c: &mut Criterion) {
         n as f64 / secs
     );
     let reqs = requests(false);
-    let (idx, fields) = index::open(&big).unwrap();
+    let (idx, fields) = chorus_index::open(&big).unwrap();
     let (p50, p99) = percentiles(&big, &reqs, 20);
     eprintln!(
         "search/query/1M: p50 {p50:.2} ms, p99 {p99:.2} ms over {} queries",

@@ -12,9 +12,11 @@ mod common;
 
 use std::time::Instant;
 
-use chorus::embed::{self, cache::Cache, EmbedConfig, VectorsInfo};
-use chorus::model::Workspace;
-use chorus::themes::{self, ThemesConfig};
+use chorus_core::vectors::cache::{self, Cache};
+use chorus_core::vectors::{self, VectorsInfo};
+use chorus_embed::EmbedConfig;
+use chorus_core::model::Workspace;
+use chorus_themes::ThemesConfig;
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -46,7 +48,7 @@ fn main() {
     if !base.root().join("vectors/current.json").is_file() {
         common::ingest_shared(&base, &shared);
         let t = Instant::now();
-        let r = embed::run(&base, &EmbedConfig::default()).expect("the shared data embeds");
+        let r = chorus_embed::run(&base, &EmbedConfig::default()).expect("the shared data embeds");
         eprintln!(
             "themes/setup: embedded {} texts in {:.0} s ({:.0}/s)",
             r.embedded,
@@ -54,7 +56,7 @@ fn main() {
             r.per_second
         );
     }
-    let src = embed::load(&base).expect("the shared vectors load");
+    let src = vectors::load(&base).expect("the shared vectors load");
     let n: usize = std::env::var("CHORUS_BENCH_UNITS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -65,7 +67,7 @@ fn main() {
     let made = common::synthesize(&base, &big, n, 200, 7);
     let mut rng = common::Rng::new(11);
     let dim = src.dim;
-    let mut cache = Cache::open(&embed::cache_path(&big, &src.info.model_id), dim).unwrap();
+    let mut cache = Cache::open(&vectors::cache_path(&big, &src.info.model_id), dim).unwrap();
     for chunk in made.chunks(50_000) {
         let items: Vec<([u8; 16], Vec<f32>)> = chunk
             .iter()
@@ -85,7 +87,7 @@ fn main() {
                 }
                 let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
                 v.iter_mut().for_each(|x| *x /= norm);
-                (embed::cache::key_of(h), v)
+                (cache::key_of(h), v)
             })
             .collect();
         cache.append(&items).unwrap();
@@ -109,7 +111,11 @@ fn main() {
 
     let before = peak_rss_mb();
     let t = Instant::now();
-    let r = themes::run(&big, &ThemesConfig::default()).expect("themes run");
+    let r = chorus_themes::run(
+        &big,
+        &ThemesConfig::default(),
+        &|dir: Option<&std::path::Path>| Ok(chorus_embed::load_embedder(dir, 1, 2)?),
+    ).expect("themes run");
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(r.units, n);
     assert!(r.themes >= 4);

@@ -2,6 +2,11 @@
 
 use std::path::PathBuf;
 
+use chorus_core::model::Facet;
+use chorus_embed::EmbedConfig;
+use chorus_index::IndexConfig;
+use chorus_insights::InsightsConfig;
+use chorus_themes::ThemesConfig;
 use clap::{Args, Parser, Subcommand};
 
 /// chorus: turn many events' transcripts and survey answers into a searchable theme index and
@@ -143,7 +148,7 @@ pub struct ReportArgs {
     #[arg(long, default_value = "out/report", value_name = "DIR")]
     pub out: PathBuf,
     /// Fewest participants behind a published breakdown cell.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = InsightsConfig::default().k)]
     pub k: usize,
 }
 
@@ -157,10 +162,10 @@ pub struct ThemesArgs {
     #[arg(long)]
     pub themes: Option<usize>,
     /// Lowest similarity between a unit and a theme centre for the unit to join the theme.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = ThemesConfig::default().min_similarity)]
     pub min_similarity: f32,
     /// Weight of words against meaning when grouping units into micro-clusters.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = ThemesConfig::default().vocabulary_weight)]
     pub vocabulary_weight: f32,
     /// Cluster from scratch, even when the last run's themes could take the units (by
     /// default units join existing themes, and ids stay).
@@ -170,7 +175,7 @@ pub struct ThemesArgs {
     #[arg(long)]
     pub no_model_labels: bool,
     /// CPU threads.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = ThemesConfig::default().threads)]
     pub threads: usize,
 }
 
@@ -193,10 +198,10 @@ pub struct EmbedArgs {
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
     /// CPU threads for inference.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = EmbedConfig::default().threads)]
     pub threads: usize,
     /// Texts per forward pass (length-sorted; 16 measured fastest on 2 cores).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = EmbedConfig::default().batch)]
     pub batch: usize,
 }
 
@@ -204,7 +209,7 @@ pub struct EmbedArgs {
 pub struct IndexArgs {
     /// Commit after at least this many units (fewer commits index faster; more lose less work
     /// if the run is killed).
-    #[arg(long, default_value_t = 100_000, value_name = "UNITS")]
+    #[arg(long, default_value_t = IndexConfig::default().commit_every, value_name = "UNITS")]
     pub commit_every: usize,
 }
 
@@ -218,6 +223,15 @@ pub struct SearchArgs {
     /// Only events in these countries.
     #[arg(long)]
     pub country: Vec<String>,
+    /// Only events of these sectors (as `event.toml` names them).
+    #[arg(long)]
+    pub sector: Vec<String>,
+    /// Only events at these levels of government.
+    #[arg(long)]
+    pub level: Vec<String>,
+    /// Only units of participants in these roles (e.g. `facilitator`).
+    #[arg(long)]
+    pub role: Vec<String>,
     /// Only answers to questions of this frame (leave_behind, keep, do_differently).
     #[arg(long)]
     pub frame: Vec<String>,
@@ -251,6 +265,31 @@ pub struct SearchArgs {
     /// Search the themes (label, keywords, quotes) instead of the units.
     #[arg(long, conflicts_with_all = ["semantic", "hybrid"])]
     pub themes: bool,
+}
+
+impl SearchArgs {
+    /// The facet filters given, in the order of [`Facet::FILTERS`].
+    pub fn filters(&self) -> Vec<(Facet, Vec<String>)> {
+        Facet::FILTERS
+            .into_iter()
+            .map(|f| {
+                let values = match f {
+                    Facet::Event => &self.event,
+                    Facet::Country => &self.country,
+                    Facet::Sector => &self.sector,
+                    Facet::Level => &self.level,
+                    Facet::Frame => &self.frame,
+                    Facet::Question => &self.question,
+                    Facet::Theme => &self.theme,
+                    Facet::Lang => &self.lang,
+                    Facet::Role => &self.role,
+                    other => unreachable!("{} is not a filter", other.name()),
+                };
+                (f, values.clone())
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,8 @@
 //! Project configuration, resolved once: command-line flags > environment > `chorus.toml` >
-//! defaults. `chorus.toml` is looked for in the current folder and its parents; the workspace
-//! defaults to `.chorus/` beside it (or in the current folder when there is none).
+//! defaults, into each stage's config struct. Every default lives in one place: the stage's
+//! `Default` (the CLI's flags take theirs from there too). `chorus.toml` is looked for in the
+//! current folder and its parents; the workspace defaults to `.chorus/` beside it (or in the
+//! current folder when there is none).
 //!
 //! ```toml
 //! [ingest]
@@ -21,8 +23,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::ingest::survey::ColumnRole;
-use crate::model::Workspace;
+use chorus_ingest::survey::ColumnRole;
+use chorus_ingest::IngestConfig;
+use chorus_themes::ThemesConfig;
+
+use crate::cli::{IngestArgs, ThemesArgs};
+use crate::error::Usage;
+use chorus_core::model::Workspace;
 
 pub const CONFIG_FILE: &str = "chorus.toml";
 
@@ -65,10 +72,10 @@ pub struct SourceDefaults {
 
 impl SourceDefaults {
     /// The path resolved against the project root, and the metadata as an event's.
-    pub fn resolve(&self, root: &Path) -> (PathBuf, crate::ingest::event::EventMeta) {
+    pub fn resolve(&self, root: &Path) -> (PathBuf, chorus_ingest::event::EventMeta) {
         (
             root.join(&self.path),
-            crate::ingest::event::EventMeta {
+            chorus_ingest::event::EventMeta {
                 licence: self.licence.clone(),
                 attribution: self.attribution.clone(),
                 url: self.url.clone(),
@@ -98,6 +105,8 @@ pub enum ConfigError {
         message: String,
     },
 }
+
+impl chorus_core::error::Diagnostic for ConfigError {}
 
 /// The resolved project: where its config lives and which workspace it uses.
 #[derive(Debug, Clone)]
@@ -145,4 +154,57 @@ pub fn read_config(path: &Path) -> Result<ChorusToml, ConfigError> {
         }),
         message: e.message().to_string(),
     })
+}
+
+/// Transcript units shorter than this limit would split sentences into fragments.
+const MIN_UNIT_CHARS: usize = 40;
+
+impl Project {
+    /// The ingest stage's settings: paths from the command line, else `[ingest] inputs`.
+    pub fn ingest_config(&self, args: &IngestArgs, progress: bool) -> Result<IngestConfig, Usage> {
+        let conf = &self.config.ingest;
+        let paths: Vec<PathBuf> = if args.paths.is_empty() {
+            conf.inputs.iter().map(|p| self.root.join(p)).collect()
+        } else {
+            args.paths.clone()
+        };
+        if paths.is_empty() {
+            return Err(Usage::new(
+                "no input given: expected `chorus ingest PATH...` or `[ingest] inputs` in chorus.toml",
+            ));
+        }
+        let defaults = IngestConfig::default();
+        Ok(IngestConfig {
+            paths,
+            redact: !args.no_redact && conf.redact.unwrap_or(defaults.redact),
+            max_unit_chars: args
+                .max_unit_chars
+                .or(conf.max_unit_chars)
+                .unwrap_or(defaults.max_unit_chars)
+                .max(MIN_UNIT_CHARS),
+            columns: conf.columns.clone(),
+            defaults: conf.sources.iter().map(|d| d.resolve(&self.root)).collect(),
+            progress,
+            ..defaults
+        })
+    }
+
+    /// The seed: the flag, else `seed` of chorus.toml, else the themes stage's default.
+    pub fn seed(&self, flag: Option<u64>) -> u64 {
+        flag.or(self.config.seed)
+            .unwrap_or(ThemesConfig::default().seed)
+    }
+
+    /// The themes stage's settings.
+    pub fn themes_config(&self, args: &ThemesArgs) -> ThemesConfig {
+        ThemesConfig {
+            seed: self.seed(args.seed),
+            themes: args.themes,
+            min_similarity: args.min_similarity,
+            vocabulary_weight: args.vocabulary_weight.clamp(0.0, 1.0),
+            model_labels: !args.no_model_labels,
+            recluster: args.recluster,
+            threads: args.threads,
+        }
+    }
 }

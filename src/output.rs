@@ -1,8 +1,8 @@
 //! Rendering stage results for people (aligned tables) and programs (`--json`). stdout carries
 //! only this; logs and progress go to stderr.
 
-use crate::ingest::assemble::EventSummary;
-use crate::ingest::IngestReport;
+use chorus_ingest::assemble::EventSummary;
+use chorus_ingest::IngestReport;
 
 /// A plain aligned text table: the first column left-aligned, the others right-aligned.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
@@ -130,7 +130,7 @@ pub fn ingest_json(report: &IngestReport) -> serde_json::Value {
 }
 
 /// A snippet with its highlights marked: bold on a colour terminal, `[..]` otherwise.
-pub fn highlight(s: &crate::index::search::Snippet, color: bool) -> String {
+pub fn highlight(s: &chorus_index::search::Snippet, color: bool) -> String {
     let (open, close) = if color {
         ("\x1b[1m", "\x1b[0m")
     } else {
@@ -158,7 +158,7 @@ pub fn highlight(s: &crate::index::search::Snippet, color: bool) -> String {
 
 /// Search results for people: a header line, one block per hit (rank, event, speaker, place
 /// in the source, score; the snippet; question and theme), then the facet counts.
-pub fn search_text(r: &crate::index::search::SearchResponse, color: bool) -> String {
+pub fn search_text(r: &chorus_index::search::SearchResponse, color: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let shown = if r.hits.is_empty() {
@@ -169,7 +169,7 @@ pub fn search_text(r: &crate::index::search::SearchResponse, color: bool) -> Str
     let _ = writeln!(out, "{} units match `{}`{shown}", r.total, r.query);
     for (i, h) in r.hits.iter().enumerate() {
         let place = match (h.start_ms, h.line) {
-            (Some(ms), _) => crate::ingest::transcript::format_ms(ms),
+            (Some(ms), _) => chorus_core::text::format_ms(ms),
             (None, Some(l)) => format!("line {l}"),
             _ => "-".into(),
         };
@@ -222,7 +222,7 @@ pub fn search_text(r: &crate::index::search::SearchResponse, color: bool) -> Str
 }
 
 /// Themes for people: one line per theme (size, events, label, keywords), subthemes indented.
-pub fn themes_text(r: &crate::themes::ThemesReport) -> String {
+pub fn themes_text(r: &chorus_themes::ThemesReport) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(
@@ -269,7 +269,7 @@ pub fn themes_text(r: &crate::themes::ThemesReport) -> String {
 }
 
 /// Evaluation figures for people.
-pub fn eval_text(r: &crate::themes::eval::EvalReport) -> String {
+pub fn eval_text(r: &chorus_themes::eval::EvalReport) -> String {
     serde_json::to_value(r)
         .ok()
         .and_then(|v| v.as_object().cloned())

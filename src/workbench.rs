@@ -6,13 +6,14 @@
 //! in `chorus.toml` by size and modification time), and `.chorus/run.json` keeps the
 //! fingerprint of each stage's last successful run.
 
+use chorus_core::error::Diagnostic;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::Project;
-use crate::model::Table;
+use chorus_core::model::Table;
 
 /// The commented `chorus.toml` that `chorus init` writes.
 pub const INIT_TOML: &str = include_str!("init.toml");
@@ -22,7 +23,7 @@ pub const STAGES: [&str; 5] = ["ingest", "embed", "themes", "index", "report"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkbenchError {
-    #[error("`{path}` already exists; chorus init does not overwrite it\nhint: edit it, or pick another folder")]
+    #[error("`{path}` already exists; chorus init does not overwrite it")]
     Exists { path: PathBuf },
     #[error("could not write `{path}`")]
     Write {
@@ -30,6 +31,15 @@ pub enum WorkbenchError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl Diagnostic for WorkbenchError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            WorkbenchError::Exists { .. } => Some("edit it, or pick another folder".into()),
+            WorkbenchError::Write { .. } => None,
+        }
+    }
 }
 
 /// Writes `DIR/chorus.toml` (and the folder).
@@ -79,7 +89,7 @@ struct Record {
 }
 
 fn record_path(project: &Project) -> PathBuf {
-    project.workspace.root().join("run.json")
+    project.workspace.run_file()
 }
 
 fn read_record(project: &Project) -> Record {
@@ -144,10 +154,7 @@ pub fn fingerprint(project: &Project, stage: &str) -> Option<String> {
         }
         files
     };
-    let themes_out: Vec<PathBuf> = ["themes.parquet", "assignments.parquet", "quotes.parquet"]
-        .iter()
-        .map(|f| ws.themes_dir().join(f))
-        .collect();
+    let themes_out: Vec<PathBuf> = vec![ws.themes_file(), ws.assignments_file(), ws.quotes_file()];
     match stage {
         "ingest" => {
             let conf = &project.config.ingest;
@@ -173,8 +180,8 @@ pub fn fingerprint(project: &Project, stage: &str) -> Option<String> {
         "themes" => {
             h.update(format!("seed={:?}", project.config.seed).as_bytes());
             let mut files = tables(&[Table::Units]);
-            files.push(ws.vectors_dir().join("current.json"));
-            files.push(ws.themes_dir().join("codebook.toml"));
+            files.push(ws.vectors_info_file());
+            files.push(ws.codebook_file());
             content(files, &mut h);
         }
         "index" => {
@@ -236,20 +243,20 @@ pub struct Contents {
 pub fn contents(project: &Project) -> Contents {
     let ws = &project.workspace;
     let count = |t: Table| {
-        crate::ingest::frames::read_table(ws, t)
+        chorus_core::store::read_table(ws, t)
             .map(|df| df.height())
             .unwrap_or(0)
     };
-    let themes = crate::ingest::frames::read_file(&ws.themes_dir().join("themes.parquet"))
+    let themes = chorus_core::store::read_file(&ws.themes_file())
         .ok()
         .and_then(|df| {
-            df.column(crate::model::col::PARENT_ID)
+            df.column(chorus_core::model::col::PARENT_ID)
                 .ok()?
                 .null_count()
                 .into()
         })
         .unwrap_or(0);
-    let vectors = crate::embed::load(ws)
+    let vectors = chorus_core::vectors::load(ws)
         .map(|v| v.unit_ids.len())
         .unwrap_or(0);
     let report = report_dir(project);
@@ -260,7 +267,7 @@ pub fn contents(project: &Project) -> Contents {
         units: count(Table::Units),
         vectors,
         themes,
-        indexed: ws.index_dir().join("meta.json").is_file(),
+        indexed: chorus_index::exists(ws),
         report: report.join("index.html").is_file().then_some(report),
     }
 }

@@ -5,11 +5,10 @@
 
 use std::path::PathBuf;
 
-use chorus::ingest::frames::{
-    read_table, str_column, EventFrames, EventRow, QuestionRow, SourceRow, UnitRow,
-};
-use chorus::ingest::{self, IngestConfig};
-use chorus::model::{col, Table, Workspace};
+use chorus_core::store::{read_table, str_column};
+use chorus_ingest::frames::{EventFrames, EventRow, QuestionRow, SourceRow, UnitRow};
+use chorus_ingest::IngestConfig;
+use chorus_core::model::{col, Table, Workspace};
 
 pub fn shared_data() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
@@ -30,12 +29,12 @@ pub fn ingest_shared(ws: &Workspace, shared: &std::path::Path) -> usize {
         paths: vec![shared.to_path_buf()],
         ..Default::default()
     };
-    ingest::run(&cfg, ws)
+    chorus_ingest::run(&cfg, ws)
         .expect("the shared data ingests")
         .units()
 }
 
-pub use chorus::themes::cluster::Rng;
+pub use chorus_themes::cluster::Rng;
 
 /// Writes `n` units into `out` as `events` synthetic events, and returns for each written unit
 /// (in order) its text hash and the two shared units it was made from. Each unit joins the first half of
@@ -158,8 +157,8 @@ pub fn synthesize(
             let mut words: Vec<&str> = wa[..wa.len().div_ceil(2)].to_vec();
             words.extend_from_slice(&wb[wb.len() / 2..]);
             let text = words.join(" ");
-            let norm = chorus::ingest::clean::normalise(&text);
-            let text_hash = chorus::model::content_hash(norm.as_bytes())[..32].to_string();
+            let norm = chorus_ingest::clean::normalise(&text);
+            let text_hash = chorus_core::model::content_hash(norm.as_bytes())[..32].to_string();
             made.push((text_hash.clone(), a, b));
             let q = rng.below(9);
             f.units.push(UnitRow {

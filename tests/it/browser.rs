@@ -126,8 +126,8 @@ fn injected_text_stays_inert_in_chromium() {
     }
     // a theme renamed to a script through the codebook
     let themes =
-        chorus::ingest::frames::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
-    let first = chorus::ingest::frames::str_column(&themes, chorus::model::col::THEME_ID).unwrap()
+        chorus_core::store::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
+    let first = chorus_core::store::str_column(&themes, chorus_core::model::col::THEME_ID).unwrap()
         [0]
     .clone()
     .unwrap();

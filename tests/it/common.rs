@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
-use chorus::ingest::frames::read_table;
-use chorus::model::{Table, Workspace};
+use chorus_core::store::read_table;
+use chorus_core::model::{Table, Workspace};
 use polars::prelude::DataFrame;
 
 pub fn root() -> PathBuf {
@@ -95,17 +96,53 @@ pub fn ok(ws: &Path, args: &[&str]) -> Run {
     run
 }
 
-/// The demo's `events` (all of `data/demo` when empty) ingested into `ws`, then `stages` run
-/// (`report` writes to `ws/report`, which is returned).
-pub fn demo_pipeline(ws: &Path, events: &[&str], stages: &[&str]) -> PathBuf {
-    let inputs: Vec<PathBuf> = if events.is_empty() {
-        vec![demo()]
-    } else {
-        events.iter().map(|e| demo().join(e)).collect()
-    };
-    for input in inputs {
-        ok(ws, &["ingest", input.to_str().unwrap()]);
+/// The whole demo ingested and embedded once per test run (the first test to ask builds it,
+/// the others wait), in the cargo target's temp folder: every test copies it instead of
+/// embedding the demo again.
+pub fn embedded_demo() -> &'static Path {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let ws = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("demo-workspace-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&ws);
+        ok(&ws, &["ingest", demo().to_str().unwrap()]);
+        ok(&ws, &["embed"]);
+        ws
+    })
+}
+
+/// Copies a folder tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("the folder walks");
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
+}
+
+/// The demo's `events` (all of `data/demo` when empty) in `ws`: the whole demo is a copy of
+/// [`embedded_demo`]; some of its events are ingested anew, and their vectors come from its
+/// cache (so `chorus embed` there embeds nothing).
+pub fn demo_workspace(ws: &Path, events: &[&str]) {
+    let shared = embedded_demo();
+    if events.is_empty() {
+        copy_tree(shared, ws);
+        return;
+    }
+    for e in events {
+        assert!(chorus(ws, &["ingest", demo().join(e).to_str().unwrap()]).code <= 1);
+    }
+    copy_tree(&shared.join("vectors"), &ws.join("vectors"));
+}
+
+/// The demo's `events` (all of `data/demo` when empty) in `ws` (see [`demo_workspace`]), then
+/// `stages` run (`report` writes to `ws/report`, which is returned).
+pub fn demo_pipeline(ws: &Path, events: &[&str], stages: &[&str]) -> PathBuf {
+    demo_workspace(ws, events);
     let report = ws.join("report");
     for stage in stages {
         match *stage {

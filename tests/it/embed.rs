@@ -1,6 +1,7 @@
 //! The embedding model loads from the set-up's install and gives real sentence vectors.
 
-use chorus::embed::{cosine, resolve_model_dir, Model};
+use chorus_core::vectors::cosine;
+use chorus_embed::{resolve_model_dir, Model};
 
 #[test]
 fn paraphrases_are_closer_than_unrelated_sentences() {
@@ -79,7 +80,7 @@ fn vectors_match_sentence_transformers() {
 
 #[test]
 fn configurations_the_forward_cannot_run_are_typed_errors() {
-    use chorus::embed::EmbedError;
+    use chorus_embed::EmbedError;
     let dir =
         resolve_model_dir(None).expect("the set-up (`bash .ci/setup`) installs all-MiniLM-L6-v2");
     let config = std::fs::read_to_string(dir.join("config.json")).unwrap();

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chorus::model::{col, Table};
+use chorus_core::model::{col, Table};
 use polars::prelude::*;
 
 use crate::common::*;

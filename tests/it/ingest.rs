@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use chorus::model::{col, Table};
+use chorus_core::model::{col, Table};
 use polars::prelude::*;
 
 use crate::common::*;

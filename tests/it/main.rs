@@ -2,11 +2,11 @@
 //! hand-made edge cases) and on the shared corpora in `../shared/data`, one module per stage.
 
 mod browser;
+mod cli;
 mod common;
 mod embed;
 mod index;
 mod ingest;
-mod parsers;
 mod report;
 mod serve;
 mod themes;

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use chorus::ingest::frames::{read_file, str_column};
-use chorus::model::{col, Table};
+use chorus_core::store::{read_file, str_column};
+use chorus_core::model::{col, Table};
 use polars::prelude::*;
 
 use crate::common::*;
@@ -270,7 +270,7 @@ fn stale_quotes_fail_the_report() {
         .collect();
     q.replace(col::TEXT, Column::new(col::TEXT.into(), texts))
         .unwrap();
-    chorus::ingest::frames::write_parquet(&path, &mut q).unwrap();
+    chorus_core::store::write_parquet(&path, &mut q).unwrap();
     let r = chorus(
         ws.path(),
         &["report", "--out", ws.path().join("r").to_str().unwrap()],

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::common::*;
 
 fn themes_of(ws: &Path) -> (BTreeMap<String, Option<String>>, BTreeMap<String, String>) {
-    let a = chorus::ingest::frames::read_file(&ws.join("themes/assignments.parquet")).unwrap();
+    let a = chorus_core::store::read_file(&ws.join("themes/assignments.parquet")).unwrap();
     let units = a
         .column("unit_id")
         .unwrap()
@@ -22,7 +22,7 @@ fn themes_of(ws: &Path) -> (BTreeMap<String, Option<String>>, BTreeMap<String, S
         .unwrap()
         .iter()
         .map(|v| v.map(str::to_string));
-    let t = chorus::ingest::frames::read_file(&ws.join("themes/themes.parquet")).unwrap();
+    let t = chorus_core::store::read_file(&ws.join("themes/themes.parquet")).unwrap();
     let labels = t
         .column("theme_id")
         .unwrap()
@@ -33,13 +33,6 @@ fn themes_of(ws: &Path) -> (BTreeMap<String, Option<String>>, BTreeMap<String, S
         .map(|(i, l)| (i.unwrap().to_string(), l.unwrap().to_string()))
         .collect();
     (units.zip(themes).collect(), labels)
-}
-
-fn demo_workspace(ws: &Path, events: &[&str]) {
-    for e in events {
-        assert!(chorus(ws, &["ingest", demo().join(e).to_str().unwrap()]).code <= 1);
-    }
-    ok(ws, &["embed"]);
 }
 
 const DEMO: [&str; 10] = [
@@ -69,11 +62,11 @@ fn demo_themes_quotes_index_and_search() {
     let (assigned, labels) = themes_of(ws.path());
     assert_eq!(
         assigned.len(),
-        frame(ws.path(), chorus::model::Table::Units).height()
+        frame(ws.path(), chorus_core::model::Table::Units).height()
     );
     // no subtheme of fewer than 3 units, and no theme with a single subtheme (itself again)
-    let t = chorus::ingest::frames::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
-    let parents = chorus::ingest::frames::str_column(&t, "parent_id").unwrap();
+    let t = chorus_core::store::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
+    let parents = chorus_core::store::str_column(&t, "parent_id").unwrap();
     let sizes: Vec<u64> = t
         .column("size")
         .unwrap()
@@ -92,8 +85,8 @@ fn demo_themes_quotes_index_and_search() {
     assert!(per_parent.values().all(|&n| n >= 2), "{per_parent:?}");
     // answers with no content word ("Nothing.", "Not sure.") are left out of the themes, counted
     let a =
-        chorus::ingest::frames::read_file(&ws.path().join("themes/assignments.parquet")).unwrap();
-    let status = chorus::ingest::frames::str_column(&a, "status").unwrap();
+        chorus_core::store::read_file(&ws.path().join("themes/assignments.parquet")).unwrap();
+    let status = chorus_core::store::str_column(&a, "status").unwrap();
     let no_content = status
         .iter()
         .filter(|s| s.as_deref() == Some("no_content"))
@@ -103,7 +96,7 @@ fn demo_themes_quotes_index_and_search() {
         "{no_content}"
     );
     assert_eq!(r["no_content"].as_u64().unwrap() as usize, no_content);
-    let theme = chorus::ingest::frames::str_column(&a, "theme_id").unwrap();
+    let theme = chorus_core::store::str_column(&a, "theme_id").unwrap();
     for (s, t) in status.iter().zip(&theme) {
         if s.as_deref() == Some("no_content") {
             assert!(t.is_none(), "a unit with no content word is in theme {t:?}");
@@ -114,7 +107,7 @@ fn demo_themes_quotes_index_and_search() {
         "{labels:?}"
     );
     // every quote is verbatim a unit's text, and quotes of a theme come from several events
-    let units = frame(ws.path(), chorus::model::Table::Units);
+    let units = frame(ws.path(), chorus_core::model::Table::Units);
     let texts: BTreeMap<String, String> = units
         .column("unit_id")
         .unwrap()
@@ -124,7 +117,7 @@ fn demo_themes_quotes_index_and_search() {
         .zip(units.column("text").unwrap().str().unwrap().iter())
         .map(|(i, t)| (i.unwrap().to_string(), t.unwrap().to_string()))
         .collect();
-    let q = chorus::ingest::frames::read_file(&ws.path().join("themes/quotes.parquet")).unwrap();
+    let q = chorus_core::store::read_file(&ws.path().join("themes/quotes.parquet")).unwrap();
     assert!(q.height() > 0);
     for (u, t) in q
         .column("unit_id")
@@ -253,8 +246,8 @@ fn codebook_edits_survive_reruns_and_ids_survive_a_new_event() {
         let (assigned, labels) = themes_of(ws.path());
         // the split happens once: its parts keep their units on the rerun, and no id repeats
         let t =
-            chorus::ingest::frames::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
-        let ids = chorus::ingest::frames::str_column(&t, "theme_id").unwrap();
+            chorus_core::store::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
+        let ids = chorus_core::store::str_column(&t, "theme_id").unwrap();
         assert_eq!(
             ids.iter().collect::<BTreeSet<_>>().len(),
             ids.len(),
@@ -323,7 +316,7 @@ fn mixed_polis_conversations_separate() {
     // the target is 0.37
     assert!(e["nmi"].as_f64().unwrap() >= 0.37, "{e}");
     assert!(e["unassigned_share"].as_f64().unwrap() < 0.05, "{e}");
-    let events: BTreeSet<String> = frame(ws.path(), chorus::model::Table::Events)
+    let events: BTreeSet<String> = frame(ws.path(), chorus_core::model::Table::Events)
         .column("event_id")
         .unwrap()
         .str()

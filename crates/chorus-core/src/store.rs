@@ -1,0 +1,75 @@
+//! The storage layer: parquet files of the workspace, written atomically (temporary file, then
+//! rename) and read whole or as one table across every event. Every stage reads and writes
+//! frames through these functions only.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::model::{Table, Workspace};
+
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("parquet.tmp");
+    let file = std::fs::File::create(&tmp)?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// A string column as owned optional values (missing column or wrong type: an error).
+pub fn str_column(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+/// Reads one parquet file.
+pub fn read_file(path: &Path) -> PolarsResult<DataFrame> {
+    ParquetReader::new(std::fs::File::open(path)?).finish()
+}
+
+/// Reads one table across all events of the workspace (empty when nothing was ingested).
+pub fn read_table(ws: &Workspace, table: Table) -> PolarsResult<DataFrame> {
+    let dir = ws.table_dir(table);
+    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    if files.is_empty() {
+        return Ok(DataFrame::empty());
+    }
+    let paths: Vec<PlRefPath> = files
+        .iter()
+        .map(|p| PlRefPath::new(p.to_string_lossy().as_ref()))
+        .collect();
+    LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())?
+        .collect()
+}
+
+/// Distinct event ids present in the workspace.
+pub fn workspace_events(ws: &Workspace) -> BTreeSet<String> {
+    std::fs::read_dir(ws.table_dir(Table::Events))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    e.path()
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

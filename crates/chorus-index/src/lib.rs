@@ -1,0 +1,561 @@
+//! Index: the corpus frames -> a tantivy index of every unit (and, once themes exist, every
+//! theme) in `.chorus/index/`.
+//!
+//! Incremental and crash-safe: each commit carries, in tantivy's commit payload, the content
+//! hash of every event it holds. A run re-indexes only the events whose frames changed (deleting
+//! their old documents by event id), drops events no longer in the workspace, and commits after
+//! every `commit_every` units. tantivy commits are atomic, so a process killed mid-run leaves the last commit
+//! searchable, and the next run finds the missing events by their hashes and completes the work.
+
+pub mod schema;
+pub mod search;
+
+use chorus_core::error::Diagnostic;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::schema::Facet;
+use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
+
+use chorus_core::store::{read_file, str_column};
+use chorus_core::model::{col, Facet as UnitFacet, Table, Workspace};
+use schema::{register_analyzers, Fields, SCHEMA_VERSION};
+
+#[derive(Debug, Clone)]
+pub struct IndexConfig {
+    /// Indexing threads (tantivy writer threads).
+    pub threads: usize,
+    /// Writer memory budget in bytes (shared by the threads).
+    pub memory_budget: usize,
+    /// Commit once at least this many units were added since the last commit (and at the
+    /// end): fewer commits index faster, more lose less work to a crash.
+    pub commit_every: usize,
+    pub progress: bool,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        Self {
+            threads: 2,
+            memory_budget: 512 << 20,
+            commit_every: 100_000,
+            progress: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("the workspace `{path}` has no corpus yet")]
+    NoCorpus { path: PathBuf },
+    #[error("could not read the corpus frames of event `{event}`")]
+    Frames {
+        event: String,
+        #[source]
+        source: PolarsError,
+    },
+    #[error("the index in `{path}` could not be opened or written")]
+    Tantivy {
+        path: PathBuf,
+        #[source]
+        source: tantivy::TantivyError,
+    },
+    #[error("could not create the index folder `{path}`")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Diagnostic for IndexError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            IndexError::NoCorpus { .. } => Some("run `chorus ingest PATH...` first".into()),
+            _ => None,
+        }
+    }
+}
+
+/// What the last commit holds (stored as the commit payload).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct IndexState {
+    pub schema_version: u32,
+    /// event id -> hash of its frames (and its units' theme assignments).
+    pub events: BTreeMap<String, String>,
+    /// Hash of the theme documents' source (themes and quotes).
+    #[serde(default)]
+    pub themes: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct IndexReport {
+    pub index: PathBuf,
+    pub events_indexed: Vec<String>,
+    pub events_removed: Vec<String>,
+    pub events_unchanged: usize,
+    pub units_indexed: u64,
+    pub themes_indexed: usize,
+    pub documents: u64,
+    pub seconds: f64,
+}
+
+/// Whether the workspace has an index with a first commit.
+pub fn exists(ws: &Workspace) -> bool {
+    ws.index_meta_file().is_file()
+}
+
+/// Opens the index of `ws` (creating it if absent), with the analyzers registered.
+pub fn open(ws: &Workspace) -> Result<(Index, Fields), IndexError> {
+    let path = ws.index_dir();
+    std::fs::create_dir_all(&path).map_err(|source| IndexError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let fields = Fields::build();
+    let tv = |source| IndexError::Tantivy {
+        path: path.clone(),
+        source,
+    };
+    let dir = tantivy::directory::MmapDirectory::open(&path).map_err(|e| tv(e.into()))?;
+    let index = match Index::open_or_create(dir, fields.schema.clone()) {
+        Ok(i) => i,
+        Err(tantivy::TantivyError::SchemaError(_)) => {
+            // an index of an older schema: rebuild from scratch
+            std::fs::remove_dir_all(&path).map_err(|source| IndexError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            std::fs::create_dir_all(&path).map_err(|source| IndexError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let dir = tantivy::directory::MmapDirectory::open(&path).map_err(|e| tv(e.into()))?;
+            Index::open_or_create(dir, fields.schema.clone()).map_err(tv)?
+        }
+        Err(e) => return Err(tv(e)),
+    };
+    register_analyzers(&index);
+    Ok((index, fields))
+}
+
+/// The state recorded by the last commit (empty for a new index).
+pub fn committed_state(index: &Index) -> IndexState {
+    index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| serde_json::from_str::<IndexState>(&p).ok())
+        .filter(|s| s.schema_version == SCHEMA_VERSION)
+        .unwrap_or_default()
+}
+
+/// A theme document: found by its label, keywords and quotes.
+#[derive(Debug, Clone)]
+pub struct ThemeDoc {
+    pub id: String,
+    pub parent: Option<String>,
+    pub label: String,
+    pub keywords: String,
+    pub quotes: Vec<String>,
+}
+
+/// The themes of the workspace as the index needs them (absent before `chorus themes`).
+#[derive(Debug, Default)]
+pub struct ThemeFields {
+    /// unit id -> (theme id, subtheme id).
+    pub of_unit: HashMap<String, (String, Option<String>)>,
+    /// theme id -> label.
+    pub labels: HashMap<String, String>,
+    /// event id -> hash of its units' assignments.
+    pub event_hashes: HashMap<String, String>,
+    pub docs: Vec<ThemeDoc>,
+    pub hash: String,
+}
+
+fn load_themes(ws: &Workspace) -> PolarsResult<ThemeFields> {
+    let (ap, tp, qp) = (ws.assignments_file(), ws.themes_file(), ws.quotes_file());
+    if !ap.is_file() || !tp.is_file() {
+        return Ok(ThemeFields::default());
+    }
+    let a = read_file(&ap)?;
+    let t = read_file(&tp)?;
+    let mut out = ThemeFields::default();
+    let (units, events, themes, subs) = (
+        str_column(&a, col::UNIT_ID)?,
+        str_column(&a, col::EVENT_ID)?,
+        str_column(&a, col::THEME_ID)?,
+        str_column(&a, col::SUBTHEME_ID)?,
+    );
+    let mut per_event: BTreeMap<String, blake3::Hasher> = BTreeMap::new();
+    for i in 0..units.len() {
+        let (Some(u), Some(e)) = (&units[i], &events[i]) else {
+            continue;
+        };
+        let h = per_event.entry(e.clone()).or_default();
+        h.update(format!("{u}\x1f{:?}\x1f{:?}\n", themes[i], subs[i]).as_bytes());
+        if let Some(th) = &themes[i] {
+            out.of_unit.insert(u.clone(), (th.clone(), subs[i].clone()));
+        }
+    }
+    out.event_hashes = per_event
+        .into_iter()
+        .map(|(e, h)| (e, h.finalize().to_hex()[..32].to_string()))
+        .collect();
+    let (ids, parents, labels, keywords) = (
+        str_column(&t, col::THEME_ID)?,
+        str_column(&t, col::PARENT_ID)?,
+        str_column(&t, col::LABEL)?,
+        str_column(&t, col::KEYWORDS)?,
+    );
+    let mut quotes: HashMap<String, Vec<String>> = HashMap::new();
+    let mut h = blake3::Hasher::new();
+    h.update(&std::fs::read(&tp)?);
+    if qp.is_file() {
+        h.update(&std::fs::read(&qp)?);
+        let q = read_file(&qp)?;
+        for (tid, text) in str_column(&q, col::THEME_ID)?
+            .into_iter()
+            .zip(str_column(&q, col::TEXT)?)
+        {
+            if let (Some(tid), Some(text)) = (tid, text) {
+                quotes.entry(tid).or_default().push(text);
+            }
+        }
+    }
+    out.hash = h.finalize().to_hex()[..32].to_string();
+    for i in 0..ids.len() {
+        let Some(id) = ids[i].clone() else { continue };
+        let label = labels[i].clone().unwrap_or_default();
+        out.labels.insert(id.clone(), label.clone());
+        out.docs.push(ThemeDoc {
+            quotes: quotes.remove(&id).unwrap_or_default(),
+            id,
+            parent: parents[i].clone(),
+            label,
+            keywords: keywords[i].clone().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Hash of what an event's documents are made of.
+fn event_hash(ws: &Workspace, event: &str, themes: &ThemeFields) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(
+        themes
+            .event_hashes
+            .get(event)
+            .map_or(&b""[..], |s| s.as_bytes()),
+    );
+    for t in [
+        Table::Events,
+        Table::Sources,
+        Table::Participants,
+        Table::Questions,
+        Table::Units,
+    ] {
+        if let Ok(bytes) = std::fs::read(ws.table_file(t, event)) {
+            h.update(&bytes);
+        }
+        h.update(b"\x1f");
+    }
+    h.finalize().to_hex()[..32].to_string()
+}
+
+/// Builds or updates the index of `ws`.
+pub fn run(ws: &Workspace, cfg: &IndexConfig) -> Result<IndexReport, IndexError> {
+    let _span = tracing::info_span!("index").entered();
+    let started = std::time::Instant::now();
+    let events = chorus_core::store::workspace_events(ws);
+    if events.is_empty() {
+        return Err(IndexError::NoCorpus {
+            path: ws.root().to_path_buf(),
+        });
+    }
+    let (index, fields) = open(ws)?;
+    let path = ws.index_dir();
+    let tv = |source| IndexError::Tantivy {
+        path: path.clone(),
+        source,
+    };
+    let mut state = committed_state(&index);
+    if state.schema_version != SCHEMA_VERSION {
+        state = IndexState {
+            schema_version: SCHEMA_VERSION,
+            ..Default::default()
+        };
+    }
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(cfg.threads.max(1), cfg.memory_budget.max(30 << 20))
+        .map_err(tv)?;
+    let mut report = IndexReport {
+        index: path.clone(),
+        ..Default::default()
+    };
+
+    // a fresh index with no payload may still hold uncommitted-then-lost docs: start clean
+    if state.events.is_empty() {
+        writer.delete_all_documents().map_err(tv)?;
+    }
+    let removed: Vec<String> = state
+        .events
+        .keys()
+        .filter(|e| !events.contains(*e))
+        .cloned()
+        .collect();
+    for e in &removed {
+        writer.delete_term(Term::from_field_text(fields.event_id, e));
+        state.events.remove(e);
+    }
+    if !removed.is_empty() {
+        commit(&mut writer, &state).map_err(tv)?;
+    }
+    report.events_removed = removed;
+
+    let themes = load_themes(ws).map_err(|source| IndexError::Frames {
+        event: "(themes)".into(),
+        source,
+    })?;
+    if state.themes != themes.hash {
+        // theme documents are few: rewrite them all
+        writer.delete_term(Term::from_field_text(fields.doc_kind, "theme"));
+        for d in theme_documents(&themes, &fields) {
+            writer.add_document(d).map_err(tv)?;
+        }
+        state.themes = themes.hash.clone();
+        report.themes_indexed = themes.docs.len();
+    }
+    let bar = chorus_core::progress::bar(cfg.progress, events.len() as u64, "indexing");
+    let mut pending = 0usize;
+    let mut pending_events: Vec<String> = Vec::new();
+    for event in &events {
+        let hash = event_hash(ws, event, &themes);
+        if state.events.get(event) == Some(&hash) {
+            report.events_unchanged += 1;
+            bar.inc(1);
+            continue;
+        }
+        writer.delete_term(Term::from_field_text(fields.event_id, event));
+        let docs =
+            unit_documents(ws, event, &fields, &themes).map_err(|source| IndexError::Frames {
+                event: event.clone(),
+                source,
+            })?;
+        report.units_indexed += docs.len() as u64;
+        pending += docs.len();
+        for d in docs {
+            writer.add_document(d).map_err(tv)?;
+        }
+        // the payload names an event only once a commit holds its documents
+        state.events.insert(event.clone(), hash);
+        pending_events.push(event.clone());
+        if pending >= cfg.commit_every {
+            commit(&mut writer, &state).map_err(tv)?;
+            report.events_indexed.append(&mut pending_events);
+            pending = 0;
+        }
+        bar.inc(1);
+    }
+    if !pending_events.is_empty() || report.themes_indexed > 0 {
+        commit(&mut writer, &state).map_err(tv)?;
+        report.events_indexed.append(&mut pending_events);
+    }
+    bar.finish_and_clear();
+    writer.wait_merging_threads().map_err(tv)?;
+    let reader = index.reader().map_err(tv)?;
+    report.documents = reader.searcher().num_docs();
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn commit(writer: &mut IndexWriter<TantivyDocument>, state: &IndexState) -> tantivy::Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&serde_json::to_string(state).unwrap_or_default());
+    prepared.commit()?;
+    Ok(())
+}
+
+/// `yyyy-mm-dd...` -> `yyyymmdd`.
+pub fn day_number(date: &str) -> Option<u64> {
+    let d: String = date
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(8)
+        .collect();
+    (d.len() == 8).then(|| d.parse().ok()).flatten()
+}
+
+/// Builds the documents of one event's units from its frames.
+/// Theme documents: found by their label, keywords and quotes (`chorus search --themes`).
+fn theme_documents(t: &ThemeFields, f: &Fields) -> Vec<TantivyDocument> {
+    t.docs
+        .iter()
+        .map(|ThemeDoc { id, parent, label, keywords, quotes }| {
+            let mut d =
+                doc!(f.doc_kind => "theme", f.id => id.as_str(), f.theme_label => label.as_str());
+            d.add_text(
+                f.keywords,
+                format!("{label}. {}", keywords.replace("; ", ", ")),
+            );
+            d.add_text(
+                f.text_for(None),
+                format!(
+                    "{label}. {}. {}",
+                    keywords.replace("; ", ", "),
+                    quotes.join(" ")
+                ),
+            );
+            let path: Vec<String> = match parent {
+                Some(p) => vec![name_value(p), name_value(id)],
+                None => vec![name_value(id)],
+            };
+            {
+                d.add_facet(f.facet(UnitFacet::Theme), Facet::from_path(path));
+            }
+            d
+        })
+        .collect()
+}
+
+pub fn unit_documents(
+    ws: &Workspace,
+    event: &str,
+    f: &Fields,
+    themes: &ThemeFields,
+) -> PolarsResult<Vec<TantivyDocument>> {
+    let events = read_file(&ws.table_file(Table::Events, event))?;
+    let units = read_file(&ws.table_file(Table::Units, event))?;
+    let participants = read_file(&ws.table_file(Table::Participants, event))?;
+    let questions = read_file(&ws.table_file(Table::Questions, event))?;
+    let sources = read_file(&ws.table_file(Table::Sources, event))?;
+    let first = |name: &str| -> PolarsResult<Option<String>> {
+        Ok(str_column(&events, name)?.into_iter().next().flatten())
+    };
+    let (country, sector, level, date) = (
+        first(col::COUNTRY)?,
+        first(col::SECTOR)?,
+        first(col::LEVEL)?,
+        first(col::DATE)?,
+    );
+    let day = date.as_deref().and_then(day_number);
+
+    let pmap: HashMap<String, (Option<String>, Option<String>)> =
+        str_column(&participants, col::PARTICIPANT_ID)?
+            .into_iter()
+            .zip(
+                str_column(&participants, col::KIND)?
+                    .into_iter()
+                    .zip(str_column(&participants, col::ROLE)?),
+            )
+            .filter_map(|(id, kr)| id.map(|i| (i, kr)))
+            .collect();
+    let qmap: HashMap<String, (Option<String>, Option<String>)> =
+        str_column(&questions, col::QUESTION_ID)?
+            .into_iter()
+            .zip(
+                str_column(&questions, col::TEXT)?
+                    .into_iter()
+                    .zip(str_column(&questions, col::FRAME)?),
+            )
+            .filter_map(|(id, tf)| id.map(|i| (i, tf)))
+            .collect();
+    let smap: HashMap<String, Option<String>> = str_column(&sources, col::SOURCE_ID)?
+        .into_iter()
+        .zip(str_column(&sources, col::FORMAT)?)
+        .filter_map(|(id, f)| id.map(|i| (i, f)))
+        .collect();
+
+    let ids = str_column(&units, col::UNIT_ID)?;
+    let src = str_column(&units, col::SOURCE_ID)?;
+    let pid = str_column(&units, col::PARTICIPANT_ID)?;
+    let qid = str_column(&units, col::QUESTION_ID)?;
+    let text = str_column(&units, col::TEXT)?;
+    let lang = str_column(&units, col::LANG)?;
+    let dup = str_column(&units, col::DUPLICATE_KIND)?;
+    let line: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.iter().collect();
+    let start: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.iter().collect();
+    let end: Vec<Option<i64>> = units.column(col::END_MS)?.i64()?.iter().collect();
+
+    let mut docs = Vec::with_capacity(ids.len());
+    for i in 0..ids.len() {
+        let (Some(id), Some(t)) = (&ids[i], &text[i]) else {
+            continue;
+        };
+        let mut d = doc!(f.doc_kind => "unit", f.id => id.as_str(), f.event_id => event);
+        d.add_text(f.text_for(lang[i].as_deref()), t);
+        add_facet(&mut d, f, UnitFacet::Event, Some(event));
+        add_facet(&mut d, f, UnitFacet::Country, country.as_deref());
+        add_facet(&mut d, f, UnitFacet::Sector, sector.as_deref());
+        add_facet(&mut d, f, UnitFacet::Level, level.as_deref());
+        add_facet(&mut d, f, UnitFacet::Lang, lang[i].as_deref());
+        add_facet(
+            &mut d,
+            f,
+            UnitFacet::Duplicate,
+            Some(if dup[i].is_some() { "yes" } else { "no" }),
+        );
+        add_facet(&mut d, f, UnitFacet::Date, date.as_deref());
+        if let Some(p) = pid[i].as_ref().and_then(|p| pmap.get(p)) {
+            add_facet(&mut d, f, UnitFacet::Kind, p.0.as_deref());
+            add_facet(&mut d, f, UnitFacet::Role, p.1.as_deref());
+        }
+        if let Some(q) = &qid[i] {
+            add_facet(&mut d, f, UnitFacet::Question, Some(q));
+            if let Some((qt, frame)) = qmap.get(q) {
+                add_facet(&mut d, f, UnitFacet::Frame, frame.as_deref());
+                if let Some(qt) = qt {
+                    d.add_text(f.question_text, qt);
+                    d.add_text(f.context, qt);
+                }
+            }
+        }
+        if let Some(Some(fmt)) = src[i].as_ref().and_then(|s| smap.get(s)) {
+            add_facet(&mut d, f, UnitFacet::Source, Some(fmt));
+        }
+        if let Some(s) = &src[i] {
+            d.add_text(f.source_id, s);
+        }
+        if let Some(p) = &pid[i] {
+            d.add_text(f.participant_id, p);
+        }
+        if let Some(day) = day {
+            d.add_u64(f.day, day);
+        }
+        if let Some((t, sub)) = themes.of_unit.get(id) {
+            let mut path = vec![name_value(t)];
+            path.extend(sub.as_deref().map(name_value));
+            {
+                d.add_facet(f.facet(UnitFacet::Theme), Facet::from_path(path));
+            }
+            if let Some(l) = themes.labels.get(sub.as_ref().unwrap_or(t)) {
+                d.add_text(f.theme_label, l);
+            }
+        }
+        if let Some(l) = line[i] {
+            d.add_u64(f.line, l);
+        }
+        if let Some(s) = start[i] {
+            d.add_i64(f.start_ms, s);
+        }
+        if let Some(e) = end[i] {
+            d.add_i64(f.end_ms, e);
+        }
+        docs.push(d);
+    }
+    Ok(docs)
+}
+
+fn add_facet(d: &mut TantivyDocument, f: &Fields, facet: UnitFacet, value: Option<&str>) {
+    if let Some(v) = value.filter(|v| !v.is_empty()) {
+        let field = f.facet(facet);
+        d.add_facet(field, Facet::from_path([name_value(v)]));
+    }
+}
+
+/// Facet path segments cannot hold `/`; keep values readable otherwise.
+pub fn name_value(v: &str) -> String {
+    v.replace('/', "∕")
+}

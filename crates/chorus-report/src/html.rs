@@ -1,0 +1,294 @@
+//! `index.html`: one self-contained page (inline CSS and SVG, no script, no request leaves it),
+//! readable on a phone and in print, with headings, alt text and a data table behind every
+//! chart. Rendered with maud, which escapes every value it is given: participant text is never
+//! written as markup; only the charts' SVG (drawn by plotters from escaped labels) goes in raw.
+
+use std::collections::BTreeMap;
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use chorus_insights::{Cell, Insights, Interval, ThemeInsight};
+
+const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
+h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child,td:first-child{text-align:left}
+table.contrast td:nth-child(2),table.contrast th:nth-child(2){text-align:left}.chart{overflow-x:auto}.chart svg{max-width:none;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
+blockquote footer{font-size:.85rem;color:#555}.kw{color:#555}.sup{color:#777}details{margin:.5rem 0}
+@media print{.chart svg{max-width:100%}.chart{break-inside:avoid}details{display:block}body{max-width:none}}";
+
+/// Text as it is: maud escapes it where it is placed.
+fn plain(s: &str) -> String {
+    s.to_string()
+}
+
+fn pct(c: Option<&Cell>) -> Markup {
+    html! {
+        @match c {
+            Some(c) if c.suppressed => {
+                span.sup title="fewer than k participants" { "withheld" }
+            }
+            Some(c) => @if let Some(v) = c.value { (format!("{:.0}%", 100.0 * v)) },
+            None => {},
+        }
+    }
+}
+
+/// A quote with its provenance, as shown in the report.
+pub struct ShownQuote<'a> {
+    pub theme: &'a str,
+    pub event: &'a str,
+    pub text: &'a str,
+    pub who: String,
+    pub place: &'a str,
+}
+
+/// A collapsed data table of each theme's share per group of one dimension.
+fn breakdown_table(
+    ins: &Insights,
+    what: &str,
+    cells: impl Fn(&ThemeInsight) -> &BTreeMap<String, Cell>,
+) -> Markup {
+    let groups = super::breakdown_groups(ins, &cells);
+    html! {
+        @if !groups.is_empty() {
+            details {
+                summary { "Data table: theme × " (what) }
+                div.chart {
+                    table {
+                        tr { th { "theme" } @for g in &groups { th { (g) } } }
+                        @for t in &ins.themes {
+                            tr {
+                                td { (t.label) }
+                                @for g in &groups { td { (pct(cells(t).get(g))) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The distinctive themes of each country, sector, level and event, with the theme shares per
+/// country, sector and level behind them.
+fn contrasts(ins: &Insights) -> Markup {
+    if ins.contrasts.iter().all(|c| c.themes.is_empty()) {
+        return html! {};
+    }
+    html! {
+        h2 #contrasts { "What sets groups apart" }
+        p { "Themes far more prevalent in a group than in the rest (weighted log-odds with an informative prior, z ≥ 1.96; at most " (chorus_insights::TOP_DISTINCTIVE) " per group)." }
+        @for by in ["country", "sector", "level", "event"] {
+            @let rows: Vec<_> = ins.contrasts.iter().filter(|c| c.by == by && !c.themes.is_empty()).collect();
+            @if !rows.is_empty() {
+                h3 { "By " (by) }
+                table.contrast {
+                    tr { th { (by) } @for head in super::CONTRAST_HEADER { th { (head) } } }
+                    @for c in rows {
+                        @for (i, d) in c.themes.iter().enumerate() {
+                            tr {
+                                td { @if i == 0 { (c.group) } }
+                                @for cell in super::contrast_cells(d, plain) { td { (cell) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (breakdown_table(ins, "country", |t| &t.by_country))
+        (breakdown_table(ins, "sector", |t| &t.by_sector))
+        (breakdown_table(ins, "level", |t| &t.by_level))
+    }
+}
+
+/// An interval as the scale table shows it; withheld when absent.
+fn interval(i: &Option<Interval>, percent: bool) -> Markup {
+    html! {
+        @match i {
+            Some(i) if percent => (format!("{:.0}% ({:.0}–{:.0}%)", 100.0 * i.estimate, 100.0 * i.low, 100.0 * i.high)),
+            Some(i) => (format!("{:.2} ({:.2}–{:.2})", i.estimate, i.low, i.high)),
+            None => span.sup { "withheld" },
+        }
+    }
+}
+
+fn scales(ins: &Insights) -> Markup {
+    html! {
+        @if !ins.scales.is_empty() {
+            h2 #scales { "Scale questions" }
+            @for s in &ins.scales {
+                h3 { (s.text) }
+                p { (s.summary) }
+                table {
+                    tr { th { "group" } th { "n" } th { "mean (95% CI)" } th { "top two (95% CI)" } }
+                    @for g in super::scale_groups(s) {
+                        tr {
+                            td {
+                                @match g.by {
+                                    "all" | "country" => (g.group),
+                                    by => { (by) ": " (g.group) },
+                                }
+                            }
+                            td { @if g.suppressed { "< k" } @else { (g.n) } }
+                            td { (interval(&g.mean, false)) }
+                            td { (interval(&g.top_two, true)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn statements(ins: &Insights) -> Markup {
+    let lists = [
+        ("consensus", "Most agreed statements", &ins.consensus),
+        ("divergence", "Statements that split the opinion groups", &ins.divergence),
+    ];
+    html! {
+        @for (id, title, list) in lists {
+            @if !list.is_empty() {
+                h2 id=(id) { (title) }
+                table {
+                    tr { th { "statement" } th { "event" } th { "votes" } th { "agree" } th { "by opinion group" } }
+                    @for st in list.iter() {
+                        tr {
+                            td { (st.text) }
+                            td { (st.event) }
+                            td { (st.votes) }
+                            td { (format!("{:.0}%", 100.0 * st.agree)) }
+                            td { (super::group_shares(st, plain, "")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn themes(ins: &Insights, quotes: &[ShownQuote]) -> Markup {
+    html! {
+        h2 #themes { "Themes" }
+        @for t in &ins.themes {
+            section id=(t.id) {
+                h3 { (t.label) }
+                p { (t.summary) }
+                @if !t.keywords.is_empty() {
+                    p.kw { "Keywords: " (t.keywords.join(", ")) }
+                }
+                @if let Some(subs) = super::subtheme_list(t, plain) {
+                    p.kw { (subs) }
+                }
+                @for q in quotes.iter().filter(|q| q.theme == t.id) {
+                    blockquote {
+                        p { (q.text) }
+                        footer {
+                            (q.event) ", " (q.who)
+                            @if !q.place.is_empty() { ", " (q.place) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn frames(ins: &Insights, frames_svg: &str) -> Markup {
+    let has_frames = ins.themes.iter().any(|t| !t.by_frame.is_empty());
+    html! {
+        h2 #frames { "Leave behind, keep, do differently" }
+        @if !has_frames {
+            p { "No answer in these sources belongs to a question frame." }
+        } @else {
+            p { "Each bar is the theme's share of the answers to that question." }
+            figure.chart role="img" aria-label="Bars of each theme's share of the answers to each question frame; the table below holds the same numbers" {
+                (PreEscaped(frames_svg))
+            }
+            table {
+                tr { th { "theme" } th { "leave behind" } th { "keep" } th { "do differently" } }
+                @for t in &ins.themes {
+                    tr {
+                        td { (t.label) }
+                        @for f in chorus_core::model::Frame::ALL { td { (pct(t.by_frame.get(f.as_str()))) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn page(
+    ins: &Insights,
+    quotes: &[ShownQuote],
+    quotes_withheld: usize,
+    heatmap: &str,
+    frames_svg: &str,
+    sources: &[(String, String, Vec<String>)],
+) -> String {
+    let o = &ins.overview;
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+                title { "Synthesis report" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                main {
+                    h1 { "Synthesis report" }
+                    p { (ins.summary) }
+                    h2 #overview { "Overview" }
+                    table {
+                        tr { @for head in super::OVERVIEW_HEADER { th { (head) } } }
+                        tr { @for cell in super::overview_cells(o) { td { (cell) } } }
+                    }
+                    @if !o.events_without_theme.is_empty() {
+                        p { "Events with no unit in a theme: " (o.events_without_theme.join(", ")) "." }
+                    }
+                    h2 #heatmap { "Themes across events" }
+                    p { "Each cell is the theme's share of that event's units." }
+                    figure.chart role="img" aria-label="Heatmap of theme prevalence per event; the table below holds the same numbers" {
+                        (PreEscaped(heatmap))
+                    }
+                    (breakdown_table(ins, "event", |t| &t.by_event))
+                    (frames(ins, frames_svg))
+                    (contrasts(ins))
+                    (themes(ins, quotes))
+                    (scales(ins))
+                    (statements(ins))
+                    h2 #sources { "Data sources" }
+                    ul {
+                        @for (licence, attribution, events) in sources {
+                            li {
+                                (events.len()) " (" (events.join(", ")) "): " (licence)
+                                @if !attribution.is_empty() { ". " (attribution) }
+                            }
+                        }
+                    }
+                    h2 #method { "Method" }
+                    p {
+                        "Themes from " code { "chorus themes" } "; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; quotes are verbatim and checked against the corpus; "
+                        (super::disclosure_note(ins.k, quotes_withheld)) " " (super::parameters_note(ins))
+                    }
+                }
+            }
+        }
+    };
+    page.into_string() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn participant_text_is_inert() {
+        let label = "<img src=x onerror=\"alert(1)\"> & 'q'";
+        let shown = maud::html! { td { (label) } }.into_string();
+        assert_eq!(
+            shown,
+            "<td>&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; 'q'</td>"
+        );
+    }
+}

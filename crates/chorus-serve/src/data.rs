@@ -1,0 +1,448 @@
+//! What the server reads once at start: the index reader, the themes with their quotes, every
+//! unit with its place in its source, the events, and the insights for comparing events.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+use super::{ApiError, ServeError};
+use chorus_core::vectors::{self, Embedder, LoadEmbedder, UnitVectors};
+use chorus_index::schema::Fields;
+use chorus_core::store::{read_file, read_table, str_column};
+use chorus_insights::{Cell, Insights, InsightsConfig};
+use chorus_core::model::{col, Table, Workspace};
+
+pub struct Data {
+    pub index: Index,
+    pub fields: Fields,
+    pub reader: IndexReader,
+    pub semantic: Option<(Box<dyn Embedder>, UnitVectors)>,
+    pub themes: Vec<ThemeRow>,
+    pub quotes: Vec<QuoteRow>,
+    pub units: Units,
+    pub events: Vec<EventRow>,
+    /// question id -> its text
+    pub questions: BTreeMap<String, String>,
+    pub insights: Option<Insights>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeRow {
+    pub id: String,
+    pub parent: Option<String>,
+    pub label: String,
+    pub keywords: Vec<String>,
+    pub size: u64,
+    pub events: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteRow {
+    pub theme: String,
+    pub unit_id: String,
+    pub event: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    pub id: String,
+    pub title: Option<String>,
+    pub country: Option<String>,
+    pub date: Option<String>,
+    pub units: u64,
+}
+
+/// Every unit, with the order of the units of each source.
+pub struct Units {
+    by_id: BTreeMap<String, usize>,
+    rows: Vec<UnitRow>,
+    /// source id -> unit rows in reading order
+    sources: BTreeMap<String, Vec<usize>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitRow {
+    pub unit_id: String,
+    pub event: String,
+    pub source: Option<String>,
+    pub participant: Option<String>,
+    pub question: Option<String>,
+    pub line: Option<u64>,
+    pub start_ms: Option<i64>,
+    pub text: String,
+    #[serde(skip)]
+    position: usize,
+}
+
+/// A theme with its subthemes and quotes, for the browser.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeView {
+    pub theme: ThemeRow,
+    pub parent: Option<ThemeRow>,
+    pub subthemes: Vec<ThemeRow>,
+    pub quotes: Vec<QuoteRow>,
+}
+
+/// A unit in its source: a transcript turn with the turns around it, or a written answer
+/// (whole) with its question and the same person's other answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    pub unit: UnitRow,
+    /// The question the unit answers, when it is an answer.
+    pub question: Option<String>,
+    pub before: Vec<UnitRow>,
+    pub after: Vec<UnitRow>,
+}
+
+/// Two events' theme shares side by side.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub a: String,
+    pub b: String,
+    pub themes: Vec<ComparedTheme>,
+    /// The distinctive themes of each event, from the insights.
+    pub distinctive_a: Vec<chorus_insights::DistinctiveTheme>,
+    pub distinctive_b: Vec<chorus_insights::DistinctiveTheme>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparedTheme {
+    pub theme: String,
+    pub label: String,
+    pub a: Option<Cell>,
+    pub b: Option<Cell>,
+}
+
+fn strings(df: &polars::prelude::DataFrame, c: &str) -> Result<Vec<Option<String>>, ServeError> {
+    Ok(str_column(df, c)?)
+}
+
+impl Data {
+    /// Reads what the server serves; with `semantic`, the units' vectors and their model too.
+    /// `k` is the disclosure threshold of the figures (the published report's, when there is
+    /// one), so the compare page withholds the cells the report withholds.
+    pub fn load(
+        ws: &Workspace,
+        semantic: Option<LoadEmbedder>,
+        k: usize,
+    ) -> Result<Self, ServeError> {
+        if !chorus_index::exists(ws) {
+            return Err(ServeError::NoIndex {
+                path: ws.root().to_path_buf(),
+            });
+        }
+        let (index, fields) = chorus_index::open(ws)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let semantic = match semantic {
+            Some(load) if vectors::info_exists(ws) => {
+                let vectors = vectors::load(ws)?;
+                let model = load(Some(&vectors.info.model_dir)).map_err(ServeError::Embed)?;
+                Some((model, vectors))
+            }
+            _ => None,
+        };
+
+        let units_df = read_table(ws, Table::Units)?;
+        let ids = strings(&units_df, col::UNIT_ID)?;
+        let events = strings(&units_df, col::EVENT_ID)?;
+        let sources = strings(&units_df, col::SOURCE_ID)?;
+        let people = strings(&units_df, col::PARTICIPANT_ID)?;
+        let questions = strings(&units_df, col::QUESTION_ID)?;
+        let texts = strings(&units_df, col::TEXT)?;
+        let lines: Vec<Option<u64>> = units_df.column(col::LINE)?.u64()?.iter().collect();
+        let starts: Vec<Option<i64>> = units_df.column(col::START_MS)?.i64()?.iter().collect();
+        let mut units = Units {
+            by_id: BTreeMap::new(),
+            rows: Vec::with_capacity(ids.len()),
+            sources: BTreeMap::new(),
+        };
+        let mut per_event: BTreeMap<String, u64> = BTreeMap::new();
+        for i in 0..ids.len() {
+            let (Some(id), Some(event)) = (ids[i].clone(), events[i].clone()) else {
+                continue;
+            };
+            *per_event.entry(event.clone()).or_default() += 1;
+            let row = units.rows.len();
+            units.by_id.insert(id.clone(), row);
+            if let Some(s) = &sources[i] {
+                units.sources.entry(s.clone()).or_default().push(row);
+            }
+            units.rows.push(UnitRow {
+                unit_id: id,
+                event,
+                source: sources[i].clone(),
+                participant: people[i].clone(),
+                question: questions[i].clone(),
+                line: lines[i],
+                start_ms: starts[i],
+                text: texts[i].clone().unwrap_or_default(),
+                position: 0,
+            });
+        }
+        // reading order: by time, then line, then the order ingest wrote them in
+        for rows in units.sources.values_mut() {
+            rows.sort_by_key(|&r| (units.rows[r].start_ms, units.rows[r].line, r));
+            for (pos, &r) in rows.iter().enumerate() {
+                units.rows[r].position = pos;
+            }
+        }
+
+        let ev = read_table(ws, Table::Events)?;
+        let (eid, title, country, date) = (
+            strings(&ev, col::EVENT_ID)?,
+            strings(&ev, col::TITLE)?,
+            strings(&ev, col::COUNTRY)?,
+            strings(&ev, col::DATE)?,
+        );
+        let events: Vec<EventRow> = (0..eid.len())
+            .filter_map(|i| {
+                let id = eid[i].clone()?;
+                Some(EventRow {
+                    units: per_event.get(&id).copied().unwrap_or(0),
+                    id,
+                    title: title[i].clone(),
+                    country: country[i].clone(),
+                    date: date[i].clone(),
+                })
+            })
+            .collect();
+
+        let q = read_table(ws, Table::Questions)?;
+        let questions: BTreeMap<String, String> = strings(&q, col::QUESTION_ID)?
+            .into_iter()
+            .zip(strings(&q, col::TEXT)?)
+            .filter_map(|(id, text)| Some((id?, text?)))
+            .collect();
+        let (mut themes, mut quotes, mut insights) = (Vec::new(), Vec::new(), None);
+        if ws.themes_file().is_file() {
+            let t = read_file(&ws.themes_file())?;
+            let (id, parent, label, kw) = (
+                strings(&t, col::THEME_ID)?,
+                strings(&t, col::PARENT_ID)?,
+                strings(&t, col::LABEL)?,
+                strings(&t, col::KEYWORDS)?,
+            );
+            let num = |c: &str| -> Result<Vec<u64>, ServeError> {
+                Ok(t.column(c)?
+                    .cast(&polars::prelude::DataType::UInt64)?
+                    .u64()?
+                    .iter()
+                    .map(|v| v.unwrap_or(0))
+                    .collect())
+            };
+            let (size, evs) = (num(col::SIZE)?, num(col::EVENTS)?);
+            for i in 0..id.len() {
+                let Some(tid) = id[i].clone() else { continue };
+                themes.push(ThemeRow {
+                    id: tid,
+                    parent: parent[i].clone(),
+                    label: label[i].clone().unwrap_or_default(),
+                    keywords: kw[i]
+                        .clone()
+                        .unwrap_or_default()
+                        .split("; ")
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    size: size[i],
+                    events: evs[i],
+                });
+            }
+            let q = read_file(&ws.quotes_file())?;
+            let (qt, qu, qe, qx) = (
+                strings(&q, col::THEME_ID)?,
+                strings(&q, col::UNIT_ID)?,
+                strings(&q, col::EVENT_ID)?,
+                strings(&q, col::TEXT)?,
+            );
+            for i in 0..qt.len() {
+                if let (Some(theme), Some(unit_id), Some(event), Some(text)) =
+                    (qt[i].clone(), qu[i].clone(), qe[i].clone(), qx[i].clone())
+                {
+                    quotes.push(QuoteRow {
+                        theme,
+                        unit_id,
+                        event,
+                        text,
+                    });
+                }
+            }
+            insights = Some(chorus_insights::compute(ws, &InsightsConfig { k })?);
+        }
+        Ok(Self {
+            index,
+            fields,
+            reader,
+            semantic,
+            themes,
+            quotes,
+            units,
+            events,
+            questions,
+            insights,
+        })
+    }
+
+    /// A facet value as a person reads it: a theme's label for its id, anything else as is.
+    pub fn theme_name<'a>(&'a self, facet: &str, value: &'a str) -> &'a str {
+        match facet {
+            "theme" => self
+                .themes
+                .iter()
+                .find(|t| t.id == value)
+                .map_or(value, |t| t.label.as_str()),
+            _ => value,
+        }
+    }
+
+    /// The top-level themes, largest first.
+    pub fn theme_list(&self) -> Vec<&ThemeRow> {
+        let mut tops: Vec<&ThemeRow> = self.themes.iter().filter(|t| t.parent.is_none()).collect();
+        tops.sort_by(|a, b| b.size.cmp(&a.size).then(a.id.cmp(&b.id)));
+        tops
+    }
+
+    pub fn theme(&self, id: &str) -> Result<ThemeView, ApiError> {
+        let theme = self
+            .themes
+            .iter()
+            .find(|t| t.id == id)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(format!("no theme `{id}`; see /api/themes")))?;
+        let parent = theme
+            .parent
+            .as_ref()
+            .and_then(|p| self.themes.iter().find(|t| &t.id == p).cloned());
+        let subthemes = self
+            .themes
+            .iter()
+            .filter(|t| t.parent.as_deref() == Some(id))
+            .cloned()
+            .collect();
+        let quotes = self
+            .quotes
+            .iter()
+            .filter(|q| q.theme == id)
+            .cloned()
+            .collect();
+        Ok(ThemeView {
+            theme,
+            parent,
+            subthemes,
+            quotes,
+        })
+    }
+
+    pub fn context(&self, unit_id: &str, around: usize) -> Result<Context, ApiError> {
+        let &row = self
+            .units
+            .by_id
+            .get(unit_id)
+            .ok_or_else(|| ApiError::not_found(format!("no unit `{unit_id}`")))?;
+        let unit = self.units.rows[row].clone();
+        let siblings = unit
+            .source
+            .as_ref()
+            .and_then(|s| self.units.sources.get(s))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let pos = unit.position.min(siblings.len());
+        let pick = |rows: &[usize]| -> Vec<UnitRow> {
+            rows.iter().map(|&r| self.units.rows[r].clone()).collect()
+        };
+        let (before, after) = if unit.question.is_some() {
+            // a written answer is whole; around it, the same person's other answers in that
+            // source (the rest of their form), not other people's
+            let own: Vec<usize> = siblings
+                .iter()
+                .copied()
+                .filter(|&r| {
+                    r != row
+                        && unit.participant.is_some()
+                        && self.units.rows[r].participant == unit.participant
+                })
+                .collect();
+            let (b, a): (Vec<usize>, Vec<usize>) = own
+                .into_iter()
+                .partition(|&r| self.units.rows[r].position < unit.position);
+            let b = &b[b.len().saturating_sub(around)..];
+            (pick(b), pick(&a[..a.len().min(around)]))
+        } else {
+            // a transcript turn: the turns around it
+            (
+                pick(&siblings[pos.saturating_sub(around)..pos]),
+                pick(
+                    &siblings
+                        [(pos + 1).min(siblings.len())..(pos + 1 + around).min(siblings.len())],
+                ),
+            )
+        };
+        let question = unit
+            .question
+            .as_ref()
+            .and_then(|q| self.questions.get(q).cloned());
+        Ok(Context {
+            unit,
+            question,
+            before,
+            after,
+        })
+    }
+
+    pub fn compare(&self, a: Option<&str>, b: Option<&str>) -> Result<Comparison, ApiError> {
+        let ins = self.insights.as_ref().ok_or_else(|| {
+            ApiError::not_found("the workspace has no themes yet; run `chorus themes`")
+        })?;
+        // default: the two events with most units
+        let mut by_size: Vec<&EventRow> = self.events.iter().collect();
+        by_size.sort_by(|x, y| y.units.cmp(&x.units).then(x.id.cmp(&y.id)));
+        let a = a
+            .map(str::to_string)
+            .or_else(|| by_size.first().map(|e| e.id.clone()));
+        let b = b.map(str::to_string).or_else(|| {
+            by_size
+                .iter()
+                .map(|e| e.id.clone())
+                .find(|e| Some(e) != a.as_ref())
+        });
+        let (Some(a), Some(b)) = (a, b) else {
+            return Err(ApiError::bad_request("comparing needs two events"));
+        };
+        for e in [&a, &b] {
+            if !self.events.iter().any(|x| &x.id == e) {
+                return Err(ApiError::not_found(format!(
+                    "no event `{e}`; see /api/events"
+                )));
+            }
+        }
+        let themes = ins
+            .themes
+            .iter()
+            .map(|t| ComparedTheme {
+                theme: t.id.clone(),
+                label: t.label.clone(),
+                a: t.by_event.get(&a).cloned(),
+                b: t.by_event.get(&b).cloned(),
+            })
+            .collect();
+        let distinctive = |e: &str| {
+            ins.contrasts
+                .iter()
+                .find(|c| c.by == "event" && c.group == e)
+                .map(|c| c.themes.clone())
+                .unwrap_or_default()
+        };
+        Ok(Comparison {
+            distinctive_a: distinctive(&a),
+            distinctive_b: distinctive(&b),
+            a,
+            b,
+            themes,
+        })
+    }
+}

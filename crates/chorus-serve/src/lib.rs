@@ -1,0 +1,539 @@
+//! `chorus serve`: a local, read-only web page and JSON API over a workspace.
+//!
+//! - `/` search with facet filters, highlighted snippets and a word / meaning / both toggle;
+//!   `/themes` the theme browser (theme -> subthemes -> quotes -> the quote in its source);
+//!   `/units/{id}` a unit in its context; `/compare` two events side by side; `/report/...`
+//!   the published report, when there is one.
+//! - `/api/...` the same as JSON, described by the OpenAPI document at `/api/openapi.json`.
+//!
+//! Everything is loaded once at start (the index reader, the themes, the units' order within
+//! their sources, the insights); requests only read. Bad requests get a 4xx with a JSON error
+//! (`{"error": code, "message": text}`), never a crash; queries over
+//! [`MAX_QUERY_CHARS`](chorus_index::search::MAX_QUERY_CHARS) characters and pages past
+//! [`MAX_DEPTH`](chorus_index::search::MAX_DEPTH) hits are refused; files outside the report
+//! folder are never served.
+
+mod data;
+mod pages;
+
+use chorus_core::error::{Category, Diagnostic};
+use chorus_core::model::Facet;
+use chorus_core::vectors::{EmbedFailure, LoadEmbedder, VectorsError};
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use chorus_index::search::{self, Mode, SearchRequest, SearchResponse};
+use chorus_insights::InsightsConfig;
+use chorus_core::model::Workspace;
+pub use data::Data;
+
+/// Largest page of hits a request may ask for.
+pub const MAX_LIMIT: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "the workspace `{path}` has no index yet"
+    )]
+    NoIndex { path: PathBuf },
+    #[error(transparent)]
+    Index(#[from] chorus_index::IndexError),
+    #[error("could not open the index")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("could not read the workspace's frames")]
+    Frames(#[from] polars::error::PolarsError),
+    #[error(transparent)]
+    Insights(#[from] chorus_insights::InsightsError),
+    #[error(transparent)]
+    Embed(EmbedFailure),
+    #[error(transparent)]
+    Vectors(#[from] VectorsError),
+    #[error("could not listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server stopped")]
+    Io(#[from] std::io::Error),
+}
+
+impl Diagnostic for ServeError {
+    fn category(&self) -> Category {
+        match self {
+            ServeError::Embed(e) => e.category(),
+            _ => Category::Input,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            ServeError::NoIndex { .. } => Some("run `chorus index` (or `chorus run`) first".into()),
+            ServeError::Index(e) => e.hint(),
+            ServeError::Insights(e) => e.hint(),
+            ServeError::Embed(e) => e.hint(),
+            ServeError::Vectors(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
+/// Options of `chorus serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub addr: SocketAddr,
+    /// The report folder served under `/report/` (when it holds an `index.html`).
+    pub report: Option<PathBuf>,
+    /// Whether to load the embedding model for meaning and hybrid search (when the workspace
+    /// has vectors).
+    pub semantic: bool,
+    /// Keep the answers of recent API searches.
+    pub cache: bool,
+}
+
+/// The server's state: read once, shared by every request.
+pub struct App {
+    pub data: Data,
+    pub report: Option<PathBuf>,
+    /// Recent API search answers (off with `--no-cache`).
+    pub cache: Option<Cache>,
+}
+
+/// An error answered to a request: a status, a code and a message.
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub message: String,
+    /// What to do about it, when the server knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            error: "bad_request",
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A search that failed on the server's side (a bug, or the index changed under it).
+    pub fn search_failed(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error: "search_failed",
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            error: "not_found",
+            message: message.into(),
+            hint: None,
+        }
+    }
+}
+
+impl From<search::SearchError> for ApiError {
+    fn from(e: search::SearchError) -> Self {
+        let hint = e.hint();
+        match e {
+            search::SearchError::Tantivy(_) | search::SearchError::Embed(_) => Self {
+                hint,
+                ..Self::search_failed(e.to_string())
+            },
+            e => Self {
+                hint,
+                ..Self::bad_request(e.to_string())
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(&self)).into_response()
+    }
+}
+
+/// The query string's pairs, in order (repeated keys kept: `event=a&event=b`).
+pub fn pairs(raw: &Option<String>) -> Vec<(String, String)> {
+    raw.as_deref()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, v)| k == key && !v.is_empty())
+        .map(|(_, v)| v.as_str())
+}
+
+/// A search request from query-string pairs, bounded like the CLI's.
+pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiError> {
+    let number = |key: &str, default: usize| -> Result<usize, ApiError> {
+        first(pairs, key).map_or(Ok(default), |v| {
+            v.parse().map_err(|_| {
+                ApiError::bad_request(format!("`{key}` must be a whole number, found `{v}`"))
+            })
+        })
+    };
+    let limit = number("limit", 10)?;
+    if limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(format!(
+            "`limit` is {limit}; at most {MAX_LIMIT} hits are returned per page"
+        )));
+    }
+    let mode = match first(pairs, "mode").unwrap_or("lexical") {
+        "lexical" | "words" => Mode::Lexical,
+        "semantic" | "meaning" => Mode::Semantic,
+        "hybrid" | "both" => Mode::Hybrid,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "`mode` is `{other}`; expected lexical, semantic or hybrid"
+            )))
+        }
+    };
+    let mut filters: Vec<(Facet, Vec<String>)> = Vec::new();
+    for (k, v) in pairs {
+        let Some(facet) = Facet::parse(k).filter(|f| f.filterable()) else {
+            continue;
+        };
+        if !v.is_empty() {
+            match filters.iter_mut().find(|(f, _)| *f == facet) {
+                Some((_, vs)) => vs.push(v.clone()),
+                None => filters.push((facet, vec![v.clone()])),
+            }
+        }
+    }
+    Ok(SearchRequest {
+        query: first(pairs, "q").unwrap_or("*").to_string(),
+        filters,
+        from: first(pairs, "from").map(str::to_string),
+        to: first(pairs, "to").map(str::to_string),
+        limit,
+        offset: number("offset", 0)?,
+        mode,
+        themes: first(pairs, "themes").is_some_and(|v| v == "true" || v == "1"),
+    })
+}
+
+impl App {
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, ApiError> {
+        // the query's length is checked before anything is parsed or embedded
+        let chars = req.query.chars().count();
+        if chars > search::MAX_QUERY_CHARS {
+            return Err(search::SearchError::QueryTooLong { chars }.into());
+        }
+        if req.mode != Mode::Lexical && !req.themes && self.data.semantic.is_none() {
+            return Err(ApiError::bad_request(
+                "meaning search needs the workspace's vectors and the embedding model; run `chorus embed`, or search by words (mode=lexical)",
+            ));
+        }
+        let sem = self
+            .data
+            .semantic
+            .as_ref()
+            .map(|(model, vectors)| search::Semantic {
+                model: model.as_ref(),
+                vectors,
+            });
+        Ok(search::search_with(
+            &self.data.reader.searcher(),
+            &self.data.index,
+            &self.data.fields,
+            req,
+            sem.as_ref(),
+        )?)
+    }
+}
+
+type Shared = State<Arc<App>>;
+
+async fn api_search(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let key = raw.clone().unwrap_or_default();
+    if let Some(body) = app.cache.as_ref().and_then(|c| c.get(&key)) {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
+    }
+    let req = search_request(&pairs(&raw))?;
+    // a search takes well under a millisecond of CPU: run it on the worker, no thread hand-off
+    let body = serde_json::to_string(&app.search(&req)?).map_err(|e| ApiError::search_failed(e.to_string()))?;
+    if let Some(c) = &app.cache {
+        c.put(key, body.clone());
+    }
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Answers of recent API searches, by query string. The index does not change while the
+/// server runs, so an answer stays right; the cache is emptied when it is full.
+pub struct Cache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    capacity: usize,
+}
+
+impl Cache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+            capacity,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: String, body: String) {
+        if let Ok(mut m) = self.entries.lock() {
+            if m.len() >= self.capacity {
+                m.clear();
+            }
+            m.insert(key, body);
+        }
+    }
+}
+
+async fn api_themes(State(app): Shared) -> Response {
+    Json(app.data.theme_list()).into_response()
+}
+
+async fn api_theme(State(app): Shared, UrlPath(id): UrlPath<String>) -> Result<Response, ApiError> {
+    Ok(Json(app.data.theme(&id)?).into_response())
+}
+
+async fn api_unit(
+    State(app): Shared,
+    UrlPath(id): UrlPath<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let around = around(&pairs(&raw))?;
+    Ok(Json(app.data.context(&id, around)?).into_response())
+}
+
+async fn api_events(State(app): Shared) -> Response {
+    Json(&app.data.events).into_response()
+}
+
+async fn api_compare(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let p = pairs(&raw);
+    Ok(Json(app.data.compare(first(&p, "a"), first(&p, "b"))?).into_response())
+}
+
+async fn api_openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+/// Units either side of a unit in its source, `around=N` (default 3, at most 50).
+fn around(p: &[(String, String)]) -> Result<usize, ApiError> {
+    match first(p, "around") {
+        None => Ok(3),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n <= 50 => Ok(n),
+            _ => Err(ApiError::bad_request(format!(
+                "`around` must be a whole number from 0 to 50, found `{v}`"
+            ))),
+        },
+    }
+}
+
+async fn page_search(State(app): Shared, RawQuery(raw): RawQuery) -> Response {
+    let p = pairs(&raw);
+    let asked = first(&p, "q").is_some();
+    let result = if asked {
+        match search_request(&p) {
+            Ok(req) => {
+                let app2 = app.clone();
+                match tokio::task::spawn_blocking(move || app2.search(&req)).await {
+                    Ok(r) => Some(r),
+                    Err(e) => Some(Err(ApiError::search_failed(e.to_string()))),
+                }
+            }
+            Err(e) => Some(Err(e)),
+        }
+    } else {
+        None
+    };
+    let status = match &result {
+        Some(Err(e)) => e.status,
+        _ => StatusCode::OK,
+    };
+    (status, Html(pages::search(&app, &p, result.as_ref()))).into_response()
+}
+
+async fn page_themes(State(app): Shared) -> Response {
+    Html(pages::themes(&app)).into_response()
+}
+
+async fn page_theme(State(app): Shared, UrlPath(id): UrlPath<String>) -> Response {
+    match app.data.theme(&id) {
+        Ok(t) => Html(pages::theme(&app, &t)).into_response(),
+        Err(e) => (e.status, Html(pages::error(&app, &e))).into_response(),
+    }
+}
+
+async fn page_unit(
+    State(app): Shared,
+    UrlPath(id): UrlPath<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    match around(&pairs(&raw)).and_then(|n| app.data.context(&id, n)) {
+        Ok(c) => Html(pages::unit(&app, &c)).into_response(),
+        Err(e) => (e.status, Html(pages::error(&app, &e))).into_response(),
+    }
+}
+
+async fn page_compare(State(app): Shared, RawQuery(raw): RawQuery) -> Response {
+    let p = pairs(&raw);
+    match app.data.compare(first(&p, "a"), first(&p, "b")) {
+        Ok(c) => Html(pages::compare(&app, &c)).into_response(),
+        Err(e) => (e.status, Html(pages::error(&app, &e))).into_response(),
+    }
+}
+
+/// A file of the report folder; anything but plain names below it is refused.
+pub fn report_file(report: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let root = report.canonicalize().ok()?;
+    let path = root.join(rel).canonicalize().ok()?;
+    (path.starts_with(&root) && path.is_file()).then_some(path)
+}
+
+async fn report(State(app): Shared, path: Option<UrlPath<String>>) -> Result<Response, ApiError> {
+    let rel = path.map_or_else(|| "index.html".to_string(), |UrlPath(p)| p);
+    let rel = if rel.is_empty() {
+        "index.html".into()
+    } else {
+        rel
+    };
+    let file = app
+        .report
+        .as_deref()
+        .and_then(|r| report_file(r, &rel))
+        .ok_or_else(|| ApiError::not_found(format!("no report file `{rel}`")))?;
+    let bytes = tokio::fs::read(&file)
+        .await
+        .map_err(|_| ApiError::not_found(format!("no report file `{rel}`")))?;
+    let kind = match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        Some("csv") => "text/csv; charset=utf-8",
+        Some("md") => "text/markdown; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
+}
+
+async fn fallback(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "no page or API at `{}`; see /api/openapi.json",
+        uri.path()
+    ))
+}
+
+async fn read_only(method: axum::http::Method) -> ApiError {
+    ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        error: "method_not_allowed",
+        message: format!("{method} is not allowed: the server is read-only (GET only)"),
+        hint: None,
+    }
+}
+
+/// The routes over a loaded app.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(page_search))
+        .route("/themes", get(page_themes))
+        .route("/themes/{id}", get(page_theme))
+        .route("/units/{id}", get(page_unit))
+        .route("/compare", get(page_compare))
+        .route("/report", get(report))
+        .route("/report/", get(report))
+        .route("/report/{*path}", get(report))
+        .route("/api/search", get(api_search))
+        .route("/api/themes", get(api_themes))
+        .route("/api/themes/{id}", get(api_theme))
+        .route("/api/units/{id}", get(api_unit))
+        .route("/api/events", get(api_events))
+        .route("/api/compare", get(api_compare))
+        .route("/api/openapi.json", get(api_openapi))
+        .fallback(fallback)
+        .method_not_allowed_fallback(read_only)
+        .with_state(app)
+}
+
+/// The disclosure threshold the report in `dir` was made with (`disclosure_k` of its
+/// `manifest.json`).
+fn published_k(dir: &Path) -> Option<usize> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).ok()?).ok()?;
+    manifest["disclosure_k"].as_u64().map(|k| k as usize)
+}
+
+/// Loads the workspace and serves it until Ctrl-C. `on_listen` gets the bound address (the
+/// port may have been 0).
+pub fn run(
+    ws: &Workspace,
+    cfg: &ServeConfig,
+    embedder: LoadEmbedder,
+    on_listen: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let report = cfg
+        .report
+        .clone()
+        .filter(|r| r.join("index.html").is_file());
+    let k = report
+        .as_deref()
+        .and_then(published_k)
+        .unwrap_or(InsightsConfig::default().k);
+    let data = Data::load(ws, cfg.semantic.then_some(embedder), k)?;
+    let cache = cfg.cache.then(|| Cache::new(4096));
+    let app = Arc::new(App {
+        data,
+        report,
+        cache,
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(cfg.addr)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: cfg.addr,
+                source,
+            })?;
+        on_listen(listener.local_addr()?);
+        axum::serve(listener, router(app))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,358 @@
+//! The server's HTML pages: plain forms and links (no script), rendered with maud, which escapes
+//! every value it is given.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::data::{Comparison, Context, ThemeView, UnitRow};
+use super::{ApiError, App};
+use chorus_core::model::Facet;
+use chorus_core::text::place;
+use chorus_index::search::{Hit, SearchResponse, Snippet, MAX_DEPTH, MAX_QUERY_CHARS};
+use chorus_insights::Cell;
+
+const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:62rem;padding:1rem;color:#222}
+nav a{margin-right:1rem}form{margin:1rem 0;display:flex;flex-wrap:wrap;gap:.5rem}input[type=search]{flex:1 1 20rem;font-size:1rem;padding:.3rem}
+mark{background:#ffe08a}.hit{margin:1rem 0;padding-bottom:.5rem;border-bottom:1px solid #eee}.meta{font-size:.85rem;color:#555}
+.facets{font-size:.85rem}.facets a{margin-right:.6rem}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
+.focus{background:#fff6d5;border-left-color:#D55E00}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}
+th:first-child,td:first-child{text-align:left}.error{color:#a00}";
+
+fn layout(app: &App, title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'";
+                title { (title) " · chorus" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                nav {
+                    a href="/" { "Search" }
+                    a href="/themes" { "Themes" }
+                    a href="/compare" { "Compare events" }
+                    @if app.report.is_some() { a href="/report/" { "Report" } }
+                }
+                main { (body) }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// A snippet with its highlights in `<mark>`.
+fn snippet(s: &Snippet) -> Markup {
+    let mut pieces: Vec<(&str, bool)> = Vec::new();
+    let mut at = 0;
+    for &(a, b) in &s.highlights {
+        if a < at
+            || b > s.fragment.len()
+            || !s.fragment.is_char_boundary(a)
+            || !s.fragment.is_char_boundary(b)
+        {
+            continue;
+        }
+        pieces.push((&s.fragment[at..a], false));
+        pieces.push((&s.fragment[a..b], true));
+        at = b;
+    }
+    pieces.push((&s.fragment[at..], false));
+    html! {
+        @for (text, marked) in pieces {
+            @if marked { mark { (text) } } @else { (text) }
+        }
+    }
+}
+
+/// An id as one URL path segment.
+fn seg(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// A query string from pairs.
+fn query(pairs: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+        .finish()
+}
+
+/// ` · 00:12:05` or ` · line 12`, or nothing.
+fn at_place(line: Option<u64>, start_ms: Option<i64>) -> Markup {
+    let p = place(line, start_ms);
+    html! { @if !p.is_empty() { " · " (p) } }
+}
+
+fn hit(h: &Hit, app: &App) -> Markup {
+    let theme = h
+        .theme
+        .as_ref()
+        .and_then(|t| app.data.themes.iter().find(|x| &x.id == t || &x.label == t));
+    html! {
+        div.hit {
+            div { (snippet(&h.snippet)) }
+            div.meta {
+                (h.event) " · " (h.participant.as_deref().unwrap_or("-"))
+                (at_place(h.line, h.start_ms))
+                @if let Some(t) = theme {
+                    " · theme " a href={ "/themes/" (t.id) } { (t.label) }
+                }
+                " · " a href={ "/units/" (seg(&h.unit_id)) } { "in context" }
+            }
+        }
+    }
+}
+
+fn results(app: &App, pairs: &[(String, String)], r: &SearchResponse) -> Markup {
+    let without_offset = || -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k != "offset")
+            .cloned()
+            .collect()
+    };
+    let page = |offset: usize, label: &str| {
+        let mut p = without_offset();
+        p.push(("offset".into(), offset.to_string()));
+        html! { a href={ "/?" (query(&p)) } { (label) } " " }
+    };
+    html! {
+        p #total {
+            (r.total) " units match; " ((r.offset + 1).min(r.total)) "–"
+            ((r.offset + r.hits.len()).min(r.total)) " shown."
+        }
+        div.facets {
+            @for (name, counts) in &r.facets {
+                @if !counts.is_empty() {
+                    div {
+                        strong { (name) } ": "
+                        @for c in counts.iter().take(12) {
+                            @let p = {
+                                let mut p = without_offset();
+                                p.push((name.clone(), c.value.clone()));
+                                p
+                            };
+                            a href={ "/?" (query(&p)) } {
+                                (app.data.theme_name(name, &c.value)) " (" (c.count) ")"
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @for h in &r.hits { (hit(h, app)) }
+        p {
+            @if r.offset > 0 { (page(r.offset.saturating_sub(r.limit), "← previous")) }
+            @if r.offset + r.limit < r.total.min(MAX_DEPTH) { (page(r.offset + r.limit, "next →")) }
+        }
+    }
+}
+
+pub fn search(
+    app: &App,
+    pairs: &[(String, String)],
+    result: Option<&Result<SearchResponse, ApiError>>,
+) -> String {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let modes = [
+        ("lexical", "words"),
+        ("semantic", "meaning"),
+        ("hybrid", "both"),
+    ];
+    let body = html! {
+        h1 { "Search the theme index" }
+        form method="get" action="/" role="search" {
+            input type="search" name="q" value=(get("q")) placeholder="words, \"a phrase\", or *"
+                aria-label="query" maxlength=(MAX_QUERY_CHARS);
+            select name="mode" aria-label="ranking" {
+                @for (v, label) in modes {
+                    @if v == "lexical" || app.data.semantic.is_some() {
+                        option value=(v) selected[get("mode") == v] { (label) }
+                    }
+                }
+            }
+            select name="event" aria-label="event" {
+                option value="" { "every event" }
+                @for e in &app.data.events {
+                    option value=(e.id) selected[get("event") == e.id] { (e.id) }
+                }
+            }
+            // filters other than the event travel as hidden fields
+            @for (k, v) in pairs {
+                @if Facet::parse(k).is_some_and(|f| f.filterable() && f != Facet::Event) {
+                    input type="hidden" name=(k) value=(v);
+                }
+            }
+            button type="submit" { "Search" }
+        }
+        @match result {
+            None => p {
+                (app.data.events.len()) " events, " (app.data.theme_list().len()) " themes. Try "
+                a href="/?q=*" { "every unit" } " or browse the " a href="/themes" { "themes" } "."
+            },
+            Some(Err(e)) => p.error role="alert" { (e.message) },
+            Some(Ok(r)) => (results(app, pairs, r)),
+        }
+    };
+    layout(app, "Search", body)
+}
+
+pub fn themes(app: &App) -> String {
+    let body = html! {
+        h1 { "Themes" }
+        table {
+            tr { th { "theme" } th { "units" } th { "events" } th { "keywords" } }
+            @for t in app.data.theme_list() {
+                tr {
+                    td { a href={ "/themes/" (t.id) } { (t.label) } }
+                    td { (t.size) }
+                    td { (t.events) }
+                    td { (t.keywords.join(", ")) }
+                }
+            }
+        }
+        @if app.data.themes.is_empty() {
+            p { "No themes yet: run " code { "chorus themes" } "." }
+        }
+    };
+    layout(app, "Themes", body)
+}
+
+pub fn theme(app: &App, v: &ThemeView) -> String {
+    let t = &v.theme;
+    let search = query(&[
+        ("q".into(), "*".into()),
+        (
+            "theme".into(),
+            t.parent.clone().unwrap_or_else(|| t.id.clone()),
+        ),
+    ]);
+    let body = html! {
+        @if let Some(p) = &v.parent {
+            p { a href={ "/themes/" (p.id) } { "↑ " (p.label) } }
+        }
+        h1 { (t.label) }
+        p.meta {
+            (t.id) " · " (t.size) " units in " (t.events) " events · keywords: " (t.keywords.join(", "))
+        }
+        p {
+            a href={ "/?" (search) } { "Search this theme's units" }
+            @if app.report.is_some() && t.parent.is_none() {
+                " · " a href={ "/report/#" (t.id) } { "in the report" }
+            }
+        }
+        @if !v.subthemes.is_empty() {
+            h2 { "Subthemes" }
+            ul {
+                @for s in &v.subthemes {
+                    li { a href={ "/themes/" (s.id) } { (s.label) } " (" (s.size) " units)" }
+                }
+            }
+        }
+        h2 { "Quotes" }
+        @for q in &v.quotes {
+            blockquote.quote {
+                p { (q.text) }
+                footer.meta {
+                    (q.event) " · " a href={ "/units/" (seg(&q.unit_id)) } { "in its source" }
+                }
+            }
+        }
+    };
+    layout(app, &t.label, body)
+}
+
+fn unit_block(u: &UnitRow, focus: bool) -> Markup {
+    html! {
+        blockquote.focus[focus] id=[focus.then_some("unit")] {
+            p { (u.text) }
+            footer.meta {
+                (u.participant.as_deref().unwrap_or("-"))
+                (at_place(u.line, u.start_ms))
+            }
+        }
+    }
+}
+
+pub fn unit(app: &App, c: &Context) -> String {
+    let body = html! {
+        h1 { "In context" }
+        p.meta { "event " (c.unit.event) " · source " (c.unit.source.as_deref().unwrap_or("-")) }
+        @if let Some(q) = &c.question {
+            p { "Question: " em { (q) } }
+        }
+        @for u in &c.before { (unit_block(u, false)) }
+        (unit_block(&c.unit, true))
+        @for u in &c.after { (unit_block(u, false)) }
+    };
+    layout(app, "In context", body)
+}
+
+fn share(c: &Option<Cell>) -> String {
+    match c {
+        Some(c) if c.suppressed => "withheld".into(),
+        Some(c) => c
+            .value
+            .map_or(String::new(), |v| format!("{:.0}%", 100.0 * v)),
+        None => String::new(),
+    }
+}
+
+pub fn compare(app: &App, c: &Comparison) -> String {
+    let k = app.data.insights.as_ref().map_or(5, |i| i.k);
+    let body = html! {
+        h1 { "Compare two events" }
+        form method="get" action="/compare" {
+            @for (name, chosen) in [("a", &c.a), ("b", &c.b)] {
+                select name=(name) aria-label={ "event " (name) } {
+                    @for e in &app.data.events {
+                        option value=(e.id) selected[&e.id == chosen] { (e.id) }
+                    }
+                }
+            }
+            button type="submit" { "Compare" }
+        }
+        table {
+            tr { th { "theme" } th { (c.a) } th { (c.b) } }
+            @for t in &c.themes {
+                tr {
+                    td { a href={ "/themes/" (t.theme) } { (t.label) } }
+                    td { (share(&t.a)) }
+                    td { (share(&t.b)) }
+                }
+            }
+        }
+        p.meta {
+            "Each cell is the theme's share of the event's units; cells resting on fewer than "
+            (k) " participants are withheld."
+        }
+        @for (e, list) in [(&c.a, &c.distinctive_a), (&c.b, &c.distinctive_b)] {
+            @if !list.is_empty() {
+                h2 { "What sets " (e) " apart" }
+                ul {
+                    @for d in list {
+                        li {
+                            (d.label) ": " (format!("{:.0}% there, {:.0}% elsewhere (z = {:.1})", 100.0 * d.share, 100.0 * d.rest_share, d.z))
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(app, "Compare events", body)
+}
+
+pub fn error(app: &App, e: &ApiError) -> String {
+    let body = html! {
+        h1 { (e.status.as_u16()) }
+        p.error { (e.message) }
+    };
+    layout(app, "Not found", body)
+}

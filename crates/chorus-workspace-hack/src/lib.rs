@@ -1,0 +1,2 @@
+//! No code: see `Cargo.toml`. Every crate of the workspace depends on this one so that shared
+//! transitive dependencies are built with one feature set.

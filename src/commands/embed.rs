@@ -1,0 +1,34 @@
+//! `chorus embed`: sentence vectors for every unit, cached by (model, text).
+
+use std::process::ExitCode;
+
+use chorus_embed::EmbedConfig;
+
+use super::Ctx;
+use crate::cli::EmbedArgs;
+use crate::stdout::{self, outln};
+
+pub fn run(ctx: &Ctx, args: &EmbedArgs) -> anyhow::Result<ExitCode> {
+    let cfg = EmbedConfig {
+        model: args.model.clone(),
+        threads: args.threads,
+        batch: args.batch,
+        progress: ctx.progress(),
+    };
+    let r = chorus_embed::run(&ctx.project.workspace, &cfg)?;
+    if ctx.cli.json {
+        stdout::json(&r)?;
+    } else {
+        outln!(
+            "embedded {} new texts ({} cached) of {} units in {:.1} s ({:.0} texts/s) with model {} ({})",
+            r.embedded,
+            r.cached,
+            r.units,
+            r.seconds,
+            r.per_second,
+            r.model_id,
+            r.model_dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

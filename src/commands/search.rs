@@ -1,0 +1,60 @@
+//! `chorus search`: words, meaning or both, with facet filters.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use chorus_index::search::{self, Mode, SearchRequest, Semantic};
+
+use super::Ctx;
+use crate::cli::SearchArgs;
+use crate::error::Usage;
+use crate::output;
+use crate::stdout::{self, out};
+
+pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let mode = if args.semantic {
+        Mode::Semantic
+    } else if args.hybrid {
+        Mode::Hybrid
+    } else {
+        Mode::Lexical
+    };
+    let req = SearchRequest {
+        query: args.query.clone(),
+        filters: args.filters(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        limit: args.limit,
+        offset: args.offset,
+        mode,
+        themes: args.themes,
+    };
+    let ws = &ctx.project.workspace;
+    if !chorus_index::exists(ws) {
+        return Err(Usage::new(format!(
+            "the workspace `{}` has no index yet",
+            ws.root().display()
+        ))
+        .hint("run `chorus index` first")
+        .into());
+    }
+    let (idx, fields) = chorus_index::open(ws)?;
+    let resp = if mode == Mode::Lexical || args.themes {
+        search::search(&idx, &fields, &req, None)?
+    } else {
+        let vectors = chorus_core::vectors::load(ws)?;
+        let model = chorus_embed::Model::load(&vectors.info.model_dir, 2)?;
+        let semantic = Semantic {
+            model: &model,
+            vectors: &vectors,
+        };
+        search::search(&idx, &fields, &req, Some(&semantic))?
+    };
+    if ctx.cli.json {
+        stdout::json(&resp)?;
+    } else {
+        let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+        out!("{}", output::search_text(&resp, color));
+    }
+    Ok(ExitCode::SUCCESS)
+}

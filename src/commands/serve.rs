@@ -1,0 +1,33 @@
+//! `chorus serve`: the local web page and read-only JSON API.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use chorus_core::vectors::EmbedFailure;
+use chorus_serve::ServeConfig;
+
+use super::Ctx;
+use crate::cli::ServeArgs;
+use crate::stdout::outln;
+
+pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let cfg = ServeConfig {
+        addr: args.addr,
+        report: Some(ctx.project.root.join(&args.report)),
+        semantic: !args.no_semantic,
+        cache: !args.no_cache,
+    };
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let load = |dir: Option<&Path>| {
+        chorus_embed::load_embedder(dir, threads, 1).map_err(EmbedFailure::new)
+    };
+    let json = ctx.cli.json;
+    chorus_serve::run(&ctx.project.workspace, &cfg, &load, |addr| {
+        if json {
+            outln!("{}", serde_json::json!({ "listening": format!("http://{addr}") }));
+        } else {
+            outln!("listening on http://{addr}  (Ctrl-C stops)");
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

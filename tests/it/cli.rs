@@ -1,0 +1,122 @@
+//! Snapshots of whole CLI runs (exit code, stdout, stderr) for the main commands, as a user
+//! sees them, with the workspace's path, pseudonyms and timings redacted. Update them with
+//! `INSTA_UPDATE=always cargo test --release --test it cli` and review the diff.
+
+use std::path::Path;
+
+use crate::common::*;
+
+/// A run as text: exit code, stdout and stderr, with what varies between runs redacted.
+fn shown(ws: &Path, run: &Run) -> String {
+    let text = format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        run.code, run.stdout, run.stderr
+    );
+    let text = text
+        .replace(ws.to_str().unwrap(), "[WS]")
+        .replace(root().to_str().unwrap(), "[REPO]");
+    let seconds = regex::Regex::new(r"\d+\.\d+ s\b").unwrap();
+    let pseudonyms = regex::Regex::new(r"p-[0-9a-f]{10}").unwrap();
+    let text = seconds.replace_all(&text, "[T] s");
+    pseudonyms.replace_all(&text, "p-[ID]").into_owned()
+}
+
+fn fixture(name: &str) -> String {
+    fixtures().join(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn ingest_a_messy_event() {
+    let ws = tempdir();
+    let run = chorus(ws.path(), &["ingest", &fixture("messy-event")]);
+    insta::assert_snapshot!("ingest_messy_event", shown(ws.path(), &run));
+}
+
+#[test]
+fn ingest_nothing_and_a_missing_path() {
+    let ws = tempdir();
+    let run = chorus(ws.path(), &["ingest", "no/such/folder"]);
+    insta::assert_snapshot!("ingest_missing_path", shown(ws.path(), &run));
+}
+
+#[test]
+fn stages_before_their_inputs_say_what_to_run() {
+    let ws = tempdir();
+    let mut all = String::new();
+    for args in [
+        &["embed"][..],
+        &["themes"],
+        &["index"],
+        &["search", "anything"],
+        &["report", "--out", "out"],
+    ] {
+        let run = chorus(ws.path(), args);
+        all.push_str(&format!("$ chorus {}\n{}\n", args.join(" "), shown(ws.path(), &run)));
+    }
+    insta::assert_snapshot!("stages_out_of_order", all);
+}
+
+#[test]
+fn search_mistakes_exit_2_with_a_hint() {
+    let ws = tempdir();
+    ok(ws.path(), &["ingest", &fixture("clean-event")]);
+    ok(ws.path(), &["index"]);
+    let mut all = String::new();
+    for args in [
+        &["search", ""][..],
+        &["search", "\"unclosed"],
+        &["search", "*", "--country", "Atlantis"],
+        &["search", "*", "--from", "yesterday"],
+        &["search", "*", "--limit", "0"],
+    ] {
+        let run = chorus(ws.path(), args);
+        assert_eq!(run.code, 2, "{args:?}");
+        all.push_str(&format!("$ chorus {}\n{}\n", args.join(" "), shown(ws.path(), &run)));
+    }
+    insta::assert_snapshot!("search_mistakes", all);
+}
+
+#[test]
+fn eval_with_an_unknown_gold_labelling() {
+    let ws = tempdir();
+    let run = chorus(ws.path(), &["eval", "--gold", "nonsense"]);
+    insta::assert_snapshot!("eval_unknown_gold", shown(ws.path(), &run));
+}
+
+#[test]
+fn init_twice_refuses_to_overwrite() {
+    let tmp = tempdir();
+    let first = chorus_in(tmp.path(), &["init", "project"]);
+    let second = chorus_in(tmp.path(), &["init", "project"]);
+    let both = format!(
+        "{}\n{}",
+        shown(tmp.path(), &first),
+        shown(tmp.path(), &second)
+    );
+    insta::assert_snapshot!("init_twice", both);
+}
+
+/// A reader that stops early (`chorus search ... | head -1`) ends the run quietly: exit 0, no
+/// panic, nothing on stderr.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let ws = tempdir();
+    ok(ws.path(), &["ingest", &fixture("clean-event")]);
+    ok(ws.path(), &["index"]);
+    for args in [&["search", "*", "--limit", "50"][..], &["completions", "bash"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
+            .arg("--workspace")
+            .arg(ws.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // the reader goes away before reading anything
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
