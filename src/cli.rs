@@ -117,6 +117,10 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub addr: std::net::SocketAddr,
+    /// Listen on an address other than loopback (the server then answers anyone who can
+    /// reach this machine: the workspace's units become readable by them).
+    #[arg(long)]
+    pub public: bool,
     /// The report folder to serve under /report/.
     #[arg(long, default_value = "out/report", value_name = "DIR")]
     pub report: PathBuf,

@@ -50,6 +50,7 @@ pub fn diagnostic(e: &anyhow::Error) -> Option<&dyn Diagnostic> {
         Usage,
         crate::config::ConfigError,
         crate::workbench::WorkbenchError,
+        chorus_core::model::LockError,
         chorus_core::vectors::VectorsError,
         chorus_ingest::IngestError,
         chorus_embed::EmbedError,

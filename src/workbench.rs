@@ -247,14 +247,8 @@ pub fn contents(project: &Project) -> Contents {
             .map(|df| df.height())
             .unwrap_or(0)
     };
-    let themes = chorus_core::store::read_file(&ws.themes_file())
-        .ok()
-        .and_then(|df| {
-            df.column(chorus_core::model::col::PARENT_ID)
-                .ok()?
-                .null_count()
-                .into()
-        })
+    let themes = chorus_core::themes_artifact::read_themes(ws)
+        .map(|themes| themes.iter().filter(|t| t.parent.is_none()).count())
         .unwrap_or(0);
     let vectors = chorus_core::vectors::load(ws)
         .map(|v| v.unit_ids.len())

@@ -9,6 +9,7 @@ use crate::cli::EmbedArgs;
 use crate::stdout::{self, outln};
 
 pub fn run(ctx: &Ctx, args: &EmbedArgs) -> anyhow::Result<ExitCode> {
+    let _lock = ctx.lock()?;
     let cfg = EmbedConfig {
         model: args.model.clone(),
         threads: args.threads,

@@ -9,6 +9,7 @@ use crate::cli::IndexArgs;
 use crate::stdout::{self, outln};
 
 pub fn run(ctx: &Ctx, args: &IndexArgs) -> anyhow::Result<ExitCode> {
+    let _lock = ctx.lock()?;
     let cfg = IndexConfig {
         progress: ctx.progress(),
         commit_every: args.commit_every.max(1),

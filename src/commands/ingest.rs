@@ -15,6 +15,7 @@ const SHOWN_PROBLEMS: usize = 20;
 
 pub fn run(ctx: &Ctx, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let cfg = ctx.project.ingest_config(args, ctx.progress())?;
+    let _lock = ctx.lock()?;
     let ws = &ctx.project.workspace;
     let report = chorus_ingest::run(&cfg, ws)?;
     print_problems(ctx, &report.problems);

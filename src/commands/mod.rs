@@ -17,6 +17,8 @@ mod themes;
 
 use std::process::ExitCode;
 
+use chorus_core::model::{LockError, WorkspaceLock};
+
 use crate::cli::{Cli, Command};
 use crate::config::Project;
 
@@ -30,6 +32,11 @@ impl Ctx<'_> {
     /// Progress and logs are wanted (not `-q`).
     pub fn progress(&self) -> bool {
         !self.cli.quiet
+    }
+
+    /// The workspace's write lock, for the commands that write it.
+    pub fn lock(&self) -> Result<WorkspaceLock, LockError> {
+        self.project.workspace.lock()
     }
 }
 

@@ -8,9 +8,24 @@ use chorus_serve::ServeConfig;
 
 use super::Ctx;
 use crate::cli::ServeArgs;
+use crate::error::Usage;
 use crate::stdout::outln;
 
 pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    if !args.addr.ip().is_loopback() {
+        if !args.public {
+            return Err(Usage::new(format!(
+                "`{}` is not a loopback address: the server would answer anyone who can reach this machine",
+                args.addr
+            ))
+            .hint("serve on 127.0.0.1 (the default), or say `--public` if that is what you want")
+            .into());
+        }
+        tracing::warn!(
+            "serving on {}: anyone who can reach this machine can read the workspace",
+            args.addr
+        );
+    }
     let cfg = ServeConfig {
         addr: args.addr,
         report: Some(ctx.project.root.join(&args.report)),

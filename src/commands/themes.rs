@@ -11,6 +11,7 @@ use crate::output;
 use crate::stdout::{self, out};
 
 pub fn run(ctx: &Ctx, args: &ThemesArgs) -> anyhow::Result<ExitCode> {
+    let _lock = ctx.lock()?;
     let cfg = ctx.project.themes_config(args);
     // themes are deterministic whatever the thread count
     let _ = rayon::ThreadPoolBuilder::new()

@@ -96,6 +96,52 @@ fn init_twice_refuses_to_overwrite() {
     insta::assert_snapshot!("init_twice", both);
 }
 
+#[test]
+fn serving_beyond_loopback_needs_saying_so() {
+    let ws = tempdir();
+    let run = chorus(ws.path(), &["serve", "--addr", "0.0.0.0:0"]);
+    insta::assert_snapshot!("serve_beyond_loopback", shown(ws.path(), &run));
+}
+
+#[test]
+fn dates_that_are_not_days_exit_2() {
+    let ws = tempdir();
+    ok(ws.path(), &["ingest", &fixture("clean-event")]);
+    ok(ws.path(), &["index"]);
+    for date in ["2020-13-45", "2023-02-29"] {
+        let run = chorus(ws.path(), &["search", "*", "--from", date]);
+        assert_eq!(run.code, 2, "{date}: {}", run.stderr);
+        assert!(run.stderr.contains("is not a date"), "{}", run.stderr);
+    }
+}
+
+/// While another process writes the workspace, a second writer stops at once with a clear
+/// message and touches nothing.
+#[test]
+fn a_second_writer_stops_with_a_clear_message() {
+    let ws = tempdir();
+    ok(ws.path(), &["ingest", &fixture("clean-event")]);
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(ws.path().join("lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let before = frame(ws.path(), chorus_core::model::Table::Units).height();
+    for args in [&["ingest", &fixture("messy-event")][..], &["index"]] {
+        let run = chorus(ws.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("another chorus process")
+                && run.stderr.contains("hint: wait for it to finish"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(frame(ws.path(), chorus_core::model::Table::Units).height(), before);
+    drop(lock);
+    ok(ws.path(), &["index"]);
+}
+
 /// A reader that stops early (`chorus search ... | head -1`) ends the run quietly: exit 0, no
 /// panic, nothing on stderr.
 #[test]

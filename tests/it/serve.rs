@@ -43,6 +43,21 @@ fn start(ws: &std::path::Path, report: &std::path::Path) -> Server {
     Server { child, base }
 }
 
+/// The head of a GET response (status line and headers), lowercased.
+fn head(base: &str, path: &str) -> String {
+    let host = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    raw.split_once("\r\n\r\n").map_or(raw.clone(), |(h, _)| h.to_string())
+}
+
 /// A plain HTTP/1.1 request; returns (status, body).
 fn http(base: &str, method: &str, path: &str) -> (u16, String) {
     let host = base.trim_start_matches("http://");
@@ -101,6 +116,20 @@ fn api_answers_and_refuses_bad_requests() {
     let (ws, report) = workspace();
     let srv = start(ws.path(), &report);
     let b = &srv.base;
+
+    // every response, page, API or report, says what a browser may do with it
+    for path in ["/", "/api/search?q=paper", "/report/", "/no/such/page"] {
+        let h = head(b, path);
+        for header in [
+            "content-security-policy: default-src 'none'",
+            "frame-ancestors 'none'",
+            "x-content-type-options: nosniff",
+            "x-frame-options: deny",
+            "referrer-policy: no-referrer",
+        ] {
+            assert!(h.contains(header), "{path}: no `{header}` in\n{h}");
+        }
+    }
 
     // search with a facet filter: every hit from that event, highlights inside the fragment
     let (s, r) = json(b, "/api/search?q=paper&event=lisbon-digital&limit=5");

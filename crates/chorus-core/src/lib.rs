@@ -34,4 +34,5 @@ pub mod model;
 pub mod progress;
 pub mod store;
 pub mod text;
+pub mod themes_artifact;
 pub mod vectors;

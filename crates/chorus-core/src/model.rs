@@ -228,6 +228,74 @@ impl Workspace {
     pub fn run_file(&self) -> PathBuf {
         self.root.join("run.json")
     }
+
+    /// The advisory lock a stage holds while it writes (`lock`).
+    pub fn lock_file(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+
+    /// Takes the workspace's write lock (an advisory file lock, released when the returned
+    /// guard is dropped or the process ends, even killed): a second process writing the same
+    /// workspace stops with a clear message instead of mixing its files with the first one's.
+    pub fn lock(&self) -> Result<WorkspaceLock, LockError> {
+        let io = |source| LockError::Io {
+            path: self.lock_file(),
+            source,
+        };
+        std::fs::create_dir_all(&self.root).map_err(io)?;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(self.lock_file())
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {
+                use std::io::{Seek, Write};
+                // who holds it, for the message a second process shows
+                file.set_len(0).map_err(io)?;
+                file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+                write!(file, "{}", std::process::id()).map_err(io)?;
+                Ok(WorkspaceLock { _file: file })
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(LockError::Busy {
+                path: self.root.clone(),
+                holder: std::fs::read_to_string(self.lock_file()).unwrap_or_default(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        }
+    }
+}
+
+/// The workspace's write lock, held until dropped.
+#[derive(Debug)]
+pub struct WorkspaceLock {
+    _file: std::fs::File,
+}
+
+/// Why the workspace's write lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("another chorus process (pid {holder}) is writing to the workspace `{path}`")]
+    Busy { path: PathBuf, holder: String },
+    #[error("could not take the lock `{path}`")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl crate::error::Diagnostic for LockError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            LockError::Busy { .. } => {
+                Some("wait for it to finish, or give this run its own `--workspace`".into())
+            }
+            LockError::Io { .. } => None,
+        }
+    }
 }
 
 /// Question frames of the Government Aftershock questions.

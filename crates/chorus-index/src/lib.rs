@@ -20,6 +20,7 @@ use tantivy::schema::Facet;
 use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 
 use chorus_core::store::{read_file, str_column};
+use chorus_core::themes_artifact::{read_assignments, read_quotes, read_themes, themes_exist};
 use chorus_core::model::{col, Facet as UnitFacet, Table, Workspace};
 use schema::{register_analyzers, Fields, SCHEMA_VERSION};
 
@@ -158,7 +159,7 @@ pub struct ThemeDoc {
     pub id: String,
     pub parent: Option<String>,
     pub label: String,
-    pub keywords: String,
+    pub keywords: Vec<String>,
     pub quotes: Vec<String>,
 }
 
@@ -176,66 +177,41 @@ pub struct ThemeFields {
 }
 
 fn load_themes(ws: &Workspace) -> PolarsResult<ThemeFields> {
-    let (ap, tp, qp) = (ws.assignments_file(), ws.themes_file(), ws.quotes_file());
-    if !ap.is_file() || !tp.is_file() {
+    if !themes_exist(ws) {
         return Ok(ThemeFields::default());
     }
-    let a = read_file(&ap)?;
-    let t = read_file(&tp)?;
     let mut out = ThemeFields::default();
-    let (units, events, themes, subs) = (
-        str_column(&a, col::UNIT_ID)?,
-        str_column(&a, col::EVENT_ID)?,
-        str_column(&a, col::THEME_ID)?,
-        str_column(&a, col::SUBTHEME_ID)?,
-    );
     let mut per_event: BTreeMap<String, blake3::Hasher> = BTreeMap::new();
-    for i in 0..units.len() {
-        let (Some(u), Some(e)) = (&units[i], &events[i]) else {
-            continue;
-        };
-        let h = per_event.entry(e.clone()).or_default();
-        h.update(format!("{u}\x1f{:?}\x1f{:?}\n", themes[i], subs[i]).as_bytes());
-        if let Some(th) = &themes[i] {
-            out.of_unit.insert(u.clone(), (th.clone(), subs[i].clone()));
+    for a in read_assignments(ws)? {
+        let h = per_event.entry(a.event_id).or_default();
+        h.update(format!("{}\x1f{:?}\x1f{:?}\n", a.unit_id, a.theme_id, a.subtheme_id).as_bytes());
+        if let Some(th) = a.theme_id {
+            out.of_unit.insert(a.unit_id, (th, a.subtheme_id));
         }
     }
     out.event_hashes = per_event
         .into_iter()
         .map(|(e, h)| (e, h.finalize().to_hex()[..32].to_string()))
         .collect();
-    let (ids, parents, labels, keywords) = (
-        str_column(&t, col::THEME_ID)?,
-        str_column(&t, col::PARENT_ID)?,
-        str_column(&t, col::LABEL)?,
-        str_column(&t, col::KEYWORDS)?,
-    );
-    let mut quotes: HashMap<String, Vec<String>> = HashMap::new();
+    // the theme documents change when the themes or their quotes do
     let mut h = blake3::Hasher::new();
-    h.update(&std::fs::read(&tp)?);
-    if qp.is_file() {
-        h.update(&std::fs::read(&qp)?);
-        let q = read_file(&qp)?;
-        for (tid, text) in str_column(&q, col::THEME_ID)?
-            .into_iter()
-            .zip(str_column(&q, col::TEXT)?)
-        {
-            if let (Some(tid), Some(text)) = (tid, text) {
-                quotes.entry(tid).or_default().push(text);
-            }
+    h.update(&std::fs::read(ws.themes_file())?);
+    let mut quotes: HashMap<String, Vec<String>> = HashMap::new();
+    if ws.quotes_file().is_file() {
+        h.update(&std::fs::read(ws.quotes_file())?);
+        for q in read_quotes(ws)? {
+            quotes.entry(q.theme_id).or_default().push(q.text);
         }
     }
     out.hash = h.finalize().to_hex()[..32].to_string();
-    for i in 0..ids.len() {
-        let Some(id) = ids[i].clone() else { continue };
-        let label = labels[i].clone().unwrap_or_default();
-        out.labels.insert(id.clone(), label.clone());
+    for t in read_themes(ws)? {
+        out.labels.insert(t.id.clone(), t.label.clone());
         out.docs.push(ThemeDoc {
-            quotes: quotes.remove(&id).unwrap_or_default(),
-            id,
-            parent: parents[i].clone(),
-            label,
-            keywords: keywords[i].clone().unwrap_or_default(),
+            quotes: quotes.remove(&t.id).unwrap_or_default(),
+            id: t.id,
+            parent: t.parent,
+            label: t.label,
+            keywords: t.keywords,
         });
     }
     Ok(out)
@@ -378,17 +354,28 @@ fn commit(writer: &mut IndexWriter<TantivyDocument>, state: &IndexState) -> tant
     Ok(())
 }
 
-/// `yyyy-mm-dd...` -> `yyyymmdd`.
+/// `yyyy-mm-dd...` -> `yyyymmdd`; `None` unless it is a day of the calendar.
 pub fn day_number(date: &str) -> Option<u64> {
     let d: String = date
         .chars()
         .filter(|c| c.is_ascii_digit())
         .take(8)
         .collect();
-    (d.len() == 8).then(|| d.parse().ok()).flatten()
+    if d.len() != 8 {
+        return None;
+    }
+    let (y, m, day): (u64, u64, u64) = (d[..4].parse().ok()?, d[4..6].parse().ok()?, d[6..].parse().ok()?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&day).then(|| d.parse().ok()).flatten()
 }
 
-/// Builds the documents of one event's units from its frames.
 /// Theme documents: found by their label, keywords and quotes (`chorus search --themes`).
 fn theme_documents(t: &ThemeFields, f: &Fields) -> Vec<TantivyDocument> {
     t.docs
@@ -398,13 +385,13 @@ fn theme_documents(t: &ThemeFields, f: &Fields) -> Vec<TantivyDocument> {
                 doc!(f.doc_kind => "theme", f.id => id.as_str(), f.theme_label => label.as_str());
             d.add_text(
                 f.keywords,
-                format!("{label}. {}", keywords.replace("; ", ", ")),
+                format!("{label}. {}", keywords.join(", ")),
             );
             d.add_text(
                 f.text_for(None),
                 format!(
                     "{label}. {}. {}",
-                    keywords.replace("; ", ", "),
+                    keywords.join(", "),
                     quotes.join(" ")
                 ),
             );
@@ -412,14 +399,13 @@ fn theme_documents(t: &ThemeFields, f: &Fields) -> Vec<TantivyDocument> {
                 Some(p) => vec![name_value(p), name_value(id)],
                 None => vec![name_value(id)],
             };
-            {
-                d.add_facet(f.facet(UnitFacet::Theme), Facet::from_path(path));
-            }
+            d.add_facet(f.facet(UnitFacet::Theme), Facet::from_path(path));
             d
         })
         .collect()
 }
 
+/// Builds the documents of one event's units from its frames.
 pub fn unit_documents(
     ws: &Workspace,
     event: &str,
@@ -527,9 +513,7 @@ pub fn unit_documents(
         if let Some((t, sub)) = themes.of_unit.get(id) {
             let mut path = vec![name_value(t)];
             path.extend(sub.as_deref().map(name_value));
-            {
-                d.add_facet(f.facet(UnitFacet::Theme), Facet::from_path(path));
-            }
+            d.add_facet(f.facet(UnitFacet::Theme), Facet::from_path(path));
             if let Some(l) = themes.labels.get(sub.as_ref().unwrap_or(t)) {
                 d.add_text(f.theme_label, l);
             }
@@ -558,4 +542,18 @@ fn add_facet(d: &mut TantivyDocument, f: &Fields, facet: UnitFacet, value: Optio
 /// Facet path segments cannot hold `/`; keep values readable otherwise.
 pub fn name_value(v: &str) -> String {
     v.replace('/', "∕")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_number;
+
+    #[test]
+    fn only_calendar_days_are_dates() {
+        assert_eq!(day_number("2021-02-03"), Some(20210203));
+        assert_eq!(day_number("2024-02-29T10:00"), Some(20240229));
+        for bad in ["2020-13-45", "2023-02-29", "2021-04-31", "2021-00-10", "2021", "yesterday"] {
+            assert_eq!(day_number(bad), None, "{bad}");
+        }
+    }
 }

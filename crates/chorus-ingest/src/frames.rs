@@ -3,7 +3,6 @@
 //! replaces its files and adding one touches no other. Files are written to a temporary name
 //! and renamed, so a reader never sees half a file.
 
-
 use polars::prelude::*;
 
 use chorus_core::model::{col, Table as T, Workspace};

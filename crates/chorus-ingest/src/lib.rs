@@ -10,16 +10,24 @@
 //!
 //! Every source is decoded and parsed on its own (in parallel), each event assembled and written
 //! on its own: one bad file is reported, counted, and kept aside; the others go through.
+//!
+//! [`run`] is the list of steps: discover (`discover.rs`) -> read in parallel (`read.rs`) -> keep
+//! the first copy of each event -> assemble (`assemble.rs`) and write (`frames.rs`) in parallel
+//! -> report. It writes the workspace's salt (`salt.rs`) on first use and each event's seven
+//! corpus files; the report lists events and problems in path order, whatever the threads did.
 
 pub mod assemble;
 pub mod clean;
 pub mod cues;
 pub mod decode;
+mod discover;
 pub mod event;
 pub mod frames;
 pub mod plaintext;
 pub mod polis;
 pub mod problem;
+mod read;
+mod salt;
 pub mod segments;
 pub mod source;
 pub mod survey;
@@ -31,11 +39,11 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use chorus_core::model::{content_hash, slug, Workspace};
-use assemble::{AssembleOptions, EventInput, EventSummary, SourceInput};
+use assemble::{AssembleOptions, Assembled, EventInput, EventSummary};
+use chorus_core::model::{Table, Workspace};
+use discover::Plan;
 use event::EventMeta;
 use problem::{Problem, ProblemKind};
-use source::Parsed;
 use survey::ColumnRole;
 
 /// Options of the ingest stage.
@@ -135,35 +143,54 @@ impl IngestReport {
 /// Runs ingest over `cfg.paths` into `ws`.
 pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestError> {
     let _span = tracing::info_span!("ingest").entered();
-    for p in &cfg.paths {
-        if !p.exists() {
-            return Err(IngestError::PathNotFound { path: p.clone() });
-        }
-    }
-    let salt = load_salt(ws)?;
-    let mut plans = Vec::new();
-    for p in &cfg.paths {
-        discover(p, &mut plans);
-    }
+    check_paths(&cfg.paths)?;
+    let salt = salt::load_salt(ws)?;
+    let plans = discover::discover_all(&cfg.paths);
     tracing::info!(items = plans.len(), "discovered inputs");
+    let read = read_all(&plans, cfg);
+    let distinct = first_of_each_event(read);
+    let ingested = assemble_and_write(distinct.inputs, &salt, cfg, ws)?;
+    Ok(report(ws, distinct.skipped, ingested))
+}
+
+fn check_paths(paths: &[PathBuf]) -> Result<(), IngestError> {
+    match paths.iter().find(|p| !p.exists()) {
+        Some(p) => Err(IngestError::PathNotFound { path: p.clone() }),
+        None => Ok(()),
+    }
+}
+
+/// Reads every plan in parallel; the events come back in plan order.
+fn read_all(plans: &[Plan], cfg: &IngestConfig) -> Vec<EventInput> {
     let bar = chorus_core::progress::bar(cfg.progress, plans.len() as u64, "reading");
     let read: Vec<Vec<EventInput>> = plans
         .par_iter()
         .map(|plan| {
-            let out = read_plan(plan, cfg);
+            let events = read::read_plan(plan, cfg);
             bar.inc(1);
-            out
+            events
         })
         .collect();
     bar.finish_and_clear();
+    read.into_iter().flatten().collect()
+}
 
-    // one event id, one source of truth: the first in path order wins
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
-    for ev in read.into_iter().flatten() {
-        if let Some(first) = seen.get(&ev.event_id) {
-            problems.push(Problem::warning(
+/// The events to assemble, one per event id, and a warning for each copy left out.
+struct Distinct {
+    inputs: Vec<EventInput>,
+    skipped: Vec<Problem>,
+}
+
+/// One event id, one source of truth: the first in path order wins.
+fn first_of_each_event(read: Vec<EventInput>) -> Distinct {
+    let mut origins: BTreeMap<String, String> = BTreeMap::new();
+    let mut distinct = Distinct {
+        inputs: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for ev in read {
+        if let Some(first) = origins.get(&ev.event_id) {
+            distinct.skipped.push(Problem::warning(
                 &ev.origin,
                 None,
                 ProblemKind::DuplicateEventSource,
@@ -174,437 +201,63 @@ pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestErr
             ));
             continue;
         }
-        seen.insert(ev.event_id.clone(), ev.origin.clone());
-        inputs.push(ev);
+        origins.insert(ev.event_id.clone(), ev.origin.clone());
+        distinct.inputs.push(ev);
     }
+    distinct
+}
 
+/// What is kept of an event once its frames are written.
+struct Ingested {
+    summary: EventSummary,
+    problems: Vec<Problem>,
+}
+
+/// Assembles and writes each event in parallel; the first failed write, in event order, is
+/// the error (the other events are written all the same).
+fn assemble_and_write(
+    inputs: Vec<EventInput>,
+    salt: &[u8; 32],
+    cfg: &IngestConfig,
+    ws: &Workspace,
+) -> Result<Vec<Ingested>, IngestError> {
     let opts = AssembleOptions {
         redact: cfg.redact,
         max_unit_chars: cfg.max_unit_chars,
     };
     let bar = chorus_core::progress::bar(cfg.progress, inputs.len() as u64, "writing");
-    let done: Vec<Result<(EventSummary, Vec<Problem>), IngestError>> = inputs
+    let done: Vec<Result<Ingested, IngestError>> = inputs
         .into_par_iter()
         .map(|input| {
-            let (frames, summary, problems) = assemble::assemble(input, &salt, opts);
+            let Assembled {
+                frames,
+                summary,
+                problems,
+            } = assemble::assemble(input, salt, opts);
             frames.write(ws).map_err(|source| IngestError::Write {
                 event: summary.event_id.clone(),
-                path: ws.table_dir(chorus_core::model::Table::Units),
+                path: ws.table_dir(Table::Units),
                 source,
             })?;
             bar.inc(1);
-            Ok((summary, problems))
+            Ok(Ingested { summary, problems })
         })
         .collect();
     bar.finish_and_clear();
+    done.into_iter().collect()
+}
+
+/// The report: every event's summary, and every problem (the skipped copies' first, then each
+/// event's, in event order).
+fn report(ws: &Workspace, skipped: Vec<Problem>, ingested: Vec<Ingested>) -> IngestReport {
     let mut report = IngestReport {
         workspace: ws.root().to_path_buf(),
-        ..Default::default()
+        events: Vec::new(),
+        problems: skipped,
     };
-    for d in done {
-        let (summary, mut p) = d?;
-        report.events.push(summary);
-        problems.append(&mut p);
+    for mut event in ingested {
+        report.events.push(event.summary);
+        report.problems.append(&mut event.problems);
     }
-    report.problems = problems;
-    Ok(report)
+    report
 }
-
-/// One thing found on disk to read.
-#[derive(Debug)]
-enum Plan {
-    Folder { dir: PathBuf, meta_file: PathBuf },
-    Polis { dir: PathBuf },
-    Loose { file: PathBuf },
-}
-
-fn discover(path: &Path, plans: &mut Vec<Plan>) {
-    if path.is_file() {
-        if path.file_name().is_some_and(|n| n == "event.toml") {
-            if let Some(dir) = path.parent() {
-                plans.push(Plan::Folder {
-                    dir: dir.to_path_buf(),
-                    meta_file: path.to_path_buf(),
-                });
-            }
-        } else {
-            plans.push(Plan::Loose {
-                file: path.to_path_buf(),
-            });
-        }
-        return;
-    }
-    let meta_file = path.join("event.toml");
-    if meta_file.is_file() {
-        plans.push(Plan::Folder {
-            dir: path.to_path_buf(),
-            meta_file,
-        });
-        return;
-    }
-    if polis::is_polis_folder(path) {
-        plans.push(Plan::Polis {
-            dir: path.to_path_buf(),
-        });
-        return;
-    }
-    let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(_) => return,
-    };
-    entries.sort();
-    for e in entries {
-        let name = e
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        if e.is_dir() {
-            discover(&e, plans);
-        } else if format_of(&e).is_some_and(|f| f != Format::PlainText) {
-            // loose plain text is too often a README to be taken for a transcript
-            plans.push(Plan::Loose { file: e });
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    WebVtt,
-    Srt,
-    PlainText,
-    Csv,
-    Jsonl,
-}
-
-fn format_of(path: &Path) -> Option<Format> {
-    let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "vtt" => Format::WebVtt,
-        "srt" => Format::Srt,
-        "txt" => Format::PlainText,
-        "csv" | "tsv" => Format::Csv,
-        "jsonl" | "ndjson" => Format::Jsonl,
-        _ => return None,
-    })
-}
-
-fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
-    match plan {
-        Plan::Folder { dir, meta_file } => {
-            let mut problems = Vec::new();
-            let mut meta = match decode::read_text(meta_file, &display(meta_file)) {
-                Ok((_, dec)) => event::parse_event_toml(&display(meta_file), &dec.text)
-                    .unwrap_or_else(|p| {
-                        problems.push(p);
-                        EventMeta::default()
-                    }),
-                Err(p) => {
-                    problems.push(p);
-                    EventMeta::default()
-                }
-            };
-            let event_id = slug(meta.id.as_deref().unwrap_or(&file_name(dir)));
-            let mut columns = cfg.columns.clone();
-            columns.extend(meta.columns.clone());
-            let mut sources = Vec::new();
-            if polis::is_polis_folder(dir) {
-                sources.push(read_polis(dir, cfg));
-            } else {
-                let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                    .map(|rd| {
-                        rd.filter_map(|e| e.ok().map(|e| e.path()))
-                            .filter(|p| p.is_file())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                files.sort();
-                for f in files.iter().filter(|f| format_of(f).is_some()) {
-                    for (_, src) in read_source(f, cfg, &columns) {
-                        sources.push(src);
-                    }
-                }
-            }
-            meta.fill_from(&cfg.defaults_for(dir));
-            vec![EventInput {
-                event_id,
-                origin: display(dir),
-                meta,
-                sources,
-                problems,
-            }]
-        }
-        Plan::Polis { dir } => {
-            vec![EventInput {
-                event_id: slug(&file_name(dir)),
-                origin: display(dir),
-                meta: cfg.defaults_for(dir),
-                sources: vec![read_polis(dir, cfg)],
-                problems: Vec::new(),
-            }]
-        }
-        Plan::Loose { file } => {
-            let stem = file
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            read_source(file, cfg, &cfg.columns)
-                .into_iter()
-                .map(|(group, src)| {
-                    let id = if group.is_empty() {
-                        slug(&stem)
-                    } else {
-                        slug(&group)
-                    };
-                    EventInput {
-                        event_id: id,
-                        origin: display(file),
-                        meta: cfg.defaults_for(file),
-                        sources: vec![src],
-                        problems: Vec::new(),
-                    }
-                })
-                .collect()
-        }
-    }
-}
-
-fn read_polis(dir: &Path, cfg: &IngestConfig) -> SourceInput {
-    let (parsed, bytes) = polis::read_folder(dir, &display(dir), cfg.max_record_bytes);
-    SourceInput {
-        display: display(dir),
-        file_name: "comments.csv".into(),
-        format: "polis",
-        hash: content_hash(&bytes),
-        bytes: bytes.len() as u64,
-        encoding: "utf-8",
-        parsed,
-    }
-}
-
-/// Reads one file; a segment CSV may give several meetings (keyed by meeting id, else `""`).
-fn read_source(
-    path: &Path,
-    cfg: &IngestConfig,
-    columns: &BTreeMap<String, ColumnRole>,
-) -> Vec<(String, SourceInput)> {
-    let shown = display(path);
-    let format = format_of(path);
-    let source =
-        |format: &'static str, hash: String, bytes: u64, encoding: &'static str, parsed: Parsed| {
-            SourceInput {
-                display: shown.clone(),
-                file_name: file_name(path),
-                format,
-                hash,
-                bytes,
-                encoding,
-                parsed,
-            }
-        };
-    let (bytes, dec) = match decode::read_text(path, &shown) {
-        Ok(x) => x,
-        Err(p) => {
-            let bytes = std::fs::read(path).unwrap_or_default();
-            let name = match format {
-                Some(Format::Csv) | Some(Format::Jsonl) => "table",
-                _ => "transcript",
-            };
-            let parsed = Parsed {
-                problems: vec![p],
-                ..Default::default()
-            };
-            return vec![(
-                String::new(),
-                source(
-                    name,
-                    content_hash(&bytes),
-                    bytes.len() as u64,
-                    "unknown",
-                    parsed,
-                ),
-            )];
-        }
-    };
-    let hash = content_hash(&bytes);
-    let n = bytes.len() as u64;
-    let max = cfg.max_record_bytes;
-    let with_warnings = |mut parsed: Parsed| {
-        let mut all = dec.warnings.clone();
-        all.append(&mut parsed.problems);
-        parsed.problems = all;
-        parsed
-    };
-    let transcript = |turns, problems: Vec<Problem>| {
-        let mut problems = problems;
-        let turns = transcript::check_times(&shown, turns, &mut problems);
-        Parsed::from_turns(turns, problems)
-    };
-    match format {
-        Some(Format::WebVtt) => {
-            let (t, p) = cues::parse(&shown, &dec.text, cues::Flavor::WebVtt, max);
-            vec![(
-                String::new(),
-                source(
-                    "webvtt",
-                    hash,
-                    n,
-                    dec.encoding,
-                    with_warnings(transcript(t, p)),
-                ),
-            )]
-        }
-        Some(Format::Srt) => {
-            let (t, p) = cues::parse(&shown, &dec.text, cues::Flavor::Srt, max);
-            vec![(
-                String::new(),
-                source(
-                    "srt",
-                    hash,
-                    n,
-                    dec.encoding,
-                    with_warnings(transcript(t, p)),
-                ),
-            )]
-        }
-        Some(Format::PlainText) => {
-            let (t, p) = plaintext::parse(&shown, &dec.text, max);
-            vec![(
-                String::new(),
-                source(
-                    "text",
-                    hash,
-                    n,
-                    dec.encoding,
-                    with_warnings(transcript(t, p)),
-                ),
-            )]
-        }
-        Some(Format::Jsonl) => {
-            let table = table::read_jsonl(&shown, &dec.text, max);
-            vec![(
-                String::new(),
-                source(
-                    "survey-jsonl",
-                    hash,
-                    n,
-                    dec.encoding,
-                    with_warnings(survey::parse(&shown, table, columns)),
-                ),
-            )]
-        }
-        Some(Format::Csv) => match table::read_csv(&shown, &dec.text, max) {
-            Err(p) => vec![(
-                String::new(),
-                source(
-                    "table",
-                    hash,
-                    n,
-                    dec.encoding,
-                    with_warnings(Parsed {
-                        problems: vec![p],
-                        ..Default::default()
-                    }),
-                ),
-            )],
-            Ok(t) if segments::looks_like_segments(&t) => segments::parse(&shown, t)
-                .into_iter()
-                .map(|(g, parsed)| {
-                    (
-                        g,
-                        source(
-                            "segments-csv",
-                            hash.clone(),
-                            n,
-                            dec.encoding,
-                            with_warnings(parsed),
-                        ),
-                    )
-                })
-                .collect(),
-            Ok(t) => vec![(
-                String::new(),
-                source(
-                    "survey-csv",
-                    hash,
-                    n,
-                    dec.encoding,
-                    with_warnings(survey::parse(&shown, t, columns)),
-                ),
-            )],
-        },
-        None => {
-            let p = Problem::reject(
-                &shown,
-                None,
-                ProblemKind::UnknownFormat,
-                "expected a .vtt, .srt, .txt, .csv or .jsonl file".into(),
-            );
-            vec![(
-                String::new(),
-                source(
-                    "unknown",
-                    hash,
-                    n,
-                    dec.encoding,
-                    Parsed {
-                        problems: vec![p],
-                        ..Default::default()
-                    },
-                ),
-            )]
-        }
-    }
-}
-
-/// The workspace's pseudonymisation key, created (random) on first use.
-fn load_salt(ws: &Workspace) -> Result<[u8; 32], IngestError> {
-    let path = ws.salt_file();
-    let err = |source| IngestError::Workspace {
-        path: ws.root().to_path_buf(),
-        source,
-    };
-    if let Ok(hex) = std::fs::read_to_string(&path) {
-        if let Some(bytes) = parse_hex32(hex.trim()) {
-            return Ok(bytes);
-        }
-    }
-    std::fs::create_dir_all(ws.root()).map_err(err)?;
-    // entropy from the OS via the std hasher's random keys, mixed with time and pid
-    let mut seed = blake3::Hasher::new();
-    for _ in 0..4 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(0);
-        seed.update(&h.finish().to_le_bytes());
-    }
-    seed.update(&format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).into_bytes());
-    let salt: [u8; 32] = *seed.finalize().as_bytes();
-    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::write(&path, hex + "\n").map_err(err)?;
-    Ok(salt)
-}
-
-fn parse_hex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
-}
-

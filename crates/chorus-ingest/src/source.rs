@@ -8,6 +8,42 @@ use super::event::EventMeta;
 use super::problem::Problem;
 use chorus_core::model::Frame;
 
+/// What a source was read as: its `format` in the sources table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    WebVtt,
+    Srt,
+    /// A plain-text transcript.
+    Text,
+    SurveyCsv,
+    SurveyJsonl,
+    SegmentsCsv,
+    Polis,
+    /// A `.csv` or `.jsonl` file that could not be decoded or read as a table.
+    Table,
+    /// Any other file that could not be decoded.
+    Transcript,
+    /// A file whose extension names no format.
+    Unknown,
+}
+
+impl SourceFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::WebVtt => "webvtt",
+            SourceFormat::Srt => "srt",
+            SourceFormat::Text => "text",
+            SourceFormat::SurveyCsv => "survey-csv",
+            SourceFormat::SurveyJsonl => "survey-jsonl",
+            SourceFormat::SegmentsCsv => "segments-csv",
+            SourceFormat::Polis => "polis",
+            SourceFormat::Table => "table",
+            SourceFormat::Transcript => "transcript",
+            SourceFormat::Unknown => "unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
     /// A transcript turn (or a window of one).
@@ -145,6 +181,15 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// A source rejected whole (unreadable, undecodable, of no known format): no rows, one
+    /// problem.
+    pub fn rejected(problem: Problem) -> Self {
+        Parsed {
+            problems: vec![problem],
+            ..Default::default()
+        }
+    }
+
     /// Units from transcript turns; participants are the distinct speakers.
     pub fn from_turns(
         turns: Vec<super::transcript::Turn>,

@@ -64,7 +64,6 @@ pub fn parse_seconds(s: &str) -> Option<i64> {
     (v.is_finite() && v >= 0.0).then(|| (v * 1000.0).round() as i64)
 }
 
-
 /// Checks the times of `turns` in file order: a turn whose end precedes its start is rejected;
 /// a turn starting before the previous one, or overlapping the same speaker's previous turn, is
 /// kept with a warning (cross-talk between different speakers is normal and not reported).

@@ -2,12 +2,20 @@
 //! readable on a phone and in print, with headings, alt text and a data table behind every
 //! chart. Rendered with maud, which escapes every value it is given: participant text is never
 //! written as markup; only the charts' SVG (drawn by plotters from escaped labels) goes in raw.
+//! Reads the insights, the report's sentences, the shown quotes, the charts and the data
+//! sources; returns the page.
 
 use std::collections::BTreeMap;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use chorus_core::model::Frame;
 use chorus_insights::{Cell, Insights, Interval, ThemeInsight};
+
+use crate::figures::{self, CONTRAST_HEADER, OVERVIEW_HEADER};
+use crate::prose::{self, pct};
+use crate::provenance::SourceGroup;
+use crate::quotes::{Quote, Quotes};
 
 const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
 h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
@@ -21,25 +29,16 @@ fn plain(s: &str) -> String {
     s.to_string()
 }
 
-fn pct(c: Option<&Cell>) -> Markup {
+fn share(c: Option<&Cell>) -> Markup {
     html! {
         @match c {
             Some(c) if c.suppressed => {
                 span.sup title="fewer than k participants" { "withheld" }
             }
-            Some(c) => @if let Some(v) = c.value { (format!("{:.0}%", 100.0 * v)) },
+            Some(c) => @if let Some(v) = c.value { (pct(v)) },
             None => {},
         }
     }
-}
-
-/// A quote with its provenance, as shown in the report.
-pub struct ShownQuote<'a> {
-    pub theme: &'a str,
-    pub event: &'a str,
-    pub text: &'a str,
-    pub who: String,
-    pub place: &'a str,
 }
 
 /// A collapsed data table of each theme's share per group of one dimension.
@@ -48,7 +47,7 @@ fn breakdown_table(
     what: &str,
     cells: impl Fn(&ThemeInsight) -> &BTreeMap<String, Cell>,
 ) -> Markup {
-    let groups = super::breakdown_groups(ins, &cells);
+    let groups = figures::breakdown_groups(ins, &cells);
     html! {
         @if !groups.is_empty() {
             details {
@@ -59,7 +58,7 @@ fn breakdown_table(
                         @for t in &ins.themes {
                             tr {
                                 td { (t.label) }
-                                @for g in &groups { td { (pct(cells(t).get(g))) } }
+                                @for g in &groups { td { (share(cells(t).get(g))) } }
                             }
                         }
                     }
@@ -83,12 +82,12 @@ fn contrasts(ins: &Insights) -> Markup {
             @if !rows.is_empty() {
                 h3 { "By " (by) }
                 table.contrast {
-                    tr { th { (by) } @for head in super::CONTRAST_HEADER { th { (head) } } }
+                    tr { th { (by) } @for head in CONTRAST_HEADER { th { (head) } } }
                     @for c in rows {
                         @for (i, d) in c.themes.iter().enumerate() {
                             tr {
                                 td { @if i == 0 { (c.group) } }
-                                @for cell in super::contrast_cells(d, plain) { td { (cell) } }
+                                @for cell in figures::contrast_cells(d, plain) { td { (cell) } }
                             }
                         }
                     }
@@ -118,10 +117,10 @@ fn scales(ins: &Insights) -> Markup {
             h2 #scales { "Scale questions" }
             @for s in &ins.scales {
                 h3 { (s.text) }
-                p { (s.summary) }
+                p { (prose::scale_summary(s, ins.k)) }
                 table {
                     tr { th { "group" } th { "n" } th { "mean (95% CI)" } th { "top two (95% CI)" } }
-                    @for g in super::scale_groups(s) {
+                    @for g in s.groups() {
                         tr {
                             td {
                                 @match g.by {
@@ -143,7 +142,11 @@ fn scales(ins: &Insights) -> Markup {
 fn statements(ins: &Insights) -> Markup {
     let lists = [
         ("consensus", "Most agreed statements", &ins.consensus),
-        ("divergence", "Statements that split the opinion groups", &ins.divergence),
+        (
+            "divergence",
+            "Statements that split the opinion groups",
+            &ins.divergence,
+        ),
     ];
     html! {
         @for (id, title, list) in lists {
@@ -156,8 +159,8 @@ fn statements(ins: &Insights) -> Markup {
                             td { (st.text) }
                             td { (st.event) }
                             td { (st.votes) }
-                            td { (format!("{:.0}%", 100.0 * st.agree)) }
-                            td { (super::group_shares(st, plain, "")) }
+                            td { (pct(st.agree)) }
+                            td { (figures::group_shares(st, plain, "")) }
                         }
                     }
                 }
@@ -166,24 +169,24 @@ fn statements(ins: &Insights) -> Markup {
     }
 }
 
-fn themes(ins: &Insights, quotes: &[ShownQuote]) -> Markup {
+fn themes(ins: &Insights, quotes: &[Quote]) -> Markup {
     html! {
         h2 #themes { "Themes" }
         @for t in &ins.themes {
             section id=(t.id) {
                 h3 { (t.label) }
-                p { (t.summary) }
+                p { (prose::theme_summary(t)) }
                 @if !t.keywords.is_empty() {
                     p.kw { "Keywords: " (t.keywords.join(", ")) }
                 }
-                @if let Some(subs) = super::subtheme_list(t, plain) {
+                @if let Some(subs) = prose::subtheme_list(t, plain) {
                     p.kw { (subs) }
                 }
                 @for q in quotes.iter().filter(|q| q.theme == t.id) {
                     blockquote {
                         p { (q.text) }
                         footer {
-                            (q.event) ", " (q.who)
+                            (q.event) ", " (q.who())
                             @if !q.place.is_empty() { ", " (q.place) }
                         }
                     }
@@ -194,7 +197,7 @@ fn themes(ins: &Insights, quotes: &[ShownQuote]) -> Markup {
 }
 
 fn frames(ins: &Insights, frames_svg: &str) -> Markup {
-    let has_frames = ins.themes.iter().any(|t| !t.by_frame.is_empty());
+    let has_frames = figures::has_frames(ins);
     html! {
         h2 #frames { "Leave behind, keep, do differently" }
         @if !has_frames {
@@ -209,7 +212,7 @@ fn frames(ins: &Insights, frames_svg: &str) -> Markup {
                 @for t in &ins.themes {
                     tr {
                         td { (t.label) }
-                        @for f in chorus_core::model::Frame::ALL { td { (pct(t.by_frame.get(f.as_str()))) } }
+                        @for f in Frame::ALL { td { (share(t.by_frame.get(f.as_str()))) } }
                     }
                 }
             }
@@ -217,13 +220,13 @@ fn frames(ins: &Insights, frames_svg: &str) -> Markup {
     }
 }
 
-pub fn page(
+/// The page; `heatmap` and `frames_svg` are the charts' SVG (`frames_svg` empty without frames).
+pub(crate) fn page(
     ins: &Insights,
-    quotes: &[ShownQuote],
-    quotes_withheld: usize,
+    quotes: &Quotes,
     heatmap: &str,
     frames_svg: &str,
-    sources: &[(String, String, Vec<String>)],
+    sources: &[SourceGroup],
 ) -> String {
     let o = &ins.overview;
     let page = html! {
@@ -239,11 +242,11 @@ pub fn page(
             body {
                 main {
                     h1 { "Synthesis report" }
-                    p { (ins.summary) }
+                    p { (prose::summary(ins)) }
                     h2 #overview { "Overview" }
                     table {
-                        tr { @for head in super::OVERVIEW_HEADER { th { (head) } } }
-                        tr { @for cell in super::overview_cells(o) { td { (cell) } } }
+                        tr { @for head in OVERVIEW_HEADER { th { (head) } } }
+                        tr { @for cell in figures::overview_cells(o) { td { (cell) } } }
                     }
                     @if !o.events_without_theme.is_empty() {
                         p { "Events with no unit in a theme: " (o.events_without_theme.join(", ")) "." }
@@ -256,22 +259,22 @@ pub fn page(
                     (breakdown_table(ins, "event", |t| &t.by_event))
                     (frames(ins, frames_svg))
                     (contrasts(ins))
-                    (themes(ins, quotes))
+                    (themes(ins, &quotes.shown))
                     (scales(ins))
                     (statements(ins))
                     h2 #sources { "Data sources" }
                     ul {
-                        @for (licence, attribution, events) in sources {
+                        @for s in sources {
                             li {
-                                (events.len()) " (" (events.join(", ")) "): " (licence)
-                                @if !attribution.is_empty() { ". " (attribution) }
+                                (s.events.len()) " (" (s.events.join(", ")) "): " (s.licence)
+                                @if !s.attribution.is_empty() { ". " (s.attribution) }
                             }
                         }
                     }
                     h2 #method { "Method" }
                     p {
                         "Themes from " code { "chorus themes" } "; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; quotes are verbatim and checked against the corpus; "
-                        (super::disclosure_note(ins.k, quotes_withheld)) " " (super::parameters_note(ins))
+                        (prose::disclosure_note(ins.k, quotes.withheld)) " " (prose::parameters_note(ins))
                     }
                 }
             }

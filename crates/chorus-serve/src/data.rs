@@ -9,7 +9,8 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 use super::{ApiError, ServeError};
 use chorus_core::vectors::{self, Embedder, LoadEmbedder, UnitVectors};
 use chorus_index::schema::Fields;
-use chorus_core::store::{read_file, read_table, str_column};
+use chorus_core::store::{read_table, str_column};
+use chorus_core::themes_artifact::{read_quotes, read_themes, themes_exist, ThemeRecord};
 use chorus_insights::{Cell, Insights, InsightsConfig};
 use chorus_core::model::{col, Table, Workspace};
 
@@ -18,23 +19,13 @@ pub struct Data {
     pub fields: Fields,
     pub reader: IndexReader,
     pub semantic: Option<(Box<dyn Embedder>, UnitVectors)>,
-    pub themes: Vec<ThemeRow>,
+    pub themes: Vec<ThemeRecord>,
     pub quotes: Vec<QuoteRow>,
     pub units: Units,
     pub events: Vec<EventRow>,
     /// question id -> its text
     pub questions: BTreeMap<String, String>,
     pub insights: Option<Insights>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ThemeRow {
-    pub id: String,
-    pub parent: Option<String>,
-    pub label: String,
-    pub keywords: Vec<String>,
-    pub size: u64,
-    pub events: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,9 +70,9 @@ pub struct UnitRow {
 /// A theme with its subthemes and quotes, for the browser.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThemeView {
-    pub theme: ThemeRow,
-    pub parent: Option<ThemeRow>,
-    pub subthemes: Vec<ThemeRow>,
+    pub theme: ThemeRecord,
+    pub parent: Option<ThemeRecord>,
+    pub subthemes: Vec<ThemeRecord>,
     pub quotes: Vec<QuoteRow>,
 }
 
@@ -219,59 +210,17 @@ impl Data {
             .filter_map(|(id, text)| Some((id?, text?)))
             .collect();
         let (mut themes, mut quotes, mut insights) = (Vec::new(), Vec::new(), None);
-        if ws.themes_file().is_file() {
-            let t = read_file(&ws.themes_file())?;
-            let (id, parent, label, kw) = (
-                strings(&t, col::THEME_ID)?,
-                strings(&t, col::PARENT_ID)?,
-                strings(&t, col::LABEL)?,
-                strings(&t, col::KEYWORDS)?,
-            );
-            let num = |c: &str| -> Result<Vec<u64>, ServeError> {
-                Ok(t.column(c)?
-                    .cast(&polars::prelude::DataType::UInt64)?
-                    .u64()?
-                    .iter()
-                    .map(|v| v.unwrap_or(0))
-                    .collect())
-            };
-            let (size, evs) = (num(col::SIZE)?, num(col::EVENTS)?);
-            for i in 0..id.len() {
-                let Some(tid) = id[i].clone() else { continue };
-                themes.push(ThemeRow {
-                    id: tid,
-                    parent: parent[i].clone(),
-                    label: label[i].clone().unwrap_or_default(),
-                    keywords: kw[i]
-                        .clone()
-                        .unwrap_or_default()
-                        .split("; ")
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                    size: size[i],
-                    events: evs[i],
-                });
-            }
-            let q = read_file(&ws.quotes_file())?;
-            let (qt, qu, qe, qx) = (
-                strings(&q, col::THEME_ID)?,
-                strings(&q, col::UNIT_ID)?,
-                strings(&q, col::EVENT_ID)?,
-                strings(&q, col::TEXT)?,
-            );
-            for i in 0..qt.len() {
-                if let (Some(theme), Some(unit_id), Some(event), Some(text)) =
-                    (qt[i].clone(), qu[i].clone(), qe[i].clone(), qx[i].clone())
-                {
-                    quotes.push(QuoteRow {
-                        theme,
-                        unit_id,
-                        event,
-                        text,
-                    });
-                }
-            }
+        if themes_exist(ws) {
+            themes = read_themes(ws)?;
+            quotes = read_quotes(ws)?
+                .into_iter()
+                .map(|q| QuoteRow {
+                    theme: q.theme_id,
+                    unit_id: q.unit_id,
+                    event: q.event_id,
+                    text: q.text,
+                })
+                .collect();
             insights = Some(chorus_insights::compute(ws, &InsightsConfig { k })?);
         }
         Ok(Self {
@@ -301,8 +250,8 @@ impl Data {
     }
 
     /// The top-level themes, largest first.
-    pub fn theme_list(&self) -> Vec<&ThemeRow> {
-        let mut tops: Vec<&ThemeRow> = self.themes.iter().filter(|t| t.parent.is_none()).collect();
+    pub fn theme_list(&self) -> Vec<&ThemeRecord> {
+        let mut tops: Vec<&ThemeRecord> = self.themes.iter().filter(|t| t.parent.is_none()).collect();
         tops.sort_by(|a, b| b.size.cmp(&a.size).then(a.id.cmp(&b.id)));
         tops
     }

@@ -484,7 +484,33 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/openapi.json", get(api_openapi))
         .fallback(fallback)
         .method_not_allowed_fallback(read_only)
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(app)
+}
+
+/// What every response carries: no script, no framing, no type sniffing, no referrer (pages
+/// and the report are self-contained; participant text is never markup).
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    res
 }
 
 /// The disclosure threshold the report in `dir` was made with (`disclosure_k` of its

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::{find, label, unit_texts, ThemesConfig, ThemesError};
-use chorus_core::model::{col, Workspace};
+use chorus_core::model::{col, Status, Workspace};
 
 #[derive(Debug, Clone)]
 pub enum Gold {
@@ -156,56 +156,35 @@ pub fn run(
     gold: Option<&Gold>,
     other_seed: u64,
 ) -> Result<EvalReport, ThemesError> {
-    let read = |path: std::path::PathBuf| {
-        chorus_core::store::read_file(&path).map_err(ThemesError::Frames)
-    };
-    let assignments = read(ws.assignments_file())?;
-    let themes = read(ws.themes_file())?;
+    let assignments =
+        chorus_core::themes_artifact::read_assignments(ws).map_err(ThemesError::Frames)?;
+    let themes = chorus_core::themes_artifact::read_themes(ws).map_err(ThemesError::Frames)?;
     let units = unit_texts(ws)?;
-    let theme_of: Vec<String> = assignments
-        .column(col::THEME_ID)
-        .and_then(|c| c.str().cloned())
-        .map_err(ThemesError::Frames)?
+    // in unit order (the artifact lists the units without a content word last)
+    let by_unit: HashMap<&str, &str> = assignments
         .iter()
-        .map(|v| v.unwrap_or("-").to_string())
+        .map(|a| (a.unit_id.as_str(), a.theme_id.as_deref().unwrap_or("-")))
+        .collect();
+    let theme_of: Vec<String> = units
+        .ids
+        .iter()
+        .map(|u| by_unit.get(u.as_str()).copied().unwrap_or("-").to_string())
         .collect();
     let n = theme_of.len();
     let mut report = EvalReport {
         units: n,
         ..Default::default()
     };
-    let status: Vec<String> = assignments
-        .column(col::STATUS)
-        .and_then(|c| c.str().cloned())
-        .map_err(ThemesError::Frames)?
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect();
-    let share = |what: &str| status.iter().filter(|s| *s == what).count() as f64 / n.max(1) as f64;
-    report.unassigned_share = share("unassigned");
-    report.no_content_share = share("no_content");
+    let share = |what: Status| {
+        assignments.iter().filter(|a| a.status == what).count() as f64 / n.max(1) as f64
+    };
+    report.unassigned_share = share(Status::Unassigned);
+    report.no_content_share = share(Status::NoContent);
 
-    let parents = themes
-        .column(col::PARENT_ID)
-        .map_err(ThemesError::Frames)?
-        .is_null();
-    let kw = themes
-        .column(col::KEYWORDS)
-        .and_then(|c| c.str().cloned())
-        .map_err(ThemesError::Frames)?;
-    let topics: Vec<Vec<String>> = kw
+    let topics: Vec<Vec<String>> = themes
         .iter()
-        .zip(parents.iter())
-        .filter(|(_, top)| top.unwrap_or(false))
-        .map(|(k, _)| {
-            top_words(
-                &k.unwrap_or("")
-                    .split("; ")
-                    .map(str::to_string)
-                    .collect::<Vec<_>>(),
-                10,
-            )
-        })
+        .filter(|t| t.parent.is_none())
+        .map(|t| top_words(&t.keywords, 10))
         .collect();
     report.themes = topics.len();
     let docs: Vec<HashSet<String>> = units
@@ -293,8 +272,8 @@ pub fn run(
         None,
     )
     .assign(&vectors, &[], cfg.min_similarity);
-    let la: Vec<Option<usize>> = a.iter().map(|p| p.0).collect();
-    let lb: Vec<Option<usize>> = b.iter().map(|p| p.0).collect();
+    let la: Vec<Option<usize>> = a.iter().map(|p| p.theme).collect();
+    let lb: Vec<Option<usize>> = b.iter().map(|p| p.theme).collect();
     report.stability_ari = ari(&la, &lb);
     Ok(report)
 }

@@ -1,0 +1,203 @@
+//! The themes stage's artifacts as typed records, with their one reader and one writer each:
+//! `themes.parquet` (themes and subthemes), `assignments.parquet` (every unit's place) and
+//! `quotes.parquet` (representative quotes). The themes stage writes them; index, insights,
+//! report, serve and the workbench read them, all through these functions.
+
+use polars::prelude::*;
+
+use crate::model::{col, Status, Workspace};
+use crate::store::{read_file, str_column, write_parquet};
+
+/// Keywords are stored as one string, joined with this.
+const KEYWORD_SEPARATOR: &str = "; ";
+
+/// A theme or subtheme (`themes.parquet`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ThemeRecord {
+    pub id: String,
+    /// The theme a subtheme belongs to.
+    pub parent: Option<String>,
+    pub label: String,
+    pub keywords: Vec<String>,
+    /// Units in it.
+    pub size: u64,
+    /// Events with a unit in it.
+    pub events: u64,
+    /// Pinned in the codebook, or made from a codebook seed.
+    pub pinned: bool,
+}
+
+/// Where the themes stage put one unit (`assignments.parquet`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignmentRecord {
+    pub unit_id: String,
+    pub event_id: String,
+    pub theme_id: Option<String>,
+    pub subtheme_id: Option<String>,
+    /// Cosine to the centre of its theme (or of the nearest theme, when unassigned).
+    pub similarity: f32,
+    pub status: Status,
+}
+
+/// A representative quote of a theme or subtheme (`quotes.parquet`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuoteRecord {
+    pub theme_id: String,
+    /// 1 for the first quote of the theme.
+    pub rank: u32,
+    pub unit_id: String,
+    pub event_id: String,
+    pub similarity: f32,
+    pub text: String,
+}
+
+fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
+    Ok(str_column(df, name)?
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect())
+}
+
+fn numbers<T: PolarsNumericType>(df: &DataFrame, name: &str) -> PolarsResult<Vec<T::Native>>
+where
+    T::Native: Default,
+{
+    let c = df.column(name)?.as_materialized_series().cast(&T::get_static_dtype())?;
+    Ok(c.unpack::<T>()?
+        .iter()
+        .map(Option::unwrap_or_default)
+        .collect())
+}
+
+/// Whether the themes stage has run.
+pub fn themes_exist(ws: &Workspace) -> bool {
+    ws.themes_file().is_file() && ws.assignments_file().is_file()
+}
+
+pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
+    let df = read_file(&ws.themes_file())?;
+    let ids = strings(&df, col::THEME_ID)?;
+    let parents = str_column(&df, col::PARENT_ID)?;
+    let labels = strings(&df, col::LABEL)?;
+    let keywords = strings(&df, col::KEYWORDS)?;
+    let sizes = numbers::<UInt64Type>(&df, col::SIZE)?;
+    let events = numbers::<UInt64Type>(&df, col::EVENTS)?;
+    let pinned: Vec<bool> = df
+        .column(col::PINNED)?
+        .bool()?
+        .iter()
+        .map(Option::unwrap_or_default)
+        .collect();
+    Ok(ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| ThemeRecord {
+            id,
+            parent: parents[i].clone(),
+            label: labels[i].clone(),
+            keywords: keywords[i]
+                .split(KEYWORD_SEPARATOR)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect(),
+            size: sizes[i],
+            events: events[i],
+            pinned: pinned[i],
+        })
+        .collect())
+}
+
+pub fn write_themes(ws: &Workspace, themes: &[ThemeRecord]) -> PolarsResult<()> {
+    let keywords: Vec<String> = themes
+        .iter()
+        .map(|t| t.keywords.join(KEYWORD_SEPARATOR))
+        .collect();
+    let mut df = DataFrame::new(
+        themes.len(),
+        vec![
+            Column::new(col::THEME_ID.into(), themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::PARENT_ID.into(), themes.iter().map(|t| t.parent.as_deref()).collect::<Vec<_>>()),
+            Column::new(col::LABEL.into(), themes.iter().map(|t| t.label.as_str()).collect::<Vec<_>>()),
+            Column::new(col::KEYWORDS.into(), keywords),
+            Column::new(col::SIZE.into(), themes.iter().map(|t| t.size).collect::<Vec<_>>()),
+            Column::new(col::EVENTS.into(), themes.iter().map(|t| t.events).collect::<Vec<_>>()),
+            Column::new(col::PINNED.into(), themes.iter().map(|t| t.pinned).collect::<Vec<_>>()),
+        ],
+    )?;
+    write_parquet(&ws.themes_file(), &mut df)
+}
+
+pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
+    let df = read_file(&ws.assignments_file())?;
+    let units = strings(&df, col::UNIT_ID)?;
+    let events = strings(&df, col::EVENT_ID)?;
+    let themes = str_column(&df, col::THEME_ID)?;
+    let subs = str_column(&df, col::SUBTHEME_ID)?;
+    let similarity = numbers::<Float32Type>(&df, col::SIMILARITY)?;
+    let status = strings(&df, col::STATUS)?;
+    Ok(units
+        .into_iter()
+        .enumerate()
+        .map(|(i, unit_id)| AssignmentRecord {
+            unit_id,
+            event_id: events[i].clone(),
+            theme_id: themes[i].clone(),
+            subtheme_id: subs[i].clone(),
+            similarity: similarity[i],
+            // a status this version does not know reads as unassigned: never placed
+            status: Status::parse(&status[i]).unwrap_or(Status::Unassigned),
+        })
+        .collect())
+}
+
+pub fn write_assignments(ws: &Workspace, rows: &[AssignmentRecord]) -> PolarsResult<()> {
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(col::UNIT_ID.into(), rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::EVENT_ID.into(), rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::THEME_ID.into(), rows.iter().map(|r| r.theme_id.as_deref()).collect::<Vec<_>>()),
+            Column::new(col::SUBTHEME_ID.into(), rows.iter().map(|r| r.subtheme_id.as_deref()).collect::<Vec<_>>()),
+            Column::new(col::SIMILARITY.into(), rows.iter().map(|r| r.similarity).collect::<Vec<_>>()),
+            Column::new(col::STATUS.into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
+        ],
+    )?;
+    write_parquet(&ws.assignments_file(), &mut df)
+}
+
+pub fn read_quotes(ws: &Workspace) -> PolarsResult<Vec<QuoteRecord>> {
+    let df = read_file(&ws.quotes_file())?;
+    let themes = strings(&df, col::THEME_ID)?;
+    let ranks = numbers::<UInt32Type>(&df, col::RANK)?;
+    let units = strings(&df, col::UNIT_ID)?;
+    let events = strings(&df, col::EVENT_ID)?;
+    let similarity = numbers::<Float32Type>(&df, col::SIMILARITY)?;
+    let texts = strings(&df, col::TEXT)?;
+    Ok(themes
+        .into_iter()
+        .enumerate()
+        .map(|(i, theme_id)| QuoteRecord {
+            theme_id,
+            rank: ranks[i],
+            unit_id: units[i].clone(),
+            event_id: events[i].clone(),
+            similarity: similarity[i],
+            text: texts[i].clone(),
+        })
+        .collect())
+}
+
+pub fn write_quotes(ws: &Workspace, rows: &[QuoteRecord]) -> PolarsResult<()> {
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(col::THEME_ID.into(), rows.iter().map(|r| r.theme_id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::RANK.into(), rows.iter().map(|r| r.rank).collect::<Vec<_>>()),
+            Column::new(col::UNIT_ID.into(), rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::EVENT_ID.into(), rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::SIMILARITY.into(), rows.iter().map(|r| r.similarity).collect::<Vec<_>>()),
+            Column::new(col::TEXT.into(), rows.iter().map(|r| r.text.as_str()).collect::<Vec<_>>()),
+        ],
+    )?;
+    write_parquet(&ws.quotes_file(), &mut df)
+}

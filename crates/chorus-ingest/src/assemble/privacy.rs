@@ -1,0 +1,69 @@
+//! What keeps people unnamed in the frames: pseudonymous participant ids, and personal data
+//! redacted from the text.
+//!
+//! Reads the workspace salt (passed in) and the event's speaker names; writes nothing.
+//! Invariants: a participant id is a keyed hash of the event id and the participant's key only,
+//! so the same person in the same event gets the same id on every run of the workspace; with
+//! redaction off, text passes through unchanged and nothing is counted.
+
+use super::SourceInput;
+use crate::clean::{self, Redactions, SpeakerNames};
+use crate::event::EventMeta;
+use chorus_core::model::keyed_hash;
+
+/// Participant ids of one event.
+pub(super) struct Pseudonyms<'a> {
+    salt: &'a [u8; 32],
+    event_id: &'a str,
+}
+
+impl<'a> Pseudonyms<'a> {
+    pub fn new(salt: &'a [u8; 32], event_id: &'a str) -> Self {
+        Self { salt, event_id }
+    }
+
+    /// The id of the participant known in the sources as `key` (a name, a respondent id).
+    pub fn participant_id(&self, key: &str) -> String {
+        format!("p-{}", keyed_hash(self.salt, &[self.event_id, key]))
+    }
+}
+
+/// Redaction of one event's text; `None` when redaction is off.
+pub(super) struct Redactor(Option<SpeakerNames>);
+
+/// A text after redaction, and what was replaced in it.
+pub(super) struct Redacted {
+    pub text: String,
+    pub counts: Redactions,
+}
+
+impl Redactor {
+    pub fn new(enabled: bool, meta: &EventMeta, sources: &[SourceInput]) -> Self {
+        Self(enabled.then(|| {
+            SpeakerNames::new(
+                meta.speakers.keys().map(String::as_str).chain(
+                    sources
+                        .iter()
+                        .flat_map(|s| s.parsed.participants.iter().map(|p| p.key.as_str())),
+                ),
+            )
+        }))
+    }
+
+    /// `text` with personal data replaced. Speakers' names said in a transcript ("Bola,
+    /// anything to add?") go too when `spoken`; not in written answers, where a surname is
+    /// more often a word ("Weiß nicht.").
+    pub fn redact(&self, text: &str, spoken: bool) -> Redacted {
+        let Some(names) = &self.0 else {
+            return Redacted {
+                text: text.to_string(),
+                counts: Redactions::default(),
+            };
+        };
+        let (mut text, mut counts) = clean::redact(text);
+        if spoken {
+            text = names.redact(&text, &mut counts);
+        }
+        Redacted { text, counts }
+    }
+}

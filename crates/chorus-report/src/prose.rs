@@ -1,0 +1,167 @@
+//! The report's sentences, built only from the insights' numbers (the style guide's rule:
+//! every sentence of a summary is verbatim from a unit or made from numbers the frames
+//! recompute): the report's summary, each theme's and each scale question's, and the method's
+//! notes. Reads the insights; writes nothing (`insights.json`, `report.md` and the page carry
+//! the sentences).
+
+use std::collections::BTreeMap;
+
+use chorus_core::model::Frame;
+use chorus_insights::{most_prevalent, Cell, Insights, ScaleInsight, ThemeInsight, UNKNOWN};
+
+/// A share as a whole percentage: `0.417` -> `42%`.
+pub(crate) fn pct(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+/// The report's opening sentence: the corpus, and how much of it the themes cover.
+pub(crate) fn summary(ins: &Insights) -> String {
+    let o = &ins.overview;
+    let mut summary = format!(
+        "{} events{}, {} participants, {} units; the {} themes shown cover {} of the units and {} of the participants.",
+        o.events,
+        match o.countries.len() {
+            0 => String::new(),
+            1 => " in 1 country".to_string(),
+            c => format!(" in {c} countries"),
+        },
+        o.participants,
+        o.units,
+        ins.themes.len(),
+        pct(o.unit_coverage),
+        pct(o.participant_coverage)
+    );
+    if o.no_content_units > 0 {
+        summary.push_str(&format!(
+            " {} of the units ({}) have no content word (backchannels such as \"Yeah.\" or \"Okay.\") and are left out of the themes.",
+            o.no_content_units,
+            pct(o.no_content_units as f64 / o.units.max(1) as f64)
+        ));
+    }
+    summary
+}
+
+/// What a question frame asks for, as the theme sentences say it.
+fn frame_words(f: Frame) -> &'static str {
+    match f {
+        Frame::LeaveBehind => "something to leave behind",
+        Frame::Keep => "something to keep",
+        Frame::DoDifferently => "something to do differently",
+    }
+}
+
+/// A theme's sentence: where it was raised, how prevalent it is, under which frame, whether it
+/// flips, and the sector and level where it is strongest.
+pub(crate) fn theme_summary(t: &ThemeInsight) -> String {
+    let mut summary = format!(
+        "{}: raised in {} of {} events{}, {} of all units (on average {} of an event's units).",
+        t.label,
+        t.events,
+        t.of_events,
+        if t.countries.is_empty() {
+            String::new()
+        } else {
+            format!(" in {} countries", t.countries.len())
+        },
+        pct(t.overall_share),
+        pct(t.pooled_prevalence)
+    );
+    if let Some(f) = &t.main_frame {
+        summary.push_str(&format!(
+            " Mostly raised as {} ({} of those answers).",
+            Frame::parse(f).map_or("", frame_words),
+            pct(t.by_frame[f].value.unwrap_or(0.0))
+        ));
+    }
+    if let Some(f) = &t.flip {
+        summary.push_str(&format!(
+            " Kept in {} and left behind in {} events.",
+            f.keep.len(),
+            f.leave_behind.len()
+        ));
+    }
+    let strong: Vec<String> = [
+        strongest(&t.by_sector).map(|(g, v)| format!("in the {g} sector ({})", pct(v))),
+        strongest(&t.by_level).map(|(g, v)| format!("at {g} level ({})", pct(v))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !strong.is_empty() {
+        summary.push_str(&format!(" Strongest {}.", strong.join(" and ")));
+    }
+    summary
+}
+
+/// The group where the theme is most prevalent, among two or more shown known groups (with
+/// one, "strongest" would say nothing).
+fn strongest(cells: &BTreeMap<String, Cell>) -> Option<(&str, f64)> {
+    let shown: Vec<(&String, &Cell)> = cells
+        .iter()
+        .filter(|(g, c)| *g != UNKNOWN && c.value.is_some())
+        .collect();
+    if shown.len() < 2 {
+        return None;
+    }
+    most_prevalent(shown)
+}
+
+/// A scale question's sentence: the share in the top two points and the mean, each with its
+/// interval; or that it is withheld.
+pub(crate) fn scale_summary(s: &ScaleInsight, k: usize) -> String {
+    let (overall, max) = (&s.overall, s.scale.1);
+    match &overall.top_two {
+        Some(t) => format!(
+            "{} (95% CI {}-{}) of {} respondents answered {} or {} to \"{}\"; mean {:.2} (95% CI {:.2}-{:.2}).",
+            pct(t.estimate),
+            pct(t.low),
+            pct(t.high),
+            overall.n,
+            max - 1.0,
+            max,
+            s.text,
+            overall.mean.as_ref().map_or(0.0, |m| m.estimate),
+            overall.mean.as_ref().map_or(0.0, |m| m.low),
+            overall.mean.as_ref().map_or(0.0, |m| m.high)
+        ),
+        None => format!("\"{}\": fewer than {k} answers; withheld.", s.text),
+    }
+}
+
+/// The method's sentence on the parameters, in the page and in `report.md`.
+pub(crate) fn parameters_note(ins: &Insights) -> String {
+    let p = &ins.method.themes;
+    let num = |k: &str| {
+        p[k].as_f64()
+            .map_or("default".to_string(), |v| format!("{v:.2}"))
+    };
+    format!(
+        "Parameters: seed {}, similarity bar {}, words weight {}, {} themes; model {}.",
+        p["seed"]
+            .as_u64()
+            .map_or("default".to_string(), |s| s.to_string()),
+        num("min_similarity"),
+        num("vocabulary_weight"),
+        p["themes"]
+            .as_u64()
+            .map_or("automatic number of".to_string(), |n| n.to_string()),
+        ins.method.model.as_deref().unwrap_or("unknown")
+    )
+}
+
+/// The method's sentence on disclosure control, in the page and in `report.md`.
+pub(crate) fn disclosure_note(k: usize, quotes_withheld: usize) -> String {
+    format!("breakdown cells resting on fewer than {k} participants are withheld, and so are quotes from events with fewer than {k} participants ({quotes_withheld} withheld); a speaker's role is shown only when at least {k} participants of the event share it.")
+}
+
+/// "Subthemes: A (n units); B (m units)" for a theme with subthemes, labels escaped.
+pub(crate) fn subtheme_list(t: &ThemeInsight, escape: fn(&str) -> String) -> Option<String> {
+    (!t.subthemes.is_empty()).then(|| {
+        let subs: Vec<String> = t
+            .subthemes
+            .iter()
+            .map(|s| format!("{} ({} units)", escape(&s.label), s.units))
+            .collect();
+        format!("Subthemes: {}", subs.join("; "))
+    })
+}

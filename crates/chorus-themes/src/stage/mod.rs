@@ -1,0 +1,62 @@
+//! The steps of the themes stage, in the order [`crate::run`] takes them: start from the last
+//! run (`last_run`), apply the codebook (`edits`), settle each theme's and subtheme's members
+//! (`members`), give subthemes stable ids (`ids`), label the themes (`labels`), pick quotes
+//! (`quotes`), write the artifacts (`write`).
+
+pub mod edits;
+pub mod ids;
+pub mod labels;
+pub mod last_run;
+pub mod members;
+pub mod quotes;
+pub mod write;
+
+use chorus_core::model::ThemeId;
+use chorus_core::vectors::{Embedder, LoadEmbedder};
+
+use crate::ThemesError;
+
+/// A theme or subtheme as the steps leave it.
+pub struct Group {
+    pub id: ThemeId,
+    /// The theme of a subtheme.
+    pub parent: Option<ThemeId>,
+    /// Its units, in unit order.
+    pub members: Vec<usize>,
+    pub centre: Vec<f32>,
+}
+
+/// The final themes and subthemes.
+pub struct Groups {
+    /// Every top theme, by index (empty ones too).
+    pub tops: Vec<Group>,
+    /// The subthemes with units, in the clustering's order.
+    pub subs: Vec<Group>,
+    /// The id of each of the clustering's subthemes (`None` for one left without units).
+    pub sub_ids: Vec<Option<ThemeId>>,
+}
+
+/// The embedding model, loaded when a step first needs it (codebook seeds, labels).
+pub struct Model<'a> {
+    load: LoadEmbedder<'a>,
+    loaded: Option<Box<dyn Embedder>>,
+}
+
+impl<'a> Model<'a> {
+    pub fn new(load: LoadEmbedder<'a>) -> Self {
+        Model { load, loaded: None }
+    }
+
+    /// The model, loading it on first use.
+    pub fn get(&mut self) -> Result<&dyn Embedder, ThemesError> {
+        if self.loaded.is_none() {
+            self.loaded = Some((self.load)(None).map_err(ThemesError::Embed)?);
+        }
+        Ok(self.loaded.as_deref().expect("loaded above"))
+    }
+
+    /// The model if a step loaded it.
+    pub fn loaded(&self) -> Option<&dyn Embedder> {
+        self.loaded.as_deref()
+    }
+}

@@ -1,0 +1,86 @@
+//! Representative quotes: for each theme (5) and subtheme (3), units near its centre, unlike
+//! each other, from as many events as possible.
+
+use chorus_core::model::ThemeId;
+use chorus_core::vectors::UnitVectors;
+
+use crate::cluster::dot;
+use crate::stage::{Group, Groups};
+use crate::units::UnitTexts;
+
+/// Quotes of a theme, and of a subtheme.
+const THEME_QUOTES: usize = 5;
+const SUBTHEME_QUOTES: usize = 3;
+
+/// A quote of a theme, as `quotes.parquet` lists it.
+pub struct Quote {
+    pub theme: ThemeId,
+    /// 1 for the best.
+    pub rank: usize,
+    pub unit: usize,
+    /// Similarity to the theme's centre.
+    pub similarity: f32,
+}
+
+/// The quotes of every theme, then of every subtheme.
+pub fn quotes(vectors: &UnitVectors, units: &UnitTexts, groups: &Groups) -> Vec<Quote> {
+    let of = |g: &Group, k: usize| {
+        pick_quotes(vectors, units, &g.members, &g.centre, k)
+            .into_iter()
+            .enumerate()
+            .map(|(rank, u)| Quote {
+                theme: g.id.clone(),
+                rank: rank + 1,
+                unit: u,
+                similarity: dot(vectors.row(u), &g.centre),
+            })
+            .collect::<Vec<_>>()
+    };
+    let tops = groups.tops.iter().flat_map(|g| of(g, THEME_QUOTES));
+    let subs = groups.subs.iter().flat_map(|g| of(g, SUBTHEME_QUOTES));
+    tops.chain(subs).collect()
+}
+
+/// Picks up to `k` quotes among `members`: near the centre, unlike each other, from as many
+/// events as possible; no duplicates, no one-liners, no rambles.
+pub fn pick_quotes(
+    vectors: &UnitVectors,
+    units: &UnitTexts,
+    members: &[usize],
+    centre: &[f32],
+    k: usize,
+) -> Vec<usize> {
+    let mut cands: Vec<(usize, f32)> = members
+        .iter()
+        .copied()
+        .filter(|&u| {
+            !units.duplicate[u] && (6..=80).contains(&units.text[u].split_whitespace().count())
+        })
+        .map(|u| (u, dot(vectors.row(u), centre)))
+        .collect();
+    cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    cands.truncate(60);
+    let mut picked: Vec<usize> = Vec::new();
+    while picked.len() < k {
+        let best = cands
+            .iter()
+            .filter(|(u, _)| !picked.contains(u))
+            .map(|&(u, s)| {
+                let redundancy = picked
+                    .iter()
+                    .map(|&p| dot(vectors.row(u), vectors.row(p)))
+                    .fold(0.0f32, f32::max);
+                let same_event = picked
+                    .iter()
+                    .filter(|&&p| units.events[p] == units.events[u])
+                    .count() as f32;
+                (u, s - 0.5 * redundancy - 0.15 * same_event)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        match best {
+            Some((u, _)) => picked.push(u),
+            None => break,
+        }
+    }
+    picked
+}

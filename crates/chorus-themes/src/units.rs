@@ -1,0 +1,197 @@
+//! Units as the themes stage sees them: their texts beside their vectors (read from the corpus
+//! frames), the units without a content word set apart, the units described by meaning and
+//! words together for the micro-clusters, and the centre of a group of units.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chorus_core::model::{col, Table, Workspace};
+use chorus_core::vectors::UnitVectors;
+
+use crate::cluster::normalise;
+use crate::{label, ThemesError};
+
+/// Units as themes need them.
+pub struct UnitTexts {
+    pub ids: Vec<String>,
+    pub events: Vec<String>,
+    pub text: Vec<String>,
+    pub norm: Vec<String>,
+    pub lang: Vec<String>,
+    pub duplicate: Vec<bool>,
+}
+
+/// A unit left out of the themes, as `assignments.parquet` lists it.
+pub struct LeftOut {
+    pub unit: String,
+    pub event: String,
+}
+
+impl UnitTexts {
+    /// The stopwords of the units' languages.
+    pub fn stopwords(&self) -> label::Stopwords {
+        let langs: BTreeSet<&str> = self.lang.iter().map(String::as_str).collect();
+        label::Stopwords::for_languages(langs.iter().copied())
+    }
+}
+
+pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
+    let units = chorus_core::store::read_table(ws, Table::Units).map_err(ThemesError::Frames)?;
+    let s = |name: &str| -> Result<Vec<String>, ThemesError> {
+        Ok(units
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(ThemesError::Frames)?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    };
+    let duplicate = units
+        .column(col::DUPLICATE_OF)
+        .map_err(ThemesError::Frames)?
+        .is_not_null()
+        .iter()
+        .map(|v| v.unwrap_or(false))
+        .collect();
+    Ok(UnitTexts {
+        ids: s(col::UNIT_ID)?,
+        events: s(col::EVENT_ID)?,
+        text: s(col::TEXT)?,
+        norm: s(col::TEXT_NORM)?,
+        lang: s(col::LANG)?,
+        duplicate,
+    })
+}
+
+/// Longest unit (in words) that can be a backchannel.
+const BACKCHANNEL_WORDS: usize = 4;
+
+/// Splits off the units without a content word: at most [`BACKCHANNEL_WORDS`] words, every one
+/// a stopword or filler of its language ("Yeah.", "Okay, right.", "All of the above"). Returns
+/// the vectors and texts of the rest, in order, and the units left out.
+pub fn content_units(
+    vectors: UnitVectors,
+    units: UnitTexts,
+) -> (UnitVectors, UnitTexts, Vec<LeftOut>) {
+    let stop = units.stopwords();
+    let keep: Vec<bool> = units
+        .norm
+        .iter()
+        .map(|t| {
+            let words = label::words(t);
+            words.len() > BACKCHANNEL_WORDS
+                || words
+                    .iter()
+                    .any(|w| !stop.contains(w) && !w.chars().all(|c| c.is_ascii_digit()))
+        })
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return (vectors, units, Vec::new());
+    }
+    let pick = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .zip(&keep)
+            .filter(|(_, &k)| k)
+            .map(|(x, _)| x.clone())
+            .collect()
+    };
+    let left_out = units
+        .ids
+        .iter()
+        .zip(&units.events)
+        .zip(&keep)
+        .filter(|(_, &k)| !k)
+        .map(|((u, e), _)| LeftOut {
+            unit: u.clone(),
+            event: e.clone(),
+        })
+        .collect();
+    let dim = vectors.dim;
+    let data = vectors
+        .data
+        .chunks(dim.max(1))
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .flat_map(|(row, _)| row.iter().copied())
+        .collect();
+    let kept_units = UnitTexts {
+        ids: pick(&units.ids),
+        events: pick(&units.events),
+        text: pick(&units.text),
+        norm: pick(&units.norm),
+        lang: pick(&units.lang),
+        duplicate: units
+            .duplicate
+            .iter()
+            .zip(&keep)
+            .filter(|(_, &k)| k)
+            .map(|(d, _)| *d)
+            .collect(),
+    };
+    let kept_vectors = UnitVectors {
+        unit_ids: pick(&vectors.unit_ids),
+        dim,
+        data,
+        info: vectors.info,
+    };
+    (kept_vectors, kept_units, left_out)
+}
+
+/// Unit vectors extended with their words: TF-IDF weights hashed (signed) into `extra`
+/// dimensions, the two parts weighted `alpha` and `1 - alpha` (in squared norm).
+pub fn augmented(
+    vectors: &UnitVectors,
+    units: &UnitTexts,
+    stop: &label::Stopwords,
+    alpha: f32,
+    extra: usize,
+) -> Vec<f32> {
+    let n = vectors.unit_ids.len();
+    let toks: Vec<Vec<String>> = units
+        .norm
+        .iter()
+        .map(|t| {
+            label::words(t)
+                .into_iter()
+                .filter(|w| w.chars().count() >= 3 && !stop.contains(w))
+                .collect()
+        })
+        .collect();
+    let mut df: HashMap<&str, f32> = HashMap::new();
+    for t in &toks {
+        for w in t.iter().collect::<BTreeSet<_>>() {
+            *df.entry(w.as_str()).or_default() += 1.0;
+        }
+    }
+    let d2 = vectors.dim + extra;
+    let mut out = vec![0f32; n * d2];
+    for u in 0..n {
+        let row = &mut out[u * d2..(u + 1) * d2];
+        for (a, b) in row[..vectors.dim].iter_mut().zip(vectors.row(u)) {
+            *a = alpha.sqrt() * b;
+        }
+        let h = &mut row[vectors.dim..];
+        for w in &toks[u] {
+            let idf = (n as f32 / df[w.as_str()]).ln();
+            let x = chorus_core::model::content_hash(w.as_bytes());
+            let v = u64::from_str_radix(&x[..16], 16).unwrap_or(0);
+            let sign = if v & 1 == 0 { 1.0 } else { -1.0 };
+            h[(v >> 1) as usize % extra] += sign * idf;
+        }
+        normalise(h);
+        h.iter_mut().for_each(|x| *x *= (1.0 - alpha).sqrt());
+        normalise(row);
+    }
+    out
+}
+
+/// The normalised mean of the vectors of `members`.
+pub fn mean_centre(vectors: &UnitVectors, members: impl Iterator<Item = usize>) -> Vec<f32> {
+    let mut c = vec![0f32; vectors.dim];
+    for u in members {
+        for (a, b) in c.iter_mut().zip(vectors.row(u)) {
+            *a += b;
+        }
+    }
+    normalise(&mut c);
+    c
+}
