@@ -171,6 +171,10 @@ pub struct ThemesArgs {
     /// Weight of words against meaning when grouping units into micro-clusters.
     #[arg(long, default_value_t = ThemesConfig::default().vocabulary_weight)]
     pub vocabulary_weight: f32,
+    /// Weight of a transcript unit's topic segment blended into its own meaning (0 = none):
+    /// a short or vague line takes its meaning from the talk around it.
+    #[arg(long, default_value_t = ThemesConfig::default().context_weight)]
+    pub context_weight: f32,
     /// Cluster from scratch, even when the last run's themes could take the units (by
     /// default units join existing themes, and ids stay).
     #[arg(long)]
@@ -185,9 +189,12 @@ pub struct ThemesArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Gold labelling: `event` (each event a class, e.g. mixed Pol.is conversations) or
+    /// Gold labelling: `event` (each event a class, e.g. mixed Pol.is conversations),
     /// `ami-topics:DIR` (AMI's human topic segmentation; DIR is the release folder
-    /// `ami/original` with `topics/` and `words/`).
+    /// `ami/original` with `topics/` and `words/`), or FILE.csv, any human labelling with
+    /// columns `event,line,label` (line: the plain-text line, or the cue/row number of the
+    /// unit's provenance) or `unit_id,label`. Transcript labellings also score the topic
+    /// segments (Pk, WindowDiff, coverage) beside equal blocks and TextTiling.
     #[arg(long)]
     pub gold: Option<String>,
     /// Seed of the second clustering for the stability figure.

@@ -202,6 +202,7 @@ impl Project {
             themes: args.themes,
             min_similarity: args.min_similarity,
             vocabulary_weight: args.vocabulary_weight.clamp(0.0, 1.0),
+            context_weight: args.context_weight.max(0.0),
             model_labels: !args.no_model_labels,
             recluster: args.recluster,
             threads: args.threads,

@@ -227,7 +227,7 @@ pub fn themes_text(r: &chorus_themes::ThemesReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} themes, {} subthemes from {} units ({}) in {:.1} s; unassigned {} ({:.1}%); no content word (left out) {} ({:.1}%)\n",
+        "{} themes, {} subthemes from {} units ({}) in {:.1} s; unassigned {} ({:.1}%); no content word (left out) {} ({:.1}%); procedural (left out) {}; {} transcript segments\n",
         r.themes,
         r.subthemes,
         r.units,
@@ -240,7 +240,9 @@ pub fn themes_text(r: &chorus_themes::ThemesReport) -> String {
         r.unassigned,
         100.0 * r.unassigned_share,
         r.no_content,
-        100.0 * r.no_content_share
+        100.0 * r.no_content_share,
+        r.procedural,
+        r.segments
     );
     for t in r.themes_list.iter().filter(|t| t.parent.is_none()) {
         let _ = writeln!(

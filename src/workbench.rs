@@ -154,7 +154,12 @@ pub fn fingerprint(project: &Project, stage: &str) -> Option<String> {
         }
         files
     };
-    let themes_out: Vec<PathBuf> = vec![ws.themes_file(), ws.assignments_file(), ws.quotes_file()];
+    let themes_out: Vec<PathBuf> = vec![
+        ws.themes_file(),
+        ws.assignments_file(),
+        ws.quotes_file(),
+        ws.segments_file(),
+    ];
     match stage {
         "ingest" => {
             let conf = &project.config.ingest;

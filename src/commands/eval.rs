@@ -24,10 +24,12 @@ pub fn run(ctx: &Ctx, args: &EvalArgs) -> anyhow::Result<ExitCode> {
 fn parse_gold(g: &str) -> Result<Gold, Usage> {
     match g {
         "event" => Ok(Gold::Event),
+        g if g.ends_with(".csv") => Ok(Gold::Csv(g.into())),
         g => match g.strip_prefix("ami-topics:") {
             Some(dir) => Ok(Gold::AmiTopics(dir.into())),
             None => Err(Usage::new(format!(
-                "unknown gold labelling `{g}`: expected `event` or `ami-topics:DIR`"
+                "unknown gold labelling `{g}`: expected `event`, `ami-topics:DIR` or a CSV file \
+                 (`event,line,label` or `unit_id,label`)"
             ))),
         },
     }

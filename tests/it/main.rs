@@ -8,6 +8,7 @@ mod embed;
 mod index;
 mod ingest;
 mod report;
+mod segments;
 mod serve;
 mod themes;
 mod workbench;

@@ -127,6 +127,17 @@ pub mod col {
     pub const STATUS: &str = "status";
     pub const RANK: &str = "rank";
 
+    // segments
+    pub const SEGMENT_ID: &str = "segment_id";
+    pub const POSITION: &str = "position";
+    pub const FIRST_UNIT: &str = "first_unit";
+    pub const LAST_UNIT: &str = "last_unit";
+    pub const UNITS: &str = "units";
+    pub const FIRST_LINE: &str = "first_line";
+    pub const LAST_LINE: &str = "last_line";
+    pub const QUOTE_UNIT: &str = "quote_unit";
+    pub const QUOTE: &str = "quote";
+
     // rejects
     pub const COLUMN: &str = "column";
     pub const REASON: &str = "reason";
@@ -202,6 +213,11 @@ impl Workspace {
     /// Each unit's theme, subtheme, similarity and status (`assignments.parquet`).
     pub fn assignments_file(&self) -> PathBuf {
         self.themes_dir().join("assignments.parquet")
+    }
+
+    /// The topic segments of every transcript.
+    pub fn segments_file(&self) -> PathBuf {
+        self.themes_dir().join("segments.parquet")
     }
 
     /// Representative quotes of each theme (`quotes.parquet`).
@@ -467,14 +483,18 @@ pub enum Status {
     Unassigned,
     /// No content word at all ("Yeah.", "Okay.", "Mm-hmm."): left out of the themes.
     NoContent,
+    /// Running the meeting (welcome, apologies, agenda, thanks, closing, technical trouble):
+    /// left out of the themes and quotes.
+    Procedural,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Clustered,
         Status::Reassigned,
         Status::Unassigned,
         Status::NoContent,
+        Status::Procedural,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -483,6 +503,7 @@ impl Status {
             Status::Reassigned => "reassigned",
             Status::Unassigned => "unassigned",
             Status::NoContent => "no_content",
+            Status::Procedural => "procedural",
         }
     }
 

@@ -1,6 +1,7 @@
 //! The themes stage's artifacts as typed records, with their one reader and one writer each:
 //! `themes.parquet` (themes and subthemes), `assignments.parquet` (every unit's place) and
-//! `quotes.parquet` (representative quotes). The themes stage writes them; index, insights,
+//! `quotes.parquet` (representative quotes) and `segments.parquet` (the topic segments of every
+//! transcript, in spoken order). The themes stage writes them; index, insights,
 //! report, serve and the workbench read them, all through these functions.
 
 use polars::prelude::*;
@@ -37,6 +38,8 @@ pub struct AssignmentRecord {
     /// Cosine to the centre of its theme (or of the nearest theme, when unassigned).
     pub similarity: f32,
     pub status: Status,
+    /// The topic segment of a transcript unit.
+    pub segment_id: Option<String>,
 }
 
 /// A representative quote of a theme or subtheme (`quotes.parquet`).
@@ -49,6 +52,34 @@ pub struct QuoteRecord {
     pub event_id: String,
     pub similarity: f32,
     pub text: String,
+}
+
+/// A topic segment of a transcript (`segments.parquet`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SegmentRecord {
+    /// `{source}#S{position}`.
+    pub segment_id: String,
+    pub event_id: String,
+    pub source_id: String,
+    /// 1 for the transcript's first segment.
+    pub position: u32,
+    pub first_unit: String,
+    pub last_unit: String,
+    /// Units in it.
+    pub units: u32,
+    /// Source lines of its first and last unit.
+    pub first_line: u64,
+    pub last_line: u64,
+    /// Its time span, when the transcript is timed.
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub title: String,
+    pub keywords: Vec<String>,
+    /// The theme most of its talk is in.
+    pub theme_id: Option<String>,
+    /// Its most central unit with something to say, verbatim.
+    pub quote_unit: Option<String>,
+    pub quote: Option<String>,
 }
 
 fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
@@ -67,6 +98,14 @@ where
         .iter()
         .map(Option::unwrap_or_default)
         .collect())
+}
+
+fn split_keywords(joined: &str) -> Vec<String> {
+    joined
+        .split(KEYWORD_SEPARATOR)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether the themes stage has run.
@@ -95,11 +134,7 @@ pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
             id,
             parent: parents[i].clone(),
             label: labels[i].clone(),
-            keywords: keywords[i]
-                .split(KEYWORD_SEPARATOR)
-                .filter(|k| !k.is_empty())
-                .map(str::to_string)
-                .collect(),
+            keywords: split_keywords(&keywords[i]),
             size: sizes[i],
             events: events[i],
             pinned: pinned[i],
@@ -135,6 +170,8 @@ pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
     let subs = str_column(&df, col::SUBTHEME_ID)?;
     let similarity = numbers::<Float32Type>(&df, col::SIMILARITY)?;
     let status = strings(&df, col::STATUS)?;
+    // written by versions before segments: none
+    let segments = str_column(&df, col::SEGMENT_ID).unwrap_or_else(|_| vec![None; df.height()]);
     Ok(units
         .into_iter()
         .enumerate()
@@ -146,6 +183,7 @@ pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
             similarity: similarity[i],
             // a status this version does not know reads as unassigned: never placed
             status: Status::parse(&status[i]).unwrap_or(Status::Unassigned),
+            segment_id: segments[i].clone(),
         })
         .collect())
 }
@@ -160,6 +198,7 @@ pub fn write_assignments(ws: &Workspace, rows: &[AssignmentRecord]) -> PolarsRes
             Column::new(col::SUBTHEME_ID.into(), rows.iter().map(|r| r.subtheme_id.as_deref()).collect::<Vec<_>>()),
             Column::new(col::SIMILARITY.into(), rows.iter().map(|r| r.similarity).collect::<Vec<_>>()),
             Column::new(col::STATUS.into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
+            Column::new(col::SEGMENT_ID.into(), rows.iter().map(|r| r.segment_id.as_deref()).collect::<Vec<_>>()),
         ],
     )?;
     write_parquet(&ws.assignments_file(), &mut df)
@@ -200,4 +239,72 @@ pub fn write_quotes(ws: &Workspace, rows: &[QuoteRecord]) -> PolarsResult<()> {
         ],
     )?;
     write_parquet(&ws.quotes_file(), &mut df)
+}
+
+pub fn read_segments(ws: &Workspace) -> PolarsResult<Vec<SegmentRecord>> {
+    let df = read_file(&ws.segments_file())?;
+    let ids = strings(&df, col::SEGMENT_ID)?;
+    let events = strings(&df, col::EVENT_ID)?;
+    let sources = strings(&df, col::SOURCE_ID)?;
+    let positions = numbers::<UInt32Type>(&df, col::POSITION)?;
+    let firsts = strings(&df, col::FIRST_UNIT)?;
+    let lasts = strings(&df, col::LAST_UNIT)?;
+    let units = numbers::<UInt32Type>(&df, col::UNITS)?;
+    let first_lines = numbers::<UInt64Type>(&df, col::FIRST_LINE)?;
+    let last_lines = numbers::<UInt64Type>(&df, col::LAST_LINE)?;
+    let times = |name: &str| -> PolarsResult<Vec<Option<i64>>> {
+        Ok(df.column(name)?.i64()?.iter().collect())
+    };
+    let (starts, ends) = (times(col::START_MS)?, times(col::END_MS)?);
+    let titles = strings(&df, col::TITLE)?;
+    let keywords = strings(&df, col::KEYWORDS)?;
+    let themes = str_column(&df, col::THEME_ID)?;
+    let quote_units = str_column(&df, col::QUOTE_UNIT)?;
+    let quotes = str_column(&df, col::QUOTE)?;
+    Ok((0..df.height())
+        .map(|i| SegmentRecord {
+            quote_unit: quote_units[i].clone(),
+            quote: quotes[i].clone(),
+            segment_id: ids[i].clone(),
+            event_id: events[i].clone(),
+            source_id: sources[i].clone(),
+            position: positions[i],
+            first_unit: firsts[i].clone(),
+            last_unit: lasts[i].clone(),
+            units: units[i],
+            first_line: first_lines[i],
+            last_line: last_lines[i],
+            start_ms: starts[i],
+            end_ms: ends[i],
+            title: titles[i].clone(),
+            keywords: split_keywords(&keywords[i]),
+            theme_id: themes[i].clone(),
+        })
+        .collect())
+}
+
+pub fn write_segments(ws: &Workspace, rows: &[SegmentRecord]) -> PolarsResult<()> {
+    let keywords: Vec<String> = rows.iter().map(|r| r.keywords.join(KEYWORD_SEPARATOR)).collect();
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(col::SEGMENT_ID.into(), rows.iter().map(|r| r.segment_id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::EVENT_ID.into(), rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::SOURCE_ID.into(), rows.iter().map(|r| r.source_id.as_str()).collect::<Vec<_>>()),
+            Column::new(col::POSITION.into(), rows.iter().map(|r| r.position).collect::<Vec<_>>()),
+            Column::new(col::FIRST_UNIT.into(), rows.iter().map(|r| r.first_unit.as_str()).collect::<Vec<_>>()),
+            Column::new(col::LAST_UNIT.into(), rows.iter().map(|r| r.last_unit.as_str()).collect::<Vec<_>>()),
+            Column::new(col::UNITS.into(), rows.iter().map(|r| r.units).collect::<Vec<_>>()),
+            Column::new(col::FIRST_LINE.into(), rows.iter().map(|r| r.first_line).collect::<Vec<_>>()),
+            Column::new(col::LAST_LINE.into(), rows.iter().map(|r| r.last_line).collect::<Vec<_>>()),
+            Column::new(col::START_MS.into(), rows.iter().map(|r| r.start_ms).collect::<Vec<_>>()),
+            Column::new(col::END_MS.into(), rows.iter().map(|r| r.end_ms).collect::<Vec<_>>()),
+            Column::new(col::TITLE.into(), rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>()),
+            Column::new(col::KEYWORDS.into(), keywords),
+            Column::new(col::THEME_ID.into(), rows.iter().map(|r| r.theme_id.as_deref()).collect::<Vec<_>>()),
+            Column::new(col::QUOTE_UNIT.into(), rows.iter().map(|r| r.quote_unit.as_deref()).collect::<Vec<_>>()),
+            Column::new(col::QUOTE.into(), rows.iter().map(|r| r.quote.as_deref()).collect::<Vec<_>>()),
+        ],
+    )?;
+    write_parquet(&ws.segments_file(), &mut df)
 }

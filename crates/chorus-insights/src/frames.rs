@@ -7,7 +7,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use chorus_core::model::{col, Table, Workspace};
-use chorus_core::store::{read_file, read_table, str_column};
+use chorus_core::store::{read_file, read_table};
 
 use crate::{InsightsError, UNKNOWN};
 
@@ -65,41 +65,11 @@ pub(crate) fn themed(units: &DataFrame) -> Result<DataFrame, InsightsError> {
 }
 
 /// One row of `themes.parquet`: a theme, or a subtheme of `parent`.
-pub(crate) struct ThemeRow {
-    pub id: String,
-    pub parent: Option<String>,
-    pub label: String,
-    pub keywords: Vec<String>,
-    pub size: u64,
-}
+pub(crate) use chorus_core::themes_artifact::ThemeRecord as ThemeRow;
 
 /// The themes and subthemes, in the file's order.
 pub(crate) fn read_themes(ws: &Workspace) -> Result<Vec<ThemeRow>, InsightsError> {
-    let themes = read_file(&ws.themes_file())?;
-    let sizes = themes.column(col::SIZE)?.cast(&DataType::UInt64)?;
-    let sizes = sizes.u64()?;
-    let rows = str_column(&themes, col::THEME_ID)?
-        .into_iter()
-        .zip(str_column(&themes, col::PARENT_ID)?)
-        .zip(str_column(&themes, col::LABEL)?)
-        .zip(str_column(&themes, col::KEYWORDS)?)
-        .zip(sizes.iter())
-        .filter_map(|((((id, parent), label), keywords), size)| {
-            Some(ThemeRow {
-                id: id?,
-                parent,
-                label: label.unwrap_or_default(),
-                keywords: keywords
-                    .unwrap_or_default()
-                    .split("; ")
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                size: size.unwrap_or(0),
-            })
-        })
-        .collect();
-    Ok(rows)
+    Ok(chorus_core::themes_artifact::read_themes(ws)?)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -17,9 +17,11 @@
 //! - `scales.rs`: scale questions: distribution, mean with a 95% confidence interval, and the
 //!   share rating in the top two points with a Wilson interval, overall and per group;
 //! - `polis.rs`: Pol.is statements most agreed across opinion groups, and most divisive;
+//! - `agenda.rs`: each event's topic segments in order, with title, theme and a quote;
 //! - `disclosure.rs`: any breakdown cell resting on fewer than `k` participants is withheld
 //!   (`null` with `"suppressed": true`), never shown, and the withheld cells are counted.
 
+mod agenda;
 mod contrasts;
 mod disclosure;
 mod flips;
@@ -34,6 +36,7 @@ use chorus_core::model::Workspace;
 use polars::prelude::PolarsError;
 use serde::Serialize;
 
+pub use agenda::{AgendaItem, EventAgenda};
 pub use contrasts::{DistinctiveTheme, GroupContrast, TOP_DISTINCTIVE};
 pub use disclosure::Cell;
 pub use flips::Flip;
@@ -93,6 +96,8 @@ pub struct Insights {
     /// embedding model's id.
     pub method: Method,
     pub suppressed_cells: usize,
+    /// Each event's topic segments in spoken order (events with a transcript).
+    pub agenda: Vec<EventAgenda>,
 }
 
 /// Every figure of the workspace, with cells resting on fewer than `cfg.k` participants withheld.
@@ -117,6 +122,7 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
     let statements = polis::statements(ws, k)?;
     let contrasts = contrasts::contrasts(&breakdowns, &themes, k);
     let suppressed_cells = disclosure::suppressed_cells(&themes, &scales);
+    let agenda = agenda::agendas(ws, &theme_rows)?;
     Ok(Insights {
         k,
         overview,
@@ -127,5 +133,6 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         contrasts,
         method: frames::read_method(ws),
         suppressed_cells,
+        agenda,
     })
 }

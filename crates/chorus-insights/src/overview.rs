@@ -24,6 +24,8 @@ pub struct Overview {
     pub events_without_theme: Vec<String>,
     /// Units with no content word ("Yeah.", "Okay."), left out of the themes.
     pub no_content_units: u64,
+    /// Transcript units that run the meeting (welcome, agenda, thanks), left out too.
+    pub procedural_units: u64,
 }
 
 /// The overview of `units`, of which `themed` are in a theme.
@@ -39,12 +41,15 @@ pub(crate) fn overview(units: &DataFrame, themed: &DataFrame) -> Result<Overview
         .drop_nulls()
         .n_unique()? as u64;
     let themed_events = distinct(themed, col::EVENT_ID)?;
-    let no_content_units = units
-        .column(col::STATUS)?
-        .str()?
-        .iter()
-        .filter(|s| s.and_then(Status::parse) == Some(Status::NoContent))
-        .count() as u64;
+    let statuses = units.column(col::STATUS)?.str()?;
+    let with_status = |status: Status| {
+        statuses
+            .iter()
+            .filter(|s| s.and_then(Status::parse) == Some(status))
+            .count() as u64
+    };
+    let (no_content_units, procedural_units) =
+        (with_status(Status::NoContent), with_status(Status::Procedural));
     Ok(Overview {
         events: events.len(),
         countries: countries.into_iter().collect(),
@@ -55,6 +60,7 @@ pub(crate) fn overview(units: &DataFrame, themed: &DataFrame) -> Result<Overview
         participant_coverage: themed_participants as f64 / participants.max(1) as f64,
         events_without_theme: events.difference(&themed_events).cloned().collect(),
         no_content_units,
+        procedural_units,
     })
 }
 

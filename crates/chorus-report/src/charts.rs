@@ -313,3 +313,96 @@ pub fn frame_bars(
         values,
     })
 }
+
+/// Colours of the themes in the timeline (Paul Tol's muted scheme, colour-blind safe, and two
+/// more); themes beyond them are drawn in [`OTHER`].
+pub const THEME_COLOURS: [RGBColor; 11] = [
+    RGBColor(0x33, 0x22, 0x88),
+    RGBColor(0x88, 0xCC, 0xEE),
+    RGBColor(0x44, 0xAA, 0x99),
+    RGBColor(0x11, 0x77, 0x33),
+    RGBColor(0x99, 0x99, 0x33),
+    RGBColor(0xDD, 0xCC, 0x77),
+    RGBColor(0xCC, 0x66, 0x77),
+    RGBColor(0x88, 0x22, 0x55),
+    RGBColor(0xAA, 0x44, 0x99),
+    RGBColor(0x00, 0x44, 0x88),
+    RGBColor(0xEE, 0x77, 0x33),
+];
+const OTHER: RGBColor = RGBColor(0x99, 0x99, 0x99);
+const NO_THEME: RGBColor = RGBColor(0xe8, 0xe8, 0xe8);
+
+/// One event's row of the timeline: segments as (share of the event's span where it starts,
+/// where it ends, index of its theme in the legend, or `None` without a theme).
+pub struct TimelineRow {
+    pub event: String,
+    pub segments: Vec<(f64, f64, Option<usize>)>,
+}
+
+struct Timeline<'a> {
+    rows: &'a [TimelineRow],
+    /// Theme labels, in colour order.
+    legend: &'a [String],
+}
+
+const LINE: (i32, i32, i32, i32) = (200, 16, 560, 15); // left, top, width, row height
+
+impl Draw for Timeline<'_> {
+    const NAME: &'static str = "agenda timeline";
+
+    fn size(&self) -> (i32, i32) {
+        let (left, top, width, row) = LINE;
+        let legend_rows = (self.legend.len().min(THEME_COLOURS.len()) as i32 + 3) / 2;
+        (
+            left + width + 20,
+            top + row * self.rows.len() as i32 + 30 + 18 * legend_rows,
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: i32) -> DrawResult {
+        let (left, top, width, row) = (LINE.0 * s, LINE.1 * s, LINE.2 * s, LINE.3 * s);
+        root.fill(&WHITE).map_err(fail)?;
+        let right = text(11, s, HPos::Right);
+        let plain = text(11, s, HPos::Left);
+        let colour = |t: Option<usize>| match t {
+            Some(i) if i < THEME_COLOURS.len() => THEME_COLOURS[i],
+            Some(_) => OTHER,
+            None => NO_THEME,
+        };
+        put(root, "start", (left, top - 8 * s), &plain)?;
+        put(root, "end", (left + width, top - 8 * s), &right)?;
+        for (r, line) in self.rows.iter().enumerate() {
+            let y0 = top + row * r as i32;
+            put(root, cut(&line.event, 30), (left - 6 * s, y0 + row / 2), &right)?;
+            for &(a, b, theme) in &line.segments {
+                let x0 = left + (a * width as f64).round() as i32;
+                let x1 = (left + (b * width as f64).round() as i32).max(x0 + s);
+                rect(root, (x0, y0 + s), (x1 - s, y0 + row - s), colour(theme))?;
+            }
+        }
+        // legend: two columns under the rows
+        let ly = top + row * self.rows.len() as i32 + 14 * s;
+        let shown = self.legend.len().min(THEME_COLOURS.len());
+        let mut entries: Vec<(String, RGBColor)> = self.legend[..shown]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), THEME_COLOURS[i]))
+            .collect();
+        if self.legend.len() > shown {
+            entries.push(("other themes".into(), OTHER));
+        }
+        entries.push(("no theme (procedural or no content)".into(), NO_THEME));
+        for (i, (label, c)) in entries.iter().enumerate() {
+            let x = left - 150 * s + (i as i32 % 2) * 360 * s;
+            let y = ly + (i as i32 / 2) * 18 * s;
+            rect(root, (x, y), (x + 12 * s, y + 12 * s), *c)?;
+            put(root, cut(label, 48), (x + 16 * s, y + 6 * s), &plain)?;
+        }
+        Ok(())
+    }
+}
+
+/// The agenda timeline: one row per event, its segments in order coloured by theme.
+pub fn timeline(rows: &[TimelineRow], legend: &[String]) -> Result<Chart, ChartError> {
+    render(&Timeline { rows, legend })
+}

@@ -71,3 +71,100 @@ pub(crate) fn breakdown_groups(
 pub(crate) fn has_frames(ins: &Insights) -> bool {
     ins.themes.iter().any(|t| !t.by_frame.is_empty())
 }
+
+/// The agenda table's columns, in the page, in `report.md` and in `agenda.csv`.
+pub(crate) const AGENDA_HEADER: [&str; 5] = ["#", "span", "segment", "theme", "quote"];
+
+/// Where a segment lies in its transcript: its time span, else its lines.
+pub(crate) fn agenda_span(s: &chorus_core::themes_artifact::SegmentRecord) -> String {
+    use chorus_core::text::format_ms;
+    match (s.start_ms, s.end_ms) {
+        (Some(a), Some(b)) => format!("{}–{}", format_ms(a), format_ms(b)),
+        _ if s.first_line == s.last_line => format!("line {}", s.first_line),
+        _ => format!("lines {}–{}", s.first_line, s.last_line),
+    }
+}
+
+/// A segment's cells, text escaped with `escape`.
+pub(crate) fn agenda_cells(
+    item: &chorus_insights::AgendaItem,
+    escape: fn(&str) -> String,
+) -> [String; 5] {
+    let s = &item.segment;
+    [
+        s.position.to_string(),
+        agenda_span(s),
+        escape(&s.title),
+        escape(item.theme_label.as_deref().unwrap_or("—")),
+        escape(s.quote.as_deref().unwrap_or("")),
+    ]
+}
+
+/// The timeline's rows and legend: each event's segments placed on its own span (time when
+/// every segment is timed, else units), coloured by theme; themes in the legend by how many
+/// segments they hold.
+pub(crate) fn timeline(ins: &Insights) -> (Vec<crate::charts::TimelineRow>, Vec<String>) {
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &ins.agenda {
+        for s in &a.segments {
+            if let Some(t) = &s.segment.theme_id {
+                *count.entry(t.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let mut order: Vec<(&str, usize)> = count.into_iter().collect();
+    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let index: BTreeMap<&str, usize> = order.iter().enumerate().map(|(i, (t, _))| (*t, i)).collect();
+    let label = |id: &str| {
+        ins.themes
+            .iter()
+            .find(|t| t.id == id)
+            .map_or_else(|| id.to_string(), |t| t.label.clone())
+    };
+    let legend = order.iter().map(|(t, _)| label(t)).collect();
+    let rows = ins
+        .agenda
+        .iter()
+        .map(|a| {
+            let timed = a
+                .segments
+                .iter()
+                .all(|s| s.segment.start_ms.is_some() && s.segment.end_ms.is_some());
+            let spans: Vec<(f64, f64)> = if timed {
+                a.segments
+                    .iter()
+                    .map(|s| {
+                        let (x, y) = (s.segment.start_ms.unwrap_or(0), s.segment.end_ms.unwrap_or(0));
+                        (x as f64, y as f64)
+                    })
+                    .collect()
+            } else {
+                let mut at = 0.0;
+                a.segments
+                    .iter()
+                    .map(|s| {
+                        let span = (at, at + s.segment.units as f64);
+                        at = span.1;
+                        span
+                    })
+                    .collect()
+            };
+            let lo = spans.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+            let hi = spans.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
+            let width = (hi - lo).max(1.0);
+            crate::charts::TimelineRow {
+                event: a.event_id.clone(),
+                segments: a
+                    .segments
+                    .iter()
+                    .zip(&spans)
+                    .map(|(s, (x, y))| {
+                        let theme = s.segment.theme_id.as_deref().and_then(|t| index.get(t).copied());
+                        ((x - lo) / width, (y - lo) / width, theme)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    (rows, legend)
+}

@@ -196,6 +196,27 @@ fn themes(ins: &Insights, quotes: &[Quote]) -> Markup {
     }
 }
 
+fn agenda(ins: &Insights, timeline_svg: &str) -> Markup {
+    html! {
+        @if !ins.agenda.is_empty() {
+            h2 #agenda { "Agenda of each event" }
+            p { "What each event discussed, in order: the topic segments of its transcript, coloured by the theme most of their talk is in. The tables below hold the same segments, with each one's most central line." }
+            figure.chart role="img" aria-label="Timeline of each event's topic segments, coloured by theme; the tables below hold the same segments" {
+                (PreEscaped(timeline_svg))
+            }
+            @for a in &ins.agenda {
+                h3 { (a.event_id) }
+                table {
+                    tr { @for head in figures::AGENDA_HEADER { th { (head) } } }
+                    @for item in &a.segments {
+                        tr { @for cell in figures::agenda_cells(item, plain) { td { (cell) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn frames(ins: &Insights, frames_svg: &str) -> Markup {
     let has_frames = figures::has_frames(ins);
     html! {
@@ -226,6 +247,7 @@ pub(crate) fn page(
     quotes: &Quotes,
     heatmap: &str,
     frames_svg: &str,
+    timeline_svg: &str,
     sources: &[SourceGroup],
 ) -> String {
     let o = &ins.overview;
@@ -260,6 +282,7 @@ pub(crate) fn page(
                     (frames(ins, frames_svg))
                     (contrasts(ins))
                     (themes(ins, &quotes.shown))
+                    (agenda(ins, timeline_svg))
                     (scales(ins))
                     (statements(ins))
                     h2 #sources { "Data sources" }

@@ -82,8 +82,12 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
     if let Some(bars) = &charts.frames {
         files.extend(write_chart(out, "theme_frame", bars)?);
     }
+    if let Some(timeline) = &charts.timeline {
+        files.extend(write_chart(out, "agenda_timeline", timeline)?);
+    }
     let bars = charts.frames.as_ref().map_or("", |c| c.svg.as_str());
-    let page = html::page(&ins, &quotes, &charts.heat.svg, bars, &sources);
+    let timeline = charts.timeline.as_ref().map_or("", |c| c.svg.as_str());
+    let page = html::page(&ins, &quotes, &charts.heat.svg, bars, timeline, &sources);
     files.push(write(&out.join("index.html"), page)?);
     let manifest = provenance::manifest(ws, &ins)?;
     files.push(write(&out.join("manifest.json"), manifest)?);
@@ -93,11 +97,12 @@ pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOut
     })
 }
 
-/// The report's charts: themes across events, and across question frames when answers carry
-/// a frame.
+/// The report's charts: themes across events, across question frames when answers carry a
+/// frame, and the agenda timeline when events have transcripts.
 struct Charts {
     heat: charts::Chart,
     frames: Option<charts::Chart>,
+    timeline: Option<charts::Chart>,
 }
 
 fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
@@ -114,8 +119,18 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
         })
         .collect();
     let heat = charts::heatmap(&labels, &event_ids, &heat_values)?;
+    let timeline = if ins.agenda.is_empty() {
+        None
+    } else {
+        let (rows, legend) = figures::timeline(ins);
+        Some(charts::timeline(&rows, &legend)?)
+    };
     if !figures::has_frames(ins) {
-        return Ok(Charts { heat, frames: None });
+        return Ok(Charts {
+            heat,
+            frames: None,
+            timeline,
+        });
     }
     let frames = Frame::ALL.map(Frame::as_str);
     let frame_values: Vec<Vec<Option<f64>>> = ins
@@ -132,6 +147,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
     Ok(Charts {
         heat,
         frames: Some(bars),
+        timeline,
     })
 }
 

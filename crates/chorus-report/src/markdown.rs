@@ -11,6 +11,7 @@ use chorus_insights::{Cell, Insights};
 use crate::figures::{
     contrast_cells, group_shares, has_frames, overview_cells, CONTRAST_HEADER, OVERVIEW_HEADER,
 };
+use crate::figures;
 use crate::prose::{self, pct};
 use crate::provenance::SourceGroup;
 use crate::quotes::{Quote, Quotes};
@@ -49,6 +50,7 @@ pub(crate) fn report(ins: &Insights, quotes: &Quotes, sources: &[SourceGroup]) -
     overview(&mut md, ins);
     themes_table(&mut md, ins);
     themes(&mut md, ins, &quotes.shown);
+    agenda(&mut md, ins);
     contrasts(&mut md, ins);
     scales(&mut md, ins);
     statements(&mut md, ins);
@@ -151,6 +153,26 @@ fn themes(md: &mut String, ins: &Insights, quotes: &[Quote]) {
                 }
             );
         }
+    }
+}
+
+/// Each event's agenda: its topic segments in order, when any event has a transcript.
+fn agenda(md: &mut String, ins: &Insights) {
+    if ins.agenda.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "## Agenda of each event\n\nWhat each event discussed, in order: the topic segments of its transcript, each with the theme most of its talk is in and its most central line.\n"
+    );
+    for a in &ins.agenda {
+        let _ = writeln!(md, "### {}\n", md_escape(&a.event_id));
+        let _ = writeln!(md, "| {} |", figures::AGENDA_HEADER.join(" | "));
+        let _ = writeln!(md, "|{}", "---|".repeat(figures::AGENDA_HEADER.len()));
+        for item in &a.segments {
+            let _ = writeln!(md, "| {} |", figures::agenda_cells(item, md_escape).join(" | "));
+        }
+        let _ = writeln!(md);
     }
 }
 

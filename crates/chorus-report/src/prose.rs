@@ -38,6 +38,13 @@ pub(crate) fn summary(ins: &Insights) -> String {
             pct(o.no_content_units as f64 / o.units.max(1) as f64)
         ));
     }
+    if o.procedural_units > 0 {
+        summary.push_str(&format!(
+            " {} transcript units ({}) run the meeting (welcome, agenda, thanks, technical trouble) and are left out of the themes and quotes.",
+            o.procedural_units,
+            pct(o.procedural_units as f64 / o.units.max(1) as f64)
+        ));
+    }
     summary
 }
 

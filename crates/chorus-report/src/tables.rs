@@ -36,7 +36,42 @@ pub(crate) fn write_tables(out: &Path, ins: &Insights) -> Result<Vec<PathBuf>, R
     }
     files.push(write(&out.join("tables/contrasts.csv"), contrasts(ins))?);
     files.push(write(&out.join("tables/scales.csv"), scales(ins))?);
+    if !ins.agenda.is_empty() {
+        files.push(write(&out.join("tables/agenda.csv"), agenda(ins))?);
+    }
     Ok(files)
+}
+
+/// Every event's segments in order (the timeline chart's data).
+fn agenda(ins: &Insights) -> String {
+    let mut t = String::from(
+        "event_id,position,segment_id,start_ms,end_ms,first_line,last_line,units,title,theme_id,theme,keywords,quote_unit,quote\n",
+    );
+    for a in &ins.agenda {
+        for item in &a.segments {
+            let s = &item.segment;
+            let num = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_default();
+            let _ = writeln!(
+                t,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                csv_field(&s.event_id),
+                s.position,
+                csv_field(&s.segment_id),
+                num(s.start_ms),
+                num(s.end_ms),
+                s.first_line,
+                s.last_line,
+                s.units,
+                csv_field(&s.title),
+                csv_field(s.theme_id.as_deref().unwrap_or("")),
+                csv_field(item.theme_label.as_deref().unwrap_or("")),
+                csv_field(&s.keywords.join("; ")),
+                csv_field(s.quote_unit.as_deref().unwrap_or("")),
+                csv_field(s.quote.as_deref().unwrap_or("")),
+            );
+        }
+    }
+    t
 }
 
 fn themes(ins: &Insights) -> String {

@@ -237,6 +237,20 @@ impl Data {
         })
     }
 
+    /// An event's title, else its id.
+    pub fn event_title(&self, id: &str) -> String {
+        self.events
+            .iter()
+            .find(|e| e.id == id)
+            .and_then(|e| e.title.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// Each event's topic segments in order (empty without transcripts or themes).
+    pub fn agenda(&self) -> &[chorus_insights::EventAgenda] {
+        self.insights.as_ref().map_or(&[], |i| i.agenda.as_slice())
+    }
+
     /// A facet value as a person reads it: a theme's label for its id, anything else as is.
     pub fn theme_name<'a>(&'a self, facet: &str, value: &'a str) -> &'a str {
         match facet {

@@ -330,6 +330,14 @@ async fn api_events(State(app): Shared) -> Response {
     Json(&app.data.events).into_response()
 }
 
+async fn api_agenda(State(app): Shared) -> Response {
+    Json(app.data.agenda()).into_response()
+}
+
+async fn page_agenda(State(app): Shared) -> Response {
+    Html(pages::agenda(&app)).into_response()
+}
+
 async fn api_compare(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let p = pairs(&raw);
     Ok(Json(app.data.compare(first(&p, "a"), first(&p, "b"))?).into_response())
@@ -472,6 +480,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/themes/{id}", get(page_theme))
         .route("/units/{id}", get(page_unit))
         .route("/compare", get(page_compare))
+        .route("/agenda", get(page_agenda))
         .route("/report", get(report))
         .route("/report/", get(report))
         .route("/report/{*path}", get(report))
@@ -480,6 +489,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/themes/{id}", get(api_theme))
         .route("/api/units/{id}", get(api_unit))
         .route("/api/events", get(api_events))
+        .route("/api/agenda", get(api_agenda))
         .route("/api/compare", get(api_compare))
         .route("/api/openapi.json", get(api_openapi))
         .fallback(fallback)

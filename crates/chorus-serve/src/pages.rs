@@ -33,6 +33,7 @@ fn layout(app: &App, title: &str, body: Markup) -> String {
                     a href="/" { "Search" }
                     a href="/themes" { "Themes" }
                     a href="/compare" { "Compare events" }
+                    a href="/agenda" { "Agendas" }
                     @if app.report.is_some() { a href="/report/" { "Report" } }
                 }
                 main { (body) }
@@ -223,6 +224,45 @@ pub fn themes(app: &App) -> String {
         }
     };
     layout(app, "Themes", body)
+}
+
+/// Each event's topic segments in order; a segment opens at its first line in the transcript.
+pub fn agenda(app: &App) -> String {
+    use chorus_core::text::format_ms;
+    let body = html! {
+        h1 { "Agendas" }
+        p { "What each event discussed, in order: the topic segments of its transcript. A segment opens where it starts in the transcript." }
+        @if app.data.agenda().is_empty() {
+            p { "No transcript segments: the workspace has no transcripts, or " code { "chorus themes" } " has not run." }
+        }
+        @for a in app.data.agenda() {
+            h2 { (app.data.event_title(&a.event_id)) }
+            table {
+                tr { th { "#" } th { "span" } th { "segment" } th { "theme" } th { "quote" } }
+                @for item in &a.segments {
+                    @let s = &item.segment;
+                    tr {
+                        td { (s.position) }
+                        td {
+                            @match (s.start_ms, s.end_ms) {
+                                (Some(x), Some(y)) => { (format_ms(x)) "–" (format_ms(y)) }
+                                _ => { "lines " (s.first_line) "–" (s.last_line) }
+                            }
+                        }
+                        td { a href={ "/units/" (s.first_unit) "?around=3" } { (s.title) } }
+                        td {
+                            @match (&s.theme_id, &item.theme_label) {
+                                (Some(id), Some(label)) => { a href={ "/themes/" (id) } { (label) } }
+                                _ => { "—" }
+                            }
+                        }
+                        td { (s.quote.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+        }
+    };
+    layout(app, "Agendas", body)
 }
 
 pub fn theme(app: &App, v: &ThemeView) -> String {

@@ -9,6 +9,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use polars::prelude::DataType;
+
+use super::gold::{self, GoldKey};
+use super::units::UnitTexts;
+use super::within::{self, GoldUnit, Within};
 use super::{find, label, unit_texts, ThemesConfig, ThemesError};
 use chorus_core::model::{col, Status, Workspace};
 
@@ -19,6 +24,8 @@ pub enum Gold {
     /// AMI's human topic segmentation, from the release folder (`ami/original`): units of
     /// AMI meetings take their topic type; other units are left out of the figures.
     AmiTopics(PathBuf),
+    /// Any human labelling, as a CSV with columns `event,line,label` or `unit_id,label`.
+    Csv(PathBuf),
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -39,6 +46,8 @@ pub struct EvalReport {
     pub npmi: f64,
     pub diversity: f64,
     pub stability_ari: f64,
+    /// Agreement within each event, for gold labellings of transcripts (not `event`).
+    pub within: Option<Within>,
 }
 
 fn entropy(counts: impl Iterator<Item = usize>, n: f64) -> f64 {
@@ -197,43 +206,13 @@ pub fn run(
     let distinct: BTreeSet<&&String> = all.iter().collect();
     report.diversity = distinct.len() as f64 / all.len().max(1) as f64;
 
+    let vectors = chorus_core::vectors::load(ws)?;
     if let Some(g) = gold {
-        let labels: Vec<Option<String>> = match g {
-            Gold::Event => units.events.iter().cloned().map(Some).collect(),
-            Gold::AmiTopics(dir) => {
-                let seg = super::gold::ami_topics(dir).map_err(ThemesError::Gold)?;
-                let seg: HashMap<String, super::gold::Segmentation> = seg
-                    .into_iter()
-                    .map(|(k, v)| (k.to_lowercase(), v))
-                    .collect();
-                let frame = chorus_core::store::read_table(ws, chorus_core::model::Table::Units)
-                    .map_err(ThemesError::Frames)?;
-                let times = |name: &str| -> Result<Vec<Option<i64>>, ThemesError> {
-                    Ok(frame
-                        .column(name)
-                        .and_then(|c| c.i64().cloned())
-                        .map_err(ThemesError::Frames)?
-                        .iter()
-                        .collect())
-                };
-                let (start, end) = (times(col::START_MS)?, times(col::END_MS)?);
-                (0..n)
-                    .map(|u| {
-                        let mid = match (start[u], end[u]) {
-                            (Some(s), Some(e)) => (s + e) / 2,
-                            _ => return None,
-                        };
-                        seg.get(&units.events[u])
-                            .and_then(|s| super::gold::label_at(s, mid))
-                            .map(str::to_string)
-                    })
-                    .collect()
-            }
-        };
-        let (labels, themed): (Vec<&String>, Vec<&String>) = labels
+        let gold_units = gold_units(ws, &units, g)?;
+        let (labels, themed): (Vec<&String>, Vec<&String>) = gold_units
             .iter()
             .zip(&theme_of)
-            .filter_map(|(l, t)| l.as_ref().map(|l| (l, t)))
+            .filter_map(|(l, t)| l.as_ref().map(|l| (&l.label, t)))
             .unzip();
         report.gold_units = Some(labels.len());
         report.gold_classes = Some(labels.iter().collect::<BTreeSet<_>>().len());
@@ -247,10 +226,18 @@ pub fn run(
             .unzip();
         report.nmi_assigned = Some(nmi(&l, &t));
         report.ari_assigned = Some(ari(&l, &t));
+        if !matches!(g, Gold::Event) {
+            report.within = Some(within::evaluate(
+                ws,
+                &units,
+                &vectors,
+                &assignments,
+                &gold_units,
+            )?);
+        }
     }
 
     // stability: two fresh clusterings with different seeds
-    let vectors = chorus_core::vectors::load(ws)?;
     let cfg = ThemesConfig::default();
     let a = find(
         &vectors,
@@ -276,6 +263,75 @@ pub fn run(
     let lb: Vec<Option<usize>> = b.iter().map(|p| p.theme).collect();
     report.stability_ari = ari(&la, &lb);
     Ok(report)
+}
+
+/// Each unit's gold label (in unit order), `None` where the labelling says nothing.
+fn gold_units(
+    ws: &Workspace,
+    units: &UnitTexts,
+    g: &Gold,
+) -> Result<Vec<Option<GoldUnit>>, ThemesError> {
+    let frame = chorus_core::store::read_table(ws, chorus_core::model::Table::Units)
+        .map_err(ThemesError::Frames)?;
+    let numbers = |name: &str| -> Result<Vec<Option<i64>>, ThemesError> {
+        let c = frame
+            .column(name)
+            .and_then(|c| c.as_materialized_series().cast(&DataType::Int64))
+            .map_err(ThemesError::Frames)?;
+        Ok(c.i64().map_err(ThemesError::Frames)?.iter().collect())
+    };
+    Ok(match g {
+        Gold::Event => units
+            .events
+            .iter()
+            .map(|e| {
+                Some(GoldUnit {
+                    label: e.clone(),
+                    segment: 0,
+                })
+            })
+            .collect(),
+        Gold::AmiTopics(dir) => {
+            let seg: HashMap<String, gold::Segmentation> = gold::ami_topics(dir)
+                .map_err(ThemesError::Gold)?
+                .into_iter()
+                .map(|(k, v)| (k.to_lowercase(), v))
+                .collect();
+            let (start, end) = (numbers(col::START_MS)?, numbers(col::END_MS)?);
+            (0..units.ids.len())
+                .map(|u| {
+                    let mid = (start[u]? + end[u]?) / 2;
+                    let (label, topic) = gold::topic_at(seg.get(&units.events[u])?, mid)?;
+                    Some(GoldUnit {
+                        label: label.to_string(),
+                        segment: topic,
+                    })
+                })
+                .collect()
+        }
+        Gold::Csv(path) => {
+            let rows = gold::csv_labels(path).map_err(ThemesError::Gold)?;
+            let mut names: HashMap<String, usize> = HashMap::new();
+            let by_key: HashMap<GoldKey, GoldUnit> = rows
+                .into_iter()
+                .map(|(key, label)| {
+                    let next = names.len();
+                    let segment = *names.entry(label.clone()).or_insert(next);
+                    (key, GoldUnit { label, segment })
+                })
+                .collect();
+            let (lines, cues) = (numbers(col::LINE)?, numbers(col::CUE)?);
+            (0..units.ids.len())
+                .map(|u| {
+                    let line = cues[u].or(lines[u]).unwrap_or(0) as u64;
+                    by_key
+                        .get(&GoldKey::Unit(units.ids[u].clone()))
+                        .or_else(|| by_key.get(&GoldKey::Line(units.events[u].clone(), line)))
+                        .cloned()
+                })
+                .collect()
+        }
+    })
 }
 
 #[cfg(test)]

@@ -25,8 +25,9 @@ static WORD: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// (start ms, end ms, topic type) intervals of one meeting.
-pub type Segmentation = Vec<(i64, i64, String)>;
+/// (start ms, end ms, topic type, top-level topic's position in the meeting) intervals of one
+/// meeting.
+pub type Segmentation = Vec<(i64, i64, String, usize)>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GoldError {
@@ -40,6 +41,73 @@ pub enum GoldError {
         "`{0}` holds no `topics/*.topic.xml`; expected the AMI release folder (`ami/original`)"
     )]
     NoTopics(std::path::PathBuf),
+    #[error("`{0}`: the header must name `event,line,label` or `unit_id,label`")]
+    Columns(std::path::PathBuf),
+    #[error("`{path}` line {line}: {message}")]
+    Row {
+        path: std::path::PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+/// Where a row of a gold CSV points.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum GoldKey {
+    Unit(String),
+    /// Event id and the source line (plain text) or cue/row number (the unit's provenance).
+    Line(String, u64),
+}
+
+/// Reads a gold labelling from a CSV with columns `event,line,label` or `unit_id,label`.
+pub fn csv_labels(path: &Path) -> Result<Vec<(GoldKey, String)>, GoldError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| GoldError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
+    let header = reader.headers().map_err(|_| GoldError::Columns(path.to_path_buf()))?;
+    let at = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let (unit, event, line, label) = (at("unit_id"), at("event"), at("line"), at("label"));
+    let Some(label) = label else {
+        return Err(GoldError::Columns(path.to_path_buf()));
+    };
+    if unit.is_none() && (event.is_none() || line.is_none()) {
+        return Err(GoldError::Columns(path.to_path_buf()));
+    }
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| GoldError::Row {
+            path: path.to_path_buf(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let n = row.position().map_or(0, |p| p.line());
+        let field = |i: usize| row.get(i).unwrap_or("").trim().to_string();
+        let bad = |message: String| GoldError::Row {
+            path: path.to_path_buf(),
+            line: n,
+            message,
+        };
+        let key = match (unit, event, line) {
+            (Some(u), _, _) => GoldKey::Unit(field(u)),
+            (None, Some(e), Some(l)) => {
+                let number = field(l)
+                    .parse()
+                    .map_err(|_| bad(format!("`{}` is not a line number", field(l))))?;
+                GoldKey::Line(field(e), number)
+            }
+            _ => return Err(GoldError::Columns(path.to_path_buf())),
+        };
+        let text = field(label);
+        if text.is_empty() {
+            return Err(bad("the label is empty".into()));
+        }
+        out.push((key, text));
+    }
+    Ok(out)
 }
 
 fn read(path: &Path) -> Result<String, GoldError> {
@@ -106,9 +174,13 @@ pub fn ami_topics(dir: &Path) -> Result<HashMap<String, Segmentation>, GoldError
         let mut word_index: HashMap<String, HashMap<String, (usize, i64, i64)>> = HashMap::new();
         // stack of open topics: (type of the top-level ancestor)
         let mut stack: Vec<Option<String>> = Vec::new();
+        let mut topic = 0usize;
         let mut seg: Segmentation = Vec::new();
         for line in text.lines() {
             if TOPIC_OPEN.is_match(line) {
+                if stack.is_empty() {
+                    topic += 1;
+                }
                 stack.push(None);
             } else if line.trim_start().starts_with("</topic>") {
                 stack.pop();
@@ -143,7 +215,7 @@ pub fn ami_topics(dir: &Path) -> Result<HashMap<String, Segmentation>, GoldError
                 let span = &word_files[&file][a.0.min(b.0)..=a.0.max(b.0)];
                 let start = span.iter().map(|w| w.1).min().unwrap_or(a.1);
                 let end = span.iter().map(|w| w.2).max().unwrap_or(b.2);
-                seg.push((start, end, label));
+                seg.push((start, end, label, topic));
             }
         }
         out.insert(meeting, seg);
@@ -151,12 +223,13 @@ pub fn ami_topics(dir: &Path) -> Result<HashMap<String, Segmentation>, GoldError
     Ok(out)
 }
 
-/// The topic type covering `time_ms` (the shortest interval that does), if any.
-pub fn label_at(seg: &Segmentation, time_ms: i64) -> Option<&str> {
+/// The topic type and top-level topic covering `time_ms` (the shortest interval that does), if
+/// any.
+pub fn topic_at(seg: &Segmentation, time_ms: i64) -> Option<(&str, usize)> {
     seg.iter()
-        .filter(|(s, e, _)| *s <= time_ms && time_ms <= *e)
-        .min_by_key(|(s, e, _)| e - s)
-        .map(|(_, _, l)| l.as_str())
+        .filter(|(s, e, _, _)| *s <= time_ms && time_ms <= *e)
+        .min_by_key(|(s, e, _, _)| e - s)
+        .map(|(_, _, l, t)| (l.as_str(), *t))
 }
 
 #[cfg(test)]
@@ -165,9 +238,9 @@ mod tests {
 
     #[test]
     fn intervals_pick_the_shortest() {
-        let seg = vec![(0, 100, "a".to_string()), (40, 60, "b".to_string())];
-        assert_eq!(label_at(&seg, 50), Some("b"));
-        assert_eq!(label_at(&seg, 10), Some("a"));
-        assert_eq!(label_at(&seg, 500), None);
+        let seg = vec![(0, 100, "a".to_string(), 1), (40, 60, "b".to_string(), 2)];
+        assert_eq!(topic_at(&seg, 50), Some(("b", 2)));
+        assert_eq!(topic_at(&seg, 10), Some(("a", 1)));
+        assert_eq!(topic_at(&seg, 500), None);
     }
 }

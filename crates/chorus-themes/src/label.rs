@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use super::cluster::dot;
 
 /// Stopwords of the languages present, plus spoken fillers ("um", "yeah") that transcripts
-/// are full of.
-pub struct Stopwords(HashSet<String>);
+/// are full of; and the names found in the units (see `names.rs`), which no phrase may hold.
+pub struct Stopwords(HashSet<String>, HashSet<String>);
 
 impl Stopwords {
     pub fn for_languages<'a>(langs: impl IntoIterator<Item = &'a str>) -> Self {
@@ -32,11 +32,23 @@ impl Stopwords {
         ] {
             set.insert(w.to_string());
         }
-        Stopwords(set)
+        Stopwords(set, HashSet::new())
+    }
+
+    /// These stopwords, and `names` (lowercased), which count as stopwords and are never part
+    /// of a phrase.
+    pub fn with_names(mut self, names: HashSet<String>) -> Self {
+        self.1 = names;
+        self
     }
 
     pub fn contains(&self, w: &str) -> bool {
-        self.0.contains(w)
+        self.0.contains(w) || self.1.contains(w)
+    }
+
+    /// A name found in the units.
+    pub fn is_name(&self, w: &str) -> bool {
+        self.1.contains(w)
     }
 }
 
@@ -87,6 +99,9 @@ pub fn phrases(text: &str, stop: &Stopwords) -> Vec<String> {
             let last = &w[i + n - 1];
             if !usable(last, stop) {
                 continue;
+            }
+            if w[i..i + n].iter().any(|x| stop.is_name(x)) {
+                break;
             }
             out.push(w[i..i + n].join(" "));
         }

@@ -40,10 +40,15 @@ pub mod eval;
 pub mod find;
 pub mod gold;
 pub mod label;
+pub mod names;
+pub mod procedural;
+pub mod segment;
 pub mod spectral;
 pub mod stage;
 pub mod units;
+pub mod within;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use polars::prelude::PolarsError;
@@ -58,7 +63,7 @@ pub use assign::{Clustering, Placement};
 pub use find::find;
 use find::WORD_DIMS;
 use stage::last_run::{self, LastRun, State};
-use stage::{edits, ids, labels, members, quotes, write, Model};
+use stage::{edits, ids, labels, members, quotes, segments, write, Model};
 pub use units::{content_units, unit_texts, UnitTexts};
 
 #[derive(Debug, Clone)]
@@ -71,6 +76,9 @@ pub struct ThemesConfig {
     /// Weight of words against meaning (embeddings) in the units' description for the
     /// micro-clusters (squared-norm share of the hashed TF-IDF part).
     pub vocabulary_weight: f32,
+    /// Weight of a transcript unit's segment (its weighted mean vector) blended into the
+    /// unit's vector before clustering; 0 leaves transcripts as lines on their own.
+    pub context_weight: f32,
     /// Cluster from scratch even when the last run's themes could take the units.
     pub recluster: bool,
     /// Re-rank label phrases with the embedding model (loads it).
@@ -85,6 +93,7 @@ impl Default for ThemesConfig {
             themes: None,
             min_similarity: 0.2,
             vocabulary_weight: 0.5,
+            context_weight: 3.0,
             recluster: false,
             model_labels: true,
             threads: 2,
@@ -165,6 +174,10 @@ pub struct ThemesReport {
     /// Units with no content word (backchannels, fillers), left out of the themes.
     pub no_content: usize,
     pub no_content_share: f64,
+    /// Transcript units that run the meeting (welcome, agenda, thanks...), left out too.
+    pub procedural: usize,
+    /// Topic segments of the transcripts.
+    pub segments: usize,
     pub seconds: f64,
     pub themes_list: Vec<Theme>,
 }
@@ -178,7 +191,10 @@ pub fn run(
     let _span = tracing::info_span!("themes").entered();
     let started = std::time::Instant::now();
     // backchannels and fillers carry no opinion: they are kept out of the themes (and counted)
-    let (vectors, units, no_content) = content_units(vectors::load(ws)?, unit_texts(ws)?);
+    let (mut all_vectors, all_units) = (vectors::load(ws)?, unit_texts(ws)?);
+    let found = segments::find(ws, &all_vectors, &all_units, cfg.seed)?;
+    segments::blend_context(&mut all_vectors, &found, cfg.context_weight);
+    let (vectors, units, no_content) = content_units(all_vectors, all_units);
     let n = vectors.unit_ids.len();
     if n < 10 {
         return Err(ThemesError::TooFew(n));
@@ -212,6 +228,14 @@ pub fn run(
         cfg.model_labels,
     )?;
     let quotes = quotes::quotes(&vectors, &units, &groups);
+    let theme_of: HashMap<&str, String> = assigned
+        .placement
+        .iter()
+        .enumerate()
+        .filter_map(|(u, p)| Some((units.ids[u].as_str(), groups.tops[p.theme?].id.to_string())))
+        .collect();
+    let segment_of = segments::segment_of(&found);
+    let agenda = segments::with_themes(found, &theme_of);
 
     let placement = &assigned.placement;
     write::artifacts(
@@ -223,6 +247,8 @@ pub fn run(
             units: &units,
             no_content: &no_content,
             quotes: &quotes,
+            segments: &agenda,
+            segment_of: &segment_of,
         },
     )?;
     // micro-clusters are made only when clustering anew; else the last run's are kept
@@ -247,10 +273,13 @@ pub fn run(
     )?;
     let unassigned = placement.iter().filter(|p| p.theme.is_none()).count();
     let total = n + no_content.len();
+    let left_out = |s: Status| no_content.iter().filter(|x| x.status == s).count();
     Ok(ThemesReport {
         units: total,
-        no_content: no_content.len(),
-        no_content_share: no_content.len() as f64 / total as f64,
+        no_content: left_out(Status::NoContent),
+        no_content_share: left_out(Status::NoContent) as f64 / total as f64,
+        procedural: left_out(Status::Procedural),
+        segments: agenda.len(),
         micro_clusters: micro.len() / (vectors.dim + WORD_DIMS),
         reclustered,
         themes: themes.iter().filter(|t| t.parent.is_none()).count(),

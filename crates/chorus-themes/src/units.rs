@@ -2,13 +2,13 @@
 //! frames), the units without a content word set apart, the units described by meaning and
 //! words together for the micro-clusters, and the centre of a group of units.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chorus_core::model::{col, Table, Workspace};
+use chorus_core::model::{col, Status, Table, Workspace};
 use chorus_core::vectors::UnitVectors;
 
 use crate::cluster::normalise;
-use crate::{label, ThemesError};
+use crate::{label, procedural, ThemesError};
 
 /// Units as themes need them.
 pub struct UnitTexts {
@@ -18,19 +18,25 @@ pub struct UnitTexts {
     pub norm: Vec<String>,
     pub lang: Vec<String>,
     pub duplicate: Vec<bool>,
+    /// Said in a transcript (not a survey answer or a Pol.is statement).
+    pub spoken: Vec<bool>,
+    /// Names found in the units' text (see `names.rs`).
+    pub names: HashSet<String>,
 }
 
 /// A unit left out of the themes, as `assignments.parquet` lists it.
 pub struct LeftOut {
     pub unit: String,
     pub event: String,
+    /// Why: no content word, or procedural.
+    pub status: Status,
 }
 
 impl UnitTexts {
     /// The stopwords of the units' languages.
     pub fn stopwords(&self) -> label::Stopwords {
         let langs: BTreeSet<&str> = self.lang.iter().map(String::as_str).collect();
-        label::Stopwords::for_languages(langs.iter().copied())
+        label::Stopwords::for_languages(langs.iter().copied()).with_names(self.names.clone())
     }
 }
 
@@ -52,38 +58,52 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
         .iter()
         .map(|v| v.unwrap_or(false))
         .collect();
+    let text = s(col::TEXT)?;
     Ok(UnitTexts {
+        names: crate::names::names(text.iter().map(String::as_str)),
         ids: s(col::UNIT_ID)?,
         events: s(col::EVENT_ID)?,
-        text: s(col::TEXT)?,
+        text,
         norm: s(col::TEXT_NORM)?,
         lang: s(col::LANG)?,
         duplicate,
+        spoken: s(col::KIND)?.iter().map(|k| k == "utterance").collect(),
     })
 }
 
 /// Longest unit (in words) that can be a backchannel.
 const BACKCHANNEL_WORDS: usize = 4;
 
-/// Splits off the units without a content word: at most [`BACKCHANNEL_WORDS`] words, every one
-/// a stopword or filler of its language ("Yeah.", "Okay, right.", "All of the above"). Returns
-/// the vectors and texts of the rest, in order, and the units left out.
+/// Splits off the units without a content word (at most [`BACKCHANNEL_WORDS`] words, every one
+/// a stopword or filler of its language: "Yeah.", "Okay, right.", "All of the above") and the
+/// procedural transcript units (see `procedural.rs`). Returns the vectors and texts of the rest,
+/// in order, and the units left out.
 pub fn content_units(
     vectors: UnitVectors,
     units: UnitTexts,
 ) -> (UnitVectors, UnitTexts, Vec<LeftOut>) {
     let stop = units.stopwords();
-    let keep: Vec<bool> = units
+    let why: Vec<Option<Status>> = units
         .norm
         .iter()
-        .map(|t| {
+        .zip(&units.lang)
+        .zip(&units.spoken)
+        .map(|((t, lang), &spoken)| {
             let words = label::words(t);
-            words.len() > BACKCHANNEL_WORDS
+            let content = words.len() > BACKCHANNEL_WORDS
                 || words
                     .iter()
-                    .any(|w| !stop.contains(w) && !w.chars().all(|c| c.is_ascii_digit()))
+                    .any(|w| !stop.contains(w) && !w.chars().all(|c| c.is_ascii_digit()));
+            if !content {
+                Some(Status::NoContent)
+            } else if spoken && procedural::is_procedural(t, lang, &stop) {
+                Some(Status::Procedural)
+            } else {
+                None
+            }
         })
         .collect();
+    let keep: Vec<bool> = why.iter().map(Option::is_none).collect();
     if keep.iter().all(|&k| k) {
         return (vectors, units, Vec::new());
     }
@@ -98,11 +118,13 @@ pub fn content_units(
         .ids
         .iter()
         .zip(&units.events)
-        .zip(&keep)
-        .filter(|(_, &k)| !k)
-        .map(|((u, e), _)| LeftOut {
-            unit: u.clone(),
-            event: e.clone(),
+        .zip(&why)
+        .filter_map(|((u, e), w)| {
+            Some(LeftOut {
+                unit: u.clone(),
+                event: e.clone(),
+                status: (*w)?,
+            })
         })
         .collect();
     let dim = vectors.dim;
@@ -114,6 +136,7 @@ pub fn content_units(
         .flat_map(|(row, _)| row.iter().copied())
         .collect();
     let kept_units = UnitTexts {
+        names: units.names.clone(),
         ids: pick(&units.ids),
         events: pick(&units.events),
         text: pick(&units.text),
@@ -121,6 +144,13 @@ pub fn content_units(
         lang: pick(&units.lang),
         duplicate: units
             .duplicate
+            .iter()
+            .zip(&keep)
+            .filter(|(_, &k)| k)
+            .map(|(d, _)| *d)
+            .collect(),
+        spoken: units
+            .spoken
             .iter()
             .zip(&keep)
             .filter(|(_, &k)| k)

@@ -1,7 +1,7 @@
-//! The steps of the themes stage, in the order [`crate::run`] takes them: start from the last
-//! run (`last_run`), apply the codebook (`edits`), settle each theme's and subtheme's members
+//! The steps of the themes stage, in the order [`crate::run`] takes them: cut the transcripts
+//! into topic segments (`segments`), start from the last run (`last_run`), apply the codebook (`edits`), settle each theme's and subtheme's members
 //! (`members`), give subthemes stable ids (`ids`), label the themes (`labels`), pick quotes
-//! (`quotes`), write the artifacts (`write`).
+//! (`quotes`), give each segment its theme (`segments`), write the artifacts (`write`).
 
 pub mod edits;
 pub mod ids;
@@ -9,6 +9,7 @@ pub mod labels;
 pub mod last_run;
 pub mod members;
 pub mod quotes;
+pub mod segments;
 pub mod write;
 
 use chorus_core::model::ThemeId;

@@ -2,10 +2,13 @@
 //! (every unit, those without a content word last), `quotes.parquet`, `params.json` and the
 //! state the next run starts from (`state.json`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
-use chorus_core::model::{Status, Workspace};
-use chorus_core::themes_artifact::{self, AssignmentRecord, QuoteRecord, ThemeRecord};
+use chorus_core::model::Workspace;
+use chorus_core::themes_artifact::{
+    self, AssignmentRecord, QuoteRecord, SegmentRecord, ThemeRecord,
+};
 
 use crate::assign::Placement;
 use crate::stage::last_run::State;
@@ -22,9 +25,12 @@ pub struct Artifacts<'a> {
     pub units: &'a UnitTexts,
     pub no_content: &'a [LeftOut],
     pub quotes: &'a [Quote],
+    pub segments: &'a [SegmentRecord],
+    /// The segment of each transcript unit, by unit id.
+    pub segment_of: &'a HashMap<String, String>,
 }
 
-/// Writes `themes.parquet`, `assignments.parquet` and `quotes.parquet`.
+/// Writes `themes.parquet`, `assignments.parquet`, `quotes.parquet` and `segments.parquet`.
 pub fn artifacts(ws: &Workspace, a: &Artifacts) -> Result<(), ThemesError> {
     let dir = ws.themes_dir();
     std::fs::create_dir_all(&dir).map_err(|source| ThemesError::Io {
@@ -37,7 +43,8 @@ pub fn artifacts(ws: &Workspace, a: &Artifacts) -> Result<(), ThemesError> {
     themes_artifact::write_assignments(ws, &assignment_records(a))
         .map_err(failed(ws.assignments_file()))?;
     themes_artifact::write_quotes(ws, &quote_records(a.quotes, a.units))
-        .map_err(failed(ws.quotes_file()))
+        .map_err(failed(ws.quotes_file()))?;
+    themes_artifact::write_segments(ws, a.segments).map_err(failed(ws.segments_file()))
 }
 
 fn theme_records(themes: &[Theme]) -> Vec<ThemeRecord> {
@@ -68,6 +75,7 @@ fn assignment_records(a: &Artifacts) -> Vec<AssignmentRecord> {
             .and_then(|s| sub_ids[s].as_ref().map(|id| id.to_string())),
         similarity: p.similarity,
         status: p.status,
+        segment_id: a.segment_of.get(&a.units.ids[i]).cloned(),
     });
     let left_out = a.no_content.iter().map(|x| AssignmentRecord {
         unit_id: x.unit.clone(),
@@ -75,7 +83,8 @@ fn assignment_records(a: &Artifacts) -> Vec<AssignmentRecord> {
         theme_id: None,
         subtheme_id: None,
         similarity: 0.0,
-        status: Status::NoContent,
+        status: x.status,
+        segment_id: a.segment_of.get(&x.unit).cloned(),
     });
     placed.chain(left_out).collect()
 }
@@ -101,6 +110,7 @@ pub fn params(ws: &Workspace, cfg: &ThemesConfig, reclustered: bool) -> Result<(
         "themes": cfg.themes,
         "min_similarity": cfg.min_similarity,
         "vocabulary_weight": cfg.vocabulary_weight,
+        "context_weight": cfg.context_weight,
         "model_labels": cfg.model_labels,
         "reclustered": reclustered,
     });

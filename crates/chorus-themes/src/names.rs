@@ -1,0 +1,81 @@
+//! Names never become labels or keywords. Speakers' names said in a transcript are redacted at
+//! ingest (to `[name]`); this finds the names that are left, from how people are addressed and
+//! referred to: after a title ("Mr Smith", "Councillor Ana Ribeiro"), after a greeting or thanks
+//! ("Thank you, John.", "Over to Priya"), and when a sentence opens by addressing someone
+//! ("Bola, anything to add?"). Placeholders and transcribers' notes in brackets ("[name]",
+//! "[laughter]", "(inaudible)") are never words of a label either.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+const NAME: &str = r"(\p{Lu}[\p{Ll}'’-]+)";
+
+static TITLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Councillor|Cllr|Senator|Rev|Herr|Frau|Monsieur|Madame|Mme|Señor|Señora|Sr|Sra)\.?\s+{NAME}(?:\s+{NAME})?"
+    ))
+    .expect("valid regex")
+});
+
+static ADDRESSED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"\b(?:[Tt]hank you|[Tt]hanks|[Hh]i|[Hh]ello|[Ww]elcome|[Oo]ver to|[Gg]o ahead|[Cc]heers)\s*,?\s+{NAME}(?:\s+{NAME})?\s*(?:[.,!?;:]|$)"
+    ))
+    .expect("valid regex")
+});
+
+static VOCATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?:^|[.!?]\s+){NAME}\s*,\s+(?:what|how|why|where|when|who|which|do|did|does|would|could|can|will|is|are|have|has|anything|any|your|you|please|over)\b"
+    ))
+    .expect("valid regex")
+});
+
+/// Bracketed notes and placeholders: `[name]`, `[laughter]`, `(inaudible)`, `(applause)`.
+pub static NOTES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[[^\]]{1,40}\]|\((?i:laughter|laughs|applause|inaudible|crosstalk|pause|silence|music|noise|coughs?|unintelligible)\)")
+        .expect("valid regex")
+});
+
+/// The lowercased names found in `texts` (original case), plus the words of bracketed notes.
+pub fn names<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for t in texts {
+        for re in [&*TITLED, &*ADDRESSED, &*VOCATIVE] {
+            for c in re.captures_iter(t) {
+                for g in c.iter().skip(1).flatten() {
+                    out.insert(g.as_str().to_lowercase());
+                }
+            }
+        }
+        for m in NOTES.find_iter(t) {
+            for w in crate::label::words(&m.as_str().to_lowercase()) {
+                out.insert(w);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn people_addressed_or_titled_are_names() {
+        let found = names([
+            "Thank you, Margaret. Now the second question.",
+            "Bola, anything from the passenger side?",
+            "As Councillor Ana Ribeiro said, the buses were late.",
+            "Thanks [name], that's helpful. (laughter)",
+        ]);
+        for n in ["margaret", "bola", "ana", "ribeiro", "name", "laughter"] {
+            assert!(found.contains(n), "{n}: {found:?}");
+        }
+        for w in ["buses", "passenger", "second", "now", "thank"] {
+            assert!(!found.contains(w), "{w}");
+        }
+    }
+}
