@@ -126,22 +126,14 @@ fn every_format_two_topics_two_segments_apologies_procedural_no_name_labels() {
     }
     let assignments = read_assignments(&w).unwrap();
     let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
-    let texts: Vec<String> = units
-        .column(col::TEXT)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|t| t.unwrap_or_default().to_string())
-        .collect();
-    let ids: Vec<String> = units
-        .column(col::UNIT_ID)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|t| t.unwrap_or_default().to_string())
-        .collect();
+    let column = |name: &str| -> Vec<String> {
+        chorus_core::store::str_column(&units, name)
+            .unwrap()
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect()
+    };
+    let (texts, ids) = (column(col::TEXT), column(col::UNIT_ID));
     let apologies: Vec<&String> = ids
         .iter()
         .zip(&texts)

@@ -167,7 +167,32 @@ pub fn price(s: &Sequence, seed: u64) -> f64 {
 
 /// Segments `s` at its own price (seeded) with the shortest length [`MIN_UNITS`].
 pub fn segment(s: &Sequence, seed: u64) -> Vec<usize> {
-    optimal_partition(s, price(s, seed), MIN_UNITS)
+    segment_between(s, &[], seed)
+}
+
+/// Segments `s` with a boundary at each of `fixed` (where the agenda itself starts a topic,
+/// such as a chair putting the next question) and the optimal ones between them, at the
+/// whole sequence's price.
+pub fn segment_between(s: &Sequence, fixed: &[usize], seed: u64) -> Vec<usize> {
+    let n = s.len();
+    let price = price(s, seed);
+    let mut bounds: Vec<usize> = std::iter::once(0)
+        .chain(fixed.iter().copied().filter(|&b| b > 0 && b < n))
+        .chain(std::iter::once(n))
+        .collect();
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut starts = Vec::new();
+    for w in bounds.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let part = Sequence {
+            dim: s.dim,
+            vectors: &s.vectors[a * s.dim..b * s.dim],
+            weights: &s.weights[a..b],
+        };
+        starts.extend(optimal_partition(&part, price, MIN_UNITS).into_iter().map(|x| x + a));
+    }
+    starts
 }
 
 /// Baseline: TextTiling on the vectors. The similarity across each gap between the weighted
@@ -331,6 +356,17 @@ mod tests {
         assert_eq!(segment(&s, 42), vec![0, 10]);
         // Hearst's cut-off is liberal where most gaps are alike; the true boundary is among them
         assert!(texttiling(&s, 3).contains(&10));
+    }
+
+    #[test]
+    fn fixed_boundaries_stay() {
+        let (v, w) = two_topics();
+        let s = Sequence {
+            dim: 3,
+            vectors: &v,
+            weights: &w,
+        };
+        assert_eq!(segment_between(&s, &[4], 42), vec![0, 4, 10]);
     }
 
     #[test]

@@ -36,6 +36,24 @@ pub struct Spoken {
     part: u32,
     start_ms: Option<i64>,
     end_ms: Option<i64>,
+    /// The facilitator or chair puts one of the event's questions (a new topic by design).
+    prompt: bool,
+}
+
+/// Roles that run an event.
+const CHAIRS: [&str; 6] = ["facilitator", "chair", "moderator", "host", "convener", "presenter"];
+
+/// Whether a facilitator's or chair's line asks one of the Government Aftershock questions
+/// (leave behind, keep, do differently) or moves to the next question or item: the agenda
+/// itself says a new topic starts there.
+fn is_prompt(text: &str) -> bool {
+    static NEXT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)(next|second|third|last|final) (question|item)|mov(e|ing) on to|nächste frage|zweite frage|dritte frage|question suivante|siguiente pregunta",
+        )
+        .expect("valid regex")
+    });
+    (text.contains('?') && chorus_core::model::Frame::detect(text).is_some()) || NEXT.is_match(text)
 }
 
 /// The weight of a unit in segmentation: its content words (stopwords and fillers weigh
@@ -62,6 +80,18 @@ pub fn transcripts(ws: &Workspace) -> Result<BTreeMap<(String, String), Vec<Spok
     };
     let (lines, parts) = (numbers(col::LINE)?, numbers(col::PART)?);
     let (starts, ends) = (numbers(col::START_MS)?, numbers(col::END_MS)?);
+    let texts = str_column(&frame, col::TEXT).map_err(ThemesError::Frames)?;
+    let speakers = str_column(&frame, col::PARTICIPANT_ID).map_err(ThemesError::Frames)?;
+    let people = read_table(ws, Table::Participants).map_err(ThemesError::Frames)?;
+    let chairs: std::collections::HashSet<String> = str_column(&people, col::PARTICIPANT_ID)
+        .map_err(ThemesError::Frames)?
+        .into_iter()
+        .zip(str_column(&people, col::ROLE).map_err(ThemesError::Frames)?)
+        .filter_map(|(id, role)| {
+            let role = role?.to_lowercase();
+            CHAIRS.iter().any(|c| role.contains(c)).then_some(id?)
+        })
+        .collect();
     let mut out: BTreeMap<(String, String), Vec<Spoken>> = BTreeMap::new();
     for u in 0..frame.height() {
         if kinds[u].as_deref() != Some("utterance") {
@@ -77,6 +107,8 @@ pub fn transcripts(ws: &Workspace) -> Result<BTreeMap<(String, String), Vec<Spok
             part: parts[u].unwrap_or(0) as u32,
             start_ms: starts[u],
             end_ms: ends[u],
+            prompt: speakers[u].as_ref().is_some_and(|p| chairs.contains(p))
+                && texts[u].as_deref().is_some_and(is_prompt),
         });
     }
     for spoken in out.values_mut() {
@@ -107,12 +139,14 @@ pub fn find(
             .iter()
             .map(|s| content_words(&units.norm[s.unit], &stop) as f64)
             .collect();
-        let starts = segment::segment(
+        let prompts: Vec<usize> = (1..spoken.len()).filter(|&i| spoken[i].prompt).collect();
+        let starts = segment::segment_between(
             &Sequence {
                 dim,
                 vectors: &rows,
                 weights: &weights,
             },
+            &prompts,
             seed,
         );
         let spans: Vec<&[Spoken]> = starts
