@@ -131,11 +131,18 @@ pub(crate) fn timeline(ins: &Insights) -> (Vec<crate::charts::TimelineRow>, Vec<
                 .iter()
                 .all(|s| s.segment.start_ms.is_some() && s.segment.end_ms.is_some());
             let spans: Vec<(f64, f64)> = if timed {
+                // each segment runs until the next one starts: pauses belong to the talk before
                 a.segments
                     .iter()
-                    .map(|s| {
-                        let (x, y) = (s.segment.start_ms.unwrap_or(0), s.segment.end_ms.unwrap_or(0));
-                        (x as f64, y as f64)
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let start = s.segment.start_ms.unwrap_or(0);
+                        let end = a
+                            .segments
+                            .get(i + 1)
+                            .and_then(|n| n.segment.start_ms)
+                            .unwrap_or(s.segment.end_ms.unwrap_or(start));
+                        (start as f64, end.max(start) as f64)
                     })
                     .collect()
             } else {

@@ -103,6 +103,10 @@ pub fn phrases(text: &str, stop: &Stopwords) -> Vec<String> {
             if w[i..i + n].iter().any(|x| stop.is_name(x)) {
                 break;
             }
+            // "communities communities" spans two sentences, not a phrase
+            if w[i..i + n].windows(2).any(|p| p[0] == p[1]) {
+                continue;
+            }
             out.push(w[i..i + n].join(" "));
         }
     }

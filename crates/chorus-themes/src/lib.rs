@@ -194,7 +194,9 @@ pub fn run(
     let (mut all_vectors, all_units) = (vectors::load(ws)?, unit_texts(ws)?);
     let found = segments::find(ws, &all_vectors, &all_units, cfg.seed)?;
     segments::blend_context(&mut all_vectors, &found, cfg.context_weight);
-    let (vectors, units, no_content) = content_units(all_vectors, all_units);
+    let prompts: std::collections::HashSet<usize> =
+        found.iter().flat_map(|f| f.prompts.iter().copied()).collect();
+    let (vectors, units, no_content) = content_units(all_vectors, all_units, &prompts);
     let n = vectors.unit_ids.len();
     if n < 10 {
         return Err(ThemesError::TooFew(n));

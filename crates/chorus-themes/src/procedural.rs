@@ -40,6 +40,8 @@ fn cues(lang: &str) -> Option<&'static Regex> {
             r"(close|end|conclude|adjourn|wrap up) (the|this|our|today'?s) (meeting|session)|",
             r"(meeting|session) (is )?(closed|adjourned)|see you (all )?(next|soon|then|later|tomorrow)|",
             r"let'?s (wrap|call it a day)|",
+            // inviting the next speaker
+            r"(anything|something) (else )?(to add|from (you|your|the))|(you wanted|would you like|do you want|want) to (add|say|come in)|over to you|(you have|you've got) the floor|",
             // time-keeping
             r"(\d+|one|two|three|five|ten|fifteen|few) minutes? (left|remaining|to go)|",
             r"(running|run) out of time|(we'?re|we are) (out of|short of|over) time|",
@@ -128,6 +130,7 @@ mod tests {
             "Can you hear me now?",
             "Item 4, papers to note.",
             "Okay, we have five minutes left.",
+            "Thank you. That's a big one. You wanted to add something?",
         ] {
             assert!(procedural(t), "{t}");
         }

@@ -78,9 +78,12 @@ const BACKCHANNEL_WORDS: usize = 4;
 /// a stopword or filler of its language: "Yeah.", "Okay, right.", "All of the above") and the
 /// procedural transcript units (see `procedural.rs`). Returns the vectors and texts of the rest,
 /// in order, and the units left out.
+/// `prompts` are transcript units (by index) in which the chair puts the next question or item:
+/// procedural whatever they say.
 pub fn content_units(
     vectors: UnitVectors,
     units: UnitTexts,
+    prompts: &HashSet<usize>,
 ) -> (UnitVectors, UnitTexts, Vec<LeftOut>) {
     let stop = units.stopwords();
     let why: Vec<Option<Status>> = units
@@ -88,7 +91,8 @@ pub fn content_units(
         .iter()
         .zip(&units.lang)
         .zip(&units.spoken)
-        .map(|((t, lang), &spoken)| {
+        .enumerate()
+        .map(|(u, ((t, lang), &spoken))| {
             let words = label::words(t);
             let content = words.len() > BACKCHANNEL_WORDS
                 || words
@@ -96,7 +100,7 @@ pub fn content_units(
                     .any(|w| !stop.contains(w) && !w.chars().all(|c| c.is_ascii_digit()));
             if !content {
                 Some(Status::NoContent)
-            } else if spoken && procedural::is_procedural(t, lang, &stop) {
+            } else if prompts.contains(&u) || spoken && procedural::is_procedural(t, lang, &stop) {
                 Some(Status::Procedural)
             } else {
                 None

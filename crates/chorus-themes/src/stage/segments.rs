@@ -26,6 +26,9 @@ pub struct Found {
     pub indices: Vec<usize>,
     /// The weighted mean of its units' vectors.
     pub mean: Vec<f32>,
+    /// Its units in which the chair opens the event or puts the next question or item
+    /// (indices, as `indices`): running the meeting.
+    pub prompts: Vec<usize>,
 }
 
 /// One unit's place in its transcript.
@@ -36,8 +39,12 @@ pub struct Spoken {
     part: u32,
     start_ms: Option<i64>,
     end_ms: Option<i64>,
-    /// The facilitator or chair puts one of the event's questions (a new topic by design).
+    /// Said by the facilitator or chair.
+    chair: bool,
+    /// The chair puts one of the event's questions (a new topic by design).
     prompt: bool,
+    /// The chair's opening words, before the first question.
+    opening: bool,
 }
 
 /// Roles that run an event.
@@ -107,14 +114,24 @@ pub fn transcripts(ws: &Workspace) -> Result<BTreeMap<(String, String), Vec<Spok
             part: parts[u].unwrap_or(0) as u32,
             start_ms: starts[u],
             end_ms: ends[u],
-            prompt: speakers[u].as_ref().is_some_and(|p| chairs.contains(p))
-                && texts[u].as_deref().is_some_and(is_prompt),
+            chair: speakers[u].as_ref().is_some_and(|p| chairs.contains(p)),
+            prompt: false,
+            opening: false,
         });
     }
     for spoken in out.values_mut() {
         // cue times where every unit has one (segment CSVs may list speakers apart), else lines
         let timed = spoken.iter().all(|s| s.start_ms.is_some());
         spoken.sort_by_key(|s| (if timed { s.start_ms } else { None }, s.line, s.part, s.unit));
+        for s in spoken.iter_mut() {
+            s.prompt = s.chair && texts[s.unit].as_deref().is_some_and(is_prompt);
+        }
+        // when the chair puts questions, what the chair says before the first is the opening
+        if let Some(first) = spoken.iter().position(|s| s.prompt) {
+            for s in spoken[..first].iter_mut().filter(|s| s.chair) {
+                s.opening = true;
+            }
+        }
     }
     Ok(out)
 }
@@ -191,6 +208,11 @@ pub fn find(
                     .map(|(s, w)| (units.ids[s.unit].clone(), *w as usize))
                     .collect(),
                 indices: span.iter().map(|s| s.unit).collect(),
+                prompts: span
+                    .iter()
+                    .filter(|s| s.prompt || s.opening)
+                    .map(|s| s.unit)
+                    .collect(),
                 mean,
             });
             offset += span.len();
@@ -266,6 +288,8 @@ fn central(
         .zip(weights)
         .filter(|(s, w)| {
             **w >= QUOTE_WORDS
+                && !s.prompt
+                && !s.opening
                 && !procedural::is_procedural(&units.norm[s.unit], &units.lang[s.unit], stop)
         })
         .map(|(s, _)| (s.unit, chorus_core::vectors::cosine(mean, vectors.row(s.unit))))
