@@ -342,3 +342,46 @@ fn demo_report_snapshot() {
         .replace_all(&md, "p-<pseudonym>");
     insta::assert_snapshot!("demo_report_md", md);
 }
+
+/// The report replaces its folder whole (staged beside it, then swapped in), refuses a folder
+/// of other files, and refuses themes whose last run was killed between replacing its files.
+#[test]
+fn the_report_is_whole_or_absent() {
+    let ws = tempdir();
+    demo_workspace(ws.path(), &["lisbon-digital"]);
+    ok(ws.path(), &["themes"]);
+    let out = ws.path().join("r");
+    ok(ws.path(), &["report", "--out", out.to_str().unwrap()]);
+    std::fs::write(out.join("stray.txt"), "left from before").unwrap();
+    ok(ws.path(), &["report", "--out", out.to_str().unwrap()]);
+    assert!(!out.join("stray.txt").exists(), "the old report's files go with it");
+    assert!(out.join("index.html").is_file() && out.join("manifest.json").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(ws.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging folder stays behind");
+
+    // a folder of someone's other files is never replaced
+    let docs = ws.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("notes.txt"), "mine").unwrap();
+    let r = chorus(ws.path(), &["report", "--out", docs.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("not a chorus report"), "{}", r.stderr);
+    assert!(docs.join("notes.txt").is_file());
+
+    // themes killed between replacing their files: a staged file is left; nothing reads the set
+    std::fs::copy(
+        ws.path().join("themes/themes.parquet"),
+        ws.path().join("themes/themes.parquet.tmp"),
+    )
+    .unwrap();
+    let r = chorus(ws.path(), &["report", "--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("run `chorus themes` again"), "{}", r.stderr);
+    assert!(out.join("index.html").is_file(), "the last whole report stays");
+    ok(ws.path(), &["themes"]);
+    ok(ws.path(), &["report", "--out", out.to_str().unwrap()]);
+}

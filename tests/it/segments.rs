@@ -156,4 +156,26 @@ fn every_format_two_topics_two_segments_apologies_procedural_no_name_labels() {
         let words = format!("{} {}", s.title, s.keywords.join(" ")).to_lowercase();
         assert!(!words.contains("priya") && !words.contains("helen"), "{s:?}");
     }
+
+    // any human labelling as `event,line,label`: the plain-text transcript's lines
+    let gold = root.path().join("gold.csv");
+    let mut csv = String::from("event,line,label\ncouncil-txt,1,opening\n");
+    for line in 2..=23 {
+        let label = if line <= 11 { "buses" } else { "school meals" };
+        csv += &format!("council-txt,{line},{label}\n");
+    }
+    std::fs::write(&gold, csv).unwrap();
+    let e = ok(&ws, &["--json", "eval", "--gold", gold.to_str().unwrap()]).json();
+    let within = &e["within"];
+    assert_eq!(e["gold_classes"], 3, "{e}");
+    assert_eq!(within["segment_coverage"], 1.0, "{within}");
+    assert!(within["pk"].as_f64().unwrap() < 0.2, "{within}");
+    for baseline in ["baseline_equal_blocks", "baseline_texttiling"] {
+        assert!(within[baseline]["pk"].is_number(), "{within}");
+    }
+    // a labelling that names no column chorus knows is refused, naming the file
+    std::fs::write(&gold, "who,what\na,b\n").unwrap();
+    let bad = crate::common::chorus(&ws, &["eval", "--gold", gold.to_str().unwrap()]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("gold.csv"), "{}", bad.stderr);
 }

@@ -3,22 +3,42 @@
 //! frames through these functions only.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
 use crate::model::{Table, Workspace};
 
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
+    let staged = stage_parquet(path, df)?;
+    std::fs::rename(&staged, path)?;
+    Ok(())
+}
+
+/// Writes `df` beside `path` as `path.tmp` and returns that path: files that must change
+/// together are all staged, then all renamed ([`commit_staged`]).
+pub fn stage_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<PathBuf> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("parquet.tmp");
+    let tmp = staged_path(path);
     let file = std::fs::File::create(&tmp)?;
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(df)?;
-    std::fs::rename(&tmp, path)?;
+    Ok(tmp)
+}
+
+/// Where [`stage_parquet`] writes `path`.
+pub fn staged_path(path: &Path) -> PathBuf {
+    path.with_extension("parquet.tmp")
+}
+
+/// Renames staged files into place, in order.
+pub fn commit_staged(paths: &[&Path]) -> PolarsResult<()> {
+    for path in paths {
+        std::fs::rename(staged_path(path), path)?;
+    }
     Ok(())
 }
 

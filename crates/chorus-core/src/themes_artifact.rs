@@ -7,7 +7,7 @@
 use polars::prelude::*;
 
 use crate::model::{col, Status, Workspace};
-use crate::store::{read_file, str_column, write_parquet};
+use crate::store::{commit_staged, read_file, stage_parquet, staged_path, str_column};
 
 /// Keywords are stored as one string, joined with this.
 const KEYWORD_SEPARATOR: &str = "; ";
@@ -114,6 +114,7 @@ pub fn themes_exist(ws: &Workspace) -> bool {
 }
 
 pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
+    check_whole(ws)?;
     let df = read_file(&ws.themes_file())?;
     let ids = strings(&df, col::THEME_ID)?;
     let parents = str_column(&df, col::PARENT_ID)?;
@@ -142,12 +143,12 @@ pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
         .collect())
 }
 
-pub fn write_themes(ws: &Workspace, themes: &[ThemeRecord]) -> PolarsResult<()> {
+fn themes_frame(themes: &[ThemeRecord]) -> PolarsResult<DataFrame> {
     let keywords: Vec<String> = themes
         .iter()
         .map(|t| t.keywords.join(KEYWORD_SEPARATOR))
         .collect();
-    let mut df = DataFrame::new(
+    let df = DataFrame::new(
         themes.len(),
         vec![
             Column::new(col::THEME_ID.into(), themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>()),
@@ -159,10 +160,11 @@ pub fn write_themes(ws: &Workspace, themes: &[ThemeRecord]) -> PolarsResult<()> 
             Column::new(col::PINNED.into(), themes.iter().map(|t| t.pinned).collect::<Vec<_>>()),
         ],
     )?;
-    write_parquet(&ws.themes_file(), &mut df)
+    Ok(df)
 }
 
 pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
+    check_whole(ws)?;
     let df = read_file(&ws.assignments_file())?;
     let units = strings(&df, col::UNIT_ID)?;
     let events = strings(&df, col::EVENT_ID)?;
@@ -188,8 +190,8 @@ pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
         .collect())
 }
 
-pub fn write_assignments(ws: &Workspace, rows: &[AssignmentRecord]) -> PolarsResult<()> {
-    let mut df = DataFrame::new(
+fn assignments_frame(rows: &[AssignmentRecord]) -> PolarsResult<DataFrame> {
+    let df = DataFrame::new(
         rows.len(),
         vec![
             Column::new(col::UNIT_ID.into(), rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>()),
@@ -201,10 +203,11 @@ pub fn write_assignments(ws: &Workspace, rows: &[AssignmentRecord]) -> PolarsRes
             Column::new(col::SEGMENT_ID.into(), rows.iter().map(|r| r.segment_id.as_deref()).collect::<Vec<_>>()),
         ],
     )?;
-    write_parquet(&ws.assignments_file(), &mut df)
+    Ok(df)
 }
 
 pub fn read_quotes(ws: &Workspace) -> PolarsResult<Vec<QuoteRecord>> {
+    check_whole(ws)?;
     let df = read_file(&ws.quotes_file())?;
     let themes = strings(&df, col::THEME_ID)?;
     let ranks = numbers::<UInt32Type>(&df, col::RANK)?;
@@ -226,8 +229,8 @@ pub fn read_quotes(ws: &Workspace) -> PolarsResult<Vec<QuoteRecord>> {
         .collect())
 }
 
-pub fn write_quotes(ws: &Workspace, rows: &[QuoteRecord]) -> PolarsResult<()> {
-    let mut df = DataFrame::new(
+fn quotes_frame(rows: &[QuoteRecord]) -> PolarsResult<DataFrame> {
+    let df = DataFrame::new(
         rows.len(),
         vec![
             Column::new(col::THEME_ID.into(), rows.iter().map(|r| r.theme_id.as_str()).collect::<Vec<_>>()),
@@ -238,10 +241,11 @@ pub fn write_quotes(ws: &Workspace, rows: &[QuoteRecord]) -> PolarsResult<()> {
             Column::new(col::TEXT.into(), rows.iter().map(|r| r.text.as_str()).collect::<Vec<_>>()),
         ],
     )?;
-    write_parquet(&ws.quotes_file(), &mut df)
+    Ok(df)
 }
 
 pub fn read_segments(ws: &Workspace) -> PolarsResult<Vec<SegmentRecord>> {
+    check_whole(ws)?;
     let df = read_file(&ws.segments_file())?;
     let ids = strings(&df, col::SEGMENT_ID)?;
     let events = strings(&df, col::EVENT_ID)?;
@@ -283,9 +287,9 @@ pub fn read_segments(ws: &Workspace) -> PolarsResult<Vec<SegmentRecord>> {
         .collect())
 }
 
-pub fn write_segments(ws: &Workspace, rows: &[SegmentRecord]) -> PolarsResult<()> {
+fn segments_frame(rows: &[SegmentRecord]) -> PolarsResult<DataFrame> {
     let keywords: Vec<String> = rows.iter().map(|r| r.keywords.join(KEYWORD_SEPARATOR)).collect();
-    let mut df = DataFrame::new(
+    let df = DataFrame::new(
         rows.len(),
         vec![
             Column::new(col::SEGMENT_ID.into(), rows.iter().map(|r| r.segment_id.as_str()).collect::<Vec<_>>()),
@@ -306,5 +310,46 @@ pub fn write_segments(ws: &Workspace, rows: &[SegmentRecord]) -> PolarsResult<()
             Column::new(col::QUOTE.into(), rows.iter().map(|r| r.quote.as_deref()).collect::<Vec<_>>()),
         ],
     )?;
-    write_parquet(&ws.segments_file(), &mut df)
+    Ok(df)
+}
+
+/// Everything the themes stage publishes, written together.
+pub struct ThemesArtifacts<'a> {
+    pub themes: &'a [ThemeRecord],
+    pub assignments: &'a [AssignmentRecord],
+    pub quotes: &'a [QuoteRecord],
+    pub segments: &'a [SegmentRecord],
+}
+
+/// Writes `themes.parquet`, `assignments.parquet`, `quotes.parquet` and `segments.parquet` as
+/// one: all are staged before any replaces its predecessor, so a run killed while writing
+/// leaves the last run's set whole, and one killed between the renames leaves staged files
+/// that [`interrupted`] reports.
+pub fn write_all(ws: &Workspace, a: &ThemesArtifacts) -> PolarsResult<()> {
+    let (themes, assignments) = (ws.themes_file(), ws.assignments_file());
+    let (quotes, segments) = (ws.quotes_file(), ws.segments_file());
+    stage_parquet(&themes, &mut themes_frame(a.themes)?)?;
+    stage_parquet(&assignments, &mut assignments_frame(a.assignments)?)?;
+    stage_parquet(&quotes, &mut quotes_frame(a.quotes)?)?;
+    stage_parquet(&segments, &mut segments_frame(a.segments)?)?;
+    commit_staged(&[&segments, &quotes, &assignments, &themes])
+}
+
+/// Whether the last themes run was killed between replacing its files (some are new, some
+/// old): readers refuse such a set rather than pair new themes with old units.
+pub fn interrupted(ws: &Workspace) -> bool {
+    [ws.themes_file(), ws.assignments_file(), ws.quotes_file(), ws.segments_file()]
+        .iter()
+        .any(|p| staged_path(p).is_file())
+}
+
+/// An error when [`interrupted`].
+pub fn check_whole(ws: &Workspace) -> PolarsResult<()> {
+    if interrupted(ws) {
+        return Err(PolarsError::ComputeError(
+            "the last `chorus themes` was killed while replacing its files; run `chorus themes` again"
+                .into(),
+        ));
+    }
+    Ok(())
 }

@@ -38,10 +38,16 @@ pub(crate) fn read_plan(plan: &Plan, cfg: &IngestConfig) -> Vec<EventInput> {
 /// An event folder: its `event.toml`, then its files (or the Pol.is export it holds).
 fn read_event_folder(dir: &Path, meta_file: &Path, cfg: &IngestConfig) -> EventInput {
     let mut problems = Vec::new();
-    let mut meta = read_event_toml(meta_file).unwrap_or_else(|p| {
-        problems.push(p);
-        EventMeta::default()
-    });
+    let mut meta = match read_event_toml(meta_file) {
+        Ok((meta, warnings)) => {
+            problems.extend(warnings);
+            meta
+        }
+        Err(p) => {
+            problems.push(p);
+            EventMeta::default()
+        }
+    };
     let event_id = slug(meta.id.as_deref().unwrap_or(&file_name(dir)));
     // the event's own `[columns]` win over `chorus.toml`'s
     let mut columns = cfg.columns.clone();
@@ -74,7 +80,7 @@ fn read_event_folder(dir: &Path, meta_file: &Path, cfg: &IngestConfig) -> EventI
     }
 }
 
-fn read_event_toml(path: &Path) -> Result<EventMeta, Problem> {
+fn read_event_toml(path: &Path) -> Result<(EventMeta, Vec<Problem>), Problem> {
     let shown = display(path);
     let (_, dec) = decode::read_text(path, &shown)?;
     event::parse_event_toml(&shown, &dec.text)

@@ -21,6 +21,7 @@ pub(crate) fn read_units(ws: &Workspace) -> Result<DataFrame, InsightsError> {
             path: ws.root().to_path_buf(),
         });
     }
+    chorus_core::themes_artifact::check_whole(ws)?;
     let a = read_file(&assignments)?.lazy().select([
         col(col::UNIT_ID),
         col(col::THEME_ID),

@@ -40,6 +40,8 @@ pub enum ReportError {
     QuoteMismatch { theme: String, unit: String },
     #[error(transparent)]
     Chart(#[from] charts::ChartError),
+    #[error("`{0}` holds files that are not a chorus report; the report replaces its folder whole")]
+    NotAReportFolder(PathBuf),
     #[error("could not write `{path}`")]
     Write {
         path: PathBuf,
@@ -53,6 +55,9 @@ impl Diagnostic for ReportError {
         match self {
             ReportError::Insights(e) => e.hint(),
             ReportError::QuoteMismatch { .. } => Some("run `chorus themes` again".into()),
+            ReportError::NotAReportFolder(_) => {
+                Some("choose a new or empty folder with `--out`".into())
+            }
             ReportError::Frames(_) | ReportError::Chart(_) | ReportError::Write { .. } => None,
         }
     }
@@ -64,9 +69,72 @@ pub struct ReportOutput {
     pub files: Vec<PathBuf>,
 }
 
-/// Writes the report files for the workspace into `out`.
+/// Writes the report files for the workspace into `out`, whole or not at all: every file is
+/// written into a staging folder beside `out`, which then takes `out`'s place, so a run killed
+/// half-way leaves the last complete report, never a mix of old and new files.
 pub fn run(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOutput, ReportError> {
     let _span = tracing::info_span!("report").entered();
+    check_replaceable(out)?;
+    let name = out
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let parent = out.parent().unwrap_or(Path::new("."));
+    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let written = write_all(ws, &staging, cfg);
+    let written = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    publish(&staging, out)?;
+    Ok(ReportOutput {
+        dir: out.to_path_buf(),
+        files: written
+            .files
+            .iter()
+            .map(|f| out.join(f.strip_prefix(&staging).unwrap_or(f)))
+            .collect(),
+    })
+}
+
+/// `out` may be replaced when it does not exist, is empty, or holds a report chorus wrote (its
+/// `manifest.json`): never a folder of other files.
+fn check_replaceable(out: &Path) -> Result<(), ReportError> {
+    let Ok(mut entries) = std::fs::read_dir(out) else {
+        return match out.exists() {
+            true => Err(ReportError::NotAReportFolder(out.to_path_buf())),
+            false => Ok(()),
+        };
+    };
+    if entries.next().is_none() || out.join("manifest.json").is_file() {
+        Ok(())
+    } else {
+        Err(ReportError::NotAReportFolder(out.to_path_buf()))
+    }
+}
+
+/// Puts the staged report in `out`'s place: the old report moves aside, the new one moves in,
+/// the old one goes.
+fn publish(staging: &Path, out: &Path) -> Result<(), ReportError> {
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::Write { path, source }
+    };
+    let old = staging.with_extension("old");
+    if out.exists() {
+        let _ = std::fs::remove_dir_all(&old);
+        std::fs::rename(out, &old).map_err(failed(out))?;
+    }
+    std::fs::rename(staging, out).map_err(failed(out))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Writes every report file into `out`.
+fn write_all(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOutput, ReportError> {
     let ins: Insights = insights::compute(ws, cfg)?;
     let quotes = quotes::read_quotes(ws, ins.k)?;
     let sources = provenance::read_sources(ws)?;

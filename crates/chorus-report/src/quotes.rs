@@ -89,6 +89,7 @@ impl Holders {
 /// `k` participants of the event share it.
 pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportError> {
     let holders = Holders::read(ws)?;
+    chorus_core::themes_artifact::check_whole(ws)?;
     let q = read_file(&ws.quotes_file())?;
     let units = read_table(ws, Table::Units)?;
     let ids = str_column(&units, col::UNIT_ID)?;

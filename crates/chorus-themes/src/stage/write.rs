@@ -37,14 +37,16 @@ pub fn artifacts(ws: &Workspace, a: &Artifacts) -> Result<(), ThemesError> {
         path: dir.clone(),
         source,
     })?;
-    let failed = |path: PathBuf| move |source| ThemesError::Write { path, source };
-    themes_artifact::write_themes(ws, &theme_records(a.themes))
-        .map_err(failed(ws.themes_file()))?;
-    themes_artifact::write_assignments(ws, &assignment_records(a))
-        .map_err(failed(ws.assignments_file()))?;
-    themes_artifact::write_quotes(ws, &quote_records(a.quotes, a.units))
-        .map_err(failed(ws.quotes_file()))?;
-    themes_artifact::write_segments(ws, a.segments).map_err(failed(ws.segments_file()))
+    themes_artifact::write_all(
+        ws,
+        &themes_artifact::ThemesArtifacts {
+            themes: &theme_records(a.themes),
+            assignments: &assignment_records(a),
+            quotes: &quote_records(a.quotes, a.units),
+            segments: a.segments,
+        },
+    )
+    .map_err(|source| ThemesError::Write { path: dir, source })
 }
 
 fn theme_records(themes: &[Theme]) -> Vec<ThemeRecord> {
