@@ -166,3 +166,26 @@ fn a_closed_stdout_ends_quietly() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// `chorus ingest .` in an event folder names the event after the folder, not `unnamed`; a
+/// UTF-16 export with its byte-order mark is read as text.
+#[test]
+fn ingest_dot_names_the_folder_and_utf16_is_text() {
+    let root = tempdir();
+    let event = root.path().join("bristol-town-hall");
+    std::fs::create_dir_all(&event).unwrap();
+    let from = demo().join("bristol-council");
+    std::fs::copy(from.join("event.toml"), event.join("event.toml")).unwrap();
+    let survey = std::fs::read_to_string(from.join("survey.csv")).unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(survey.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(event.join("survey.csv"), utf16).unwrap();
+    let ws = root.path().join("ws");
+    let run = chorus_in(&event, &["--workspace", ws.to_str().unwrap(), "--json", "ingest", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let events = crate::common::frame(&ws, chorus_core::model::Table::Events);
+    let ids = chorus_core::store::str_column(&events, chorus_core::model::col::EVENT_ID).unwrap();
+    assert_eq!(ids, vec![Some("bristol-town-hall".to_string())]);
+    let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
+    assert!(units.height() > 5, "the UTF-16 survey's answers are read");
+}

@@ -1,5 +1,5 @@
-//! Bytes of a source file -> text the parsers can trust: the BOM removed, CRLF and lone CR turned
-//! into LF, UTF-8 checked (with a Windows-1252 fallback and a warning naming the first bad line),
+//! Bytes of a source file -> text the parsers can trust: the BOM removed (UTF-16 with a BOM
+//! decoded), CRLF and lone CR turned into LF, UTF-8 checked (with a Windows-1252 fallback and a warning naming the first bad line),
 //! and binary or empty files refused before any parser sees them.
 
 use super::problem::{Problem, ProblemKind};
@@ -8,13 +8,46 @@ use super::problem::{Problem, ProblemKind};
 #[derive(Debug)]
 pub struct Decoded {
     pub text: String,
-    /// `utf-8`, `utf-8 (bom)` or `windows-1252`.
+    /// `utf-8`, `utf-8 (bom)`, `utf-16le`, `utf-16be` or `windows-1252`.
     pub encoding: &'static str,
     pub warnings: Vec<Problem>,
 }
 
 /// Decodes `bytes` read from `file`. Errors are whole-file rejections.
 pub fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, Problem> {
+    // UTF-16 with its byte-order mark (spreadsheet "Unicode text" exports): NUL bytes are
+    // half of every ASCII character there, not a sign of binary content
+    for (bom, encoding, name) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "utf-16le"),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "utf-16be"),
+    ] {
+        if let Some(body) = bytes.strip_prefix(bom) {
+            let (text, had_errors) = encoding.decode_without_bom_handling(body);
+            let mut warnings = Vec::new();
+            if had_errors {
+                warnings.push(Problem::warning(
+                    file,
+                    None,
+                    ProblemKind::NotUtf8,
+                    format!("expected {name} after its byte-order mark, found invalid sequences: replaced with U+FFFD"),
+                ));
+            }
+            let text = normalise_newlines(text.into_owned());
+            if text.trim().is_empty() {
+                return Err(Problem::reject(
+                    file,
+                    None,
+                    ProblemKind::EmptyFile,
+                    "the file is empty".to_string(),
+                ));
+            }
+            return Ok(Decoded {
+                text,
+                encoding: name,
+                warnings,
+            });
+        }
+    }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Problem::reject(
             file,
@@ -104,6 +137,20 @@ mod tests {
         let d = decode("a.txt", b"\xEF\xBB\xBFA: hi\r\nB: yo\r\n").unwrap();
         assert_eq!(d.text, "A: hi\nB: yo\n");
         assert_eq!(d.encoding, "utf-8 (bom)");
+    }
+
+    #[test]
+    fn utf16_with_a_bom_is_text() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("id,answer\r\n1,Café\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+        let d = decode("export.csv", &le).unwrap();
+        assert_eq!(d.text, "id,answer\n1,Café\n");
+        assert_eq!(d.encoding, "utf-16le");
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("Ana: olá\n".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(decode("s.txt", &be).unwrap().text, "Ana: olá\n");
+        // a BOM and nothing else is an empty file
+        assert!(decode("e.csv", &[0xFF, 0xFE]).is_err());
     }
 
     #[test]

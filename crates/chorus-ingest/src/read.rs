@@ -279,8 +279,14 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// The last component of `path`; for `.`, `..` or a path ending in them, the name of the folder
+/// they stand for (so `chorus ingest .` names the event after the current folder).
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
+        .or_else(|| {
+            let real = std::fs::canonicalize(path).ok()?;
+            real.file_name().map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_default()
 }
