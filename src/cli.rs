@@ -308,7 +308,7 @@ pub struct IngestArgs {
     /// Event folders, export folders or files (default: `[ingest] inputs` of chorus.toml).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Treat any rejected row as fatal (exit code 2).
+    /// All or nothing: if any row is rejected, write nothing and exit with code 2.
     #[arg(long)]
     pub strict: bool,
     /// Keep personal data (emails, phone numbers, addresses) instead of redacting it.

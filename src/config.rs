@@ -185,6 +185,7 @@ impl Project {
             columns: conf.columns.clone(),
             defaults: conf.sources.iter().map(|d| d.resolve(&self.root)).collect(),
             progress,
+            strict: args.strict,
             ..defaults
         })
     }

@@ -113,6 +113,7 @@ pub fn ingest_table(report: &IngestReport) -> String {
 pub fn ingest_json(report: &IngestReport) -> serde_json::Value {
     serde_json::json!({
         "workspace": report.workspace,
+        "written": report.written,
         "events": report.events,
         "totals": {
             "events": report.events.len(),

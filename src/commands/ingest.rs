@@ -23,8 +23,12 @@ pub fn run(ctx: &Ctx, args: &IngestArgs) -> anyhow::Result<ExitCode> {
         stdout::json(&output::ingest_json(&report))?;
     } else {
         out!("{}", output::ingest_table(&report));
-        outln!("\ncorpus:  {}", ws.root().join("corpus").display());
-        if report.rejected() > 0 {
+        if report.written {
+            outln!("\ncorpus:  {}", ws.root().join("corpus").display());
+        } else {
+            outln!("\nnothing written: --strict and rows were rejected (the workspace is as it was)");
+        }
+        if report.rejected() > 0 && report.written {
             outln!(
                 "rejects: {} ({} rows kept aside)",
                 ws.table_dir(Table::Rejects).display(),

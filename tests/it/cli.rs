@@ -189,3 +189,31 @@ fn ingest_dot_names_the_folder_and_utf16_is_text() {
     let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
     assert!(units.height() > 5, "the UTF-16 survey's answers are read");
 }
+
+/// `--strict` is all or nothing; a re-read that finds nothing keeps the last good data; a CSV
+/// cut inside its last quoted field loses that row, said so, not silently.
+#[test]
+fn strict_writes_nothing_and_a_bad_reread_keeps_the_good_data() {
+    let root = tempdir();
+    let event = root.path().join("town");
+    std::fs::create_dir_all(&event).unwrap();
+    let survey = event.join("survey.csv");
+    std::fs::write(&survey, "id,answer\n1,\"Keep the late buses\"\n2,\"Fewer forms for ever").unwrap();
+    let ws = root.path().join("ws");
+    let strict = chorus(&ws, &["ingest", "--strict", event.to_str().unwrap()]);
+    assert_eq!(strict.code, 2, "{}", strict.stderr);
+    assert!(strict.stderr.contains("cut short"), "{}", strict.stderr);
+    assert!(!ws.join("corpus/units").exists(), "--strict wrote nothing");
+
+    let run = chorus(&ws, &["ingest", event.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "a rejected row: exit 1\n{}", run.stderr);
+    let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
+    assert_eq!(units.height(), 1, "the whole row goes through, the cut one is kept aside");
+
+    // the file empties: the event's last good data stays
+    std::fs::write(&survey, "").unwrap();
+    let again = chorus(&ws, &["ingest", event.to_str().unwrap()]);
+    assert!(again.stderr.contains("data from the last good read is kept"), "{}", again.stderr);
+    let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
+    assert_eq!(units.height(), 1);
+}

@@ -62,6 +62,8 @@ pub struct IngestConfig {
     pub defaults: Vec<(PathBuf, EventMeta)>,
     /// Show progress on stderr (a bar on a terminal, plain lines otherwise).
     pub progress: bool,
+    /// All or nothing: when any row is rejected, write nothing.
+    pub strict: bool,
 }
 
 impl IngestConfig {
@@ -96,6 +98,7 @@ impl Default for IngestConfig {
             columns: BTreeMap::new(),
             defaults: Vec::new(),
             progress: false,
+            strict: false,
         }
     }
 }
@@ -128,6 +131,8 @@ pub struct IngestReport {
     pub events: Vec<EventSummary>,
     /// Every rejection and warning, in event order.
     pub problems: Vec<Problem>,
+    /// Whether the frames were written (not with `strict` and a rejected row).
+    pub written: bool,
 }
 
 impl IngestReport {
@@ -211,6 +216,7 @@ fn first_of_each_event(read: Vec<EventInput>) -> Distinct {
 struct Ingested {
     summary: EventSummary,
     problems: Vec<Problem>,
+    written: bool,
 }
 
 /// Assembles and writes each event in parallel; the first failed write, in event order, is
@@ -225,22 +231,60 @@ fn assemble_and_write(
         redact: cfg.redact,
         max_unit_chars: cfg.max_unit_chars,
     };
-    let bar = chorus_core::progress::bar(cfg.progress, inputs.len() as u64, "writing");
-    let done: Vec<Result<Ingested, IngestError>> = inputs
+    let assembled: Vec<Assembled> = inputs
         .into_par_iter()
-        .map(|input| {
+        .map(|input| assemble::assemble(input, salt, opts))
+        .collect();
+    let rejected = assembled
+        .iter()
+        .any(|a| a.problems.iter().any(Problem::is_reject));
+    if cfg.strict && rejected {
+        // all or nothing: the workspace stays as it was
+        return Ok(assembled
+            .into_iter()
+            .map(|a| Ingested {
+                summary: a.summary,
+                problems: a.problems,
+                written: false,
+            })
+            .collect());
+    }
+    let bar = chorus_core::progress::bar(cfg.progress, assembled.len() as u64, "writing");
+    let done: Vec<Result<Ingested, IngestError>> = assembled
+        .into_par_iter()
+        .map(|a| {
             let Assembled {
                 frames,
                 summary,
-                problems,
-            } = assemble::assemble(input, salt, opts);
-            frames.write(ws).map_err(|source| IngestError::Write {
-                event: summary.event_id.clone(),
-                path: ws.table_dir(Table::Units),
-                source,
-            })?;
+                mut problems,
+            } = a;
+            let nothing = summary.units == 0 && summary.answers == 0;
+            let had_data = ws.table_file(Table::Units, &summary.event_id).is_file();
+            if nothing && had_data {
+                // a re-read that found nothing (the file emptied, or became unreadable) never
+                // wipes what the last good read left
+                problems.push(Problem::warning(
+                    &summary.event_id,
+                    None,
+                    ProblemKind::PreviousDataKept,
+                    format!(
+                        "event `{}` read nothing usable this time; its data from the last good read is kept",
+                        summary.event_id
+                    ),
+                ));
+            } else {
+                frames.write(ws).map_err(|source| IngestError::Write {
+                    event: summary.event_id.clone(),
+                    path: ws.table_dir(Table::Units),
+                    source,
+                })?;
+            }
             bar.inc(1);
-            Ok(Ingested { summary, problems })
+            Ok(Ingested {
+                summary,
+                problems,
+                written: true,
+            })
         })
         .collect();
     bar.finish_and_clear();
@@ -254,6 +298,7 @@ fn report(ws: &Workspace, skipped: Vec<Problem>, ingested: Vec<Ingested>) -> Ing
         workspace: ws.root().to_path_buf(),
         events: Vec::new(),
         problems: skipped,
+        written: ingested.iter().all(|e| e.written),
     };
     for mut event in ingested {
         report.events.push(event.summary);

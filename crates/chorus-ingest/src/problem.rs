@@ -30,6 +30,8 @@ pub enum ProblemKind {
     InvalidValue,
     EmptyText,
     DuplicateEventSource,
+    /// An event read nothing usable this time; its earlier data stays.
+    PreviousDataKept,
 }
 
 impl ProblemKind {
@@ -56,6 +58,7 @@ impl ProblemKind {
             ProblemKind::InvalidValue => "invalid_value",
             ProblemKind::EmptyText => "empty_text",
             ProblemKind::DuplicateEventSource => "duplicate_event_source",
+            ProblemKind::PreviousDataKept => "previous_data_kept",
         }
     }
 }

@@ -93,11 +93,14 @@ pub fn read_csv(file: &str, text: &str, max_record: usize) -> Result<Table, Prob
     }
     let width = table.headers.len();
     let mut record = csv::StringRecord::new();
+    // where the last record started, to tell a file cut inside a quoted field
+    let mut last_start: Option<(usize, u64)> = None;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(0, |p| p.line());
+                last_start = record.position().map(|p| (p.byte() as usize, line));
                 let bytes: usize = record.iter().map(str::len).sum();
                 if bytes > max_record {
                     let raw = record.iter().next().unwrap_or("");
@@ -151,7 +154,51 @@ pub fn read_csv(file: &str, text: &str, max_record: usize) -> Result<Table, Prob
             }
         }
     }
+    if let Some((at, line)) = last_start {
+        if ends_inside_quotes(text.get(at..).unwrap_or(""), delimiter) {
+            if table.rows.last().is_some_and(|r| r.line == line) {
+                let row = table.rows.pop();
+                let raw = row.map(|r| r.raw()).unwrap_or_default();
+                table.problems.push(
+                    Problem::reject(
+                        file,
+                        Some(line),
+                        ProblemKind::MalformedRow,
+                        "expected the quoted field to close, found the end of the file: the file was cut short; the last row is rejected".to_string(),
+                    )
+                    .with_raw(&raw),
+                );
+            }
+        }
+    }
     Ok(table)
+}
+
+/// Whether the record starting `tail` ends inside a quoted field (an opening quote at the
+/// start of a field that no quote closes before the end of the text).
+fn ends_inside_quotes(tail: &str, delimiter: u8) -> bool {
+    let bytes = tail.as_bytes();
+    let (mut i, mut field_start, mut quoted) = (0, true, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b'"' && field_start {
+            quoted = true;
+        } else if b == b'\n' {
+            // the record ended: whatever follows is another record
+            return false;
+        }
+        field_start = !quoted && (b == delimiter);
+        i += 1;
+    }
+    quoted
 }
 
 /// The most frequent of `,` `;` tab `|` outside quotes in the header line (`,` on a tie).
@@ -267,6 +314,26 @@ mod tests {
         assert_eq!(t.rows[1].fields[0].as_deref(), Some("x\ny"));
         assert_eq!(t.problems.len(), 1);
         assert_eq!(t.problems[0].line, Some(3));
+    }
+
+    #[test]
+    fn a_file_cut_inside_its_last_quoted_field_rejects_that_row() {
+        let t = read_csv("s.csv", "id,answer\n1,\"fine\"\n2,\"cut in the mid", 1 << 20).unwrap();
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.problems.len(), 1);
+        assert_eq!(t.problems[0].line, Some(3));
+        assert!(t.problems[0].is_reject());
+        assert!(t.problems[0].message.contains("cut short"));
+        // closed quotes, escaped quotes, a quote inside an unquoted field: nothing is cut
+        for whole in [
+            "id,answer\n1,\"a \"\"b\"\" c\"\n",
+            "id,answer\n1,\"two\nlines\"",
+            "id,answer\n1,a 5\" screen",
+        ] {
+            let t = read_csv("s.csv", whole, 1 << 20).unwrap();
+            assert_eq!(t.rows.len(), 1, "{whole}");
+            assert!(t.problems.is_empty(), "{whole}: {:?}", t.problems);
+        }
     }
 
     #[test]
