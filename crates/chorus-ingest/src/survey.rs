@@ -50,6 +50,40 @@ const TIME_HEADERS: &[&str] = &[
     "enddate",
     "completedat",
 ];
+/// Columns that hold who a respondent is, not what they said: never read as answers.
+const PERSONAL_HEADERS: &[&str] = &[
+    "name",
+    "fullname",
+    "firstname",
+    "lastname",
+    "surname",
+    "forename",
+    "givenname",
+    "familyname",
+    "email",
+    "emailaddress",
+    "mail",
+    "phone",
+    "phonenumber",
+    "telephone",
+    "mobile",
+    "mobilenumber",
+    "tel",
+    "address",
+    "streetaddress",
+    "postcode",
+    "postalcode",
+    "zipcode",
+    "zip",
+    "dateofbirth",
+    "dob",
+    "birthday",
+    "nationalinsurancenumber",
+    "ninumber",
+    "ssn",
+    "ipaddress",
+    "ip",
+];
 const ATTRIBUTE_HEADERS: &[&str] = &[
     "role",
     "sector",
@@ -90,7 +124,7 @@ pub fn column_roles(t: &Table, overrides: &BTreeMap<String, ColumnRole>) -> Vec<
                 seen_id = true;
                 return ColumnRole::Id;
             }
-            if TIME_HEADERS.contains(&key.as_str()) {
+            if TIME_HEADERS.contains(&key.as_str()) || PERSONAL_HEADERS.contains(&key.as_str()) {
                 return ColumnRole::Ignore;
             }
             if ATTRIBUTE_HEADERS.contains(&key.as_str()) {
@@ -307,6 +341,25 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
 mod tests {
     use super::*;
     use crate::table::read_csv;
+
+    #[test]
+    fn who_a_respondent_is_is_never_an_answer() {
+        let t = read_csv(
+            "s.csv",
+            "Full name,E-mail,Phone number,What should we keep?\nAna Ruiz,ana@x.org,0123,The late buses\n",
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(
+            column_roles(&t, &BTreeMap::new()),
+            vec![
+                ColumnRole::Ignore,
+                ColumnRole::Ignore,
+                ColumnRole::Ignore,
+                ColumnRole::Text
+            ]
+        );
+    }
 
     #[test]
     fn roles_detected_and_units_made() {
