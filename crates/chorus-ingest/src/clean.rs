@@ -289,6 +289,21 @@ fn url_has_id(u: &str) -> bool {
             .any(|t| t.len() >= 16 || (t.len() >= 4 && t.bytes().all(|b| b.is_ascii_digit())))
 }
 
+/// `text` without the invisible characters that make it read otherwise than it is written:
+/// bidirectional embeddings, overrides and isolates ("Bund \u{202e}evil" shows as "Bund
+/// live"), zero-width spaces and word joiners. Joiners that scripts and emoji need (U+200C,
+/// U+200D) and the plain direction marks stay.
+pub fn neutralise_controls(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}'
+            )
+        })
+        .collect()
+}
+
 /// The normalised copy used for processing: NFKC, lowercase, single spaces.
 pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -548,6 +563,12 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn direction_overrides_are_neutralised() {
+        assert_eq!(neutralise_controls("Bund \u{202e}evil\u{202c} ok\u{200b}"), "Bund evil ok");
+        assert_eq!(neutralise_controls("می\u{200c}خواهم"), "می\u{200c}خواهم");
+    }
 
     #[test]
     fn catches_what_people_write() {

@@ -16,10 +16,23 @@ use crate::prose::{self, pct};
 use crate::provenance::SourceGroup;
 use crate::quotes::{Quote, Quotes};
 
-/// Escapes text for Markdown (and the HTML Markdown may carry).
+/// Escapes text for Markdown (and the HTML Markdown may carry). Participants' URLs stay inert
+/// text: `https://` and `www.` are broken with a backslash escape, so no renderer links them.
 pub(crate) fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let ends_with = |out: &str, word: &str| {
+        out.len() >= word.len()
+            && out.is_char_boundary(out.len() - word.len())
+            && out[out.len() - word.len()..].eq_ignore_ascii_case(word)
+    };
     for c in s.chars() {
+        if c == ':' && (ends_with(&out, "http") || ends_with(&out, "https"))
+            || c == '.' && ends_with(&out, "www")
+        {
+            out.push('\\');
+            out.push(c);
+            continue;
+        }
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -267,6 +280,10 @@ mod tests {
         assert_eq!(
             md_escape("<script>alert(1)</script> *x* [a](b)"),
             "&lt;script&gt;alert(1)&lt;/script&gt; \\*x\\* \\[a\\](b)"
+        );
+        assert_eq!(
+            md_escape("see https://evil.example and WWW.evil.example"),
+            "see https\\://evil.example and WWW\\.evil.example"
         );
     }
 }

@@ -47,14 +47,22 @@ pub(crate) fn read_sources(ws: &Workspace) -> Result<Vec<SourceGroup>, ReportErr
 }
 
 /// `manifest.json`: what the report was made from. No timings, so the same workspace gives the
-/// same bytes.
+/// same bytes; no absolute paths (they would publish the analyst's folders): each input is its
+/// source id, its file name and its hash.
 pub(crate) fn manifest(ws: &Workspace, ins: &Insights) -> Result<String, ReportError> {
     let sources = read_table(ws, Table::Sources)?;
     let inputs: Vec<serde_json::Value> = str_column(&sources, col::SOURCE_ID)?
         .into_iter()
         .zip(str_column(&sources, col::PATH)?)
         .zip(str_column(&sources, col::HASH)?)
-        .map(|((id, path), hash)| serde_json::json!({ "source": id, "path": path, "blake3": hash }))
+        .map(|((id, path), hash)| {
+            let file = path.as_deref().map(|p| {
+                std::path::Path::new(p)
+                    .file_name()
+                    .map_or_else(|| p.to_string(), |n| n.to_string_lossy().into_owned())
+            });
+            serde_json::json!({ "source": id, "file": file, "blake3": hash })
+        })
         .collect();
     let vectors: serde_json::Value = std::fs::read_to_string(ws.vectors_info_file())
         .ok()

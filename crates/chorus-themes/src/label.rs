@@ -79,9 +79,15 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Longer "words" are strings pasted whole (a hash, a URL, a key held down), never labels.
+const LONGEST_WORD: usize = 40;
+
 fn usable(w: &str, stop: &Stopwords) -> bool {
-    let cjk = w.chars().count() == 1 && !w.is_ascii();
-    (cjk || w.chars().count() >= 3) && !stop.contains(w) && !w.chars().all(|c| c.is_ascii_digit())
+    let chars = w.chars().count();
+    let cjk = chars == 1 && !w.is_ascii();
+    (cjk || (3..=LONGEST_WORD).contains(&chars))
+        && !stop.contains(w)
+        && !w.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Phrases (1..=3 words) of a text that neither start nor end with a stopword.

@@ -54,13 +54,15 @@ impl Redactor {
     /// anything to add?") go too when `spoken`; not in written answers, where a surname is
     /// more often a word ("Weiß nicht.").
     pub fn redact(&self, text: &str, spoken: bool) -> Redacted {
+        // invisible direction overrides never reach an output, redaction on or off
+        let text = clean::neutralise_controls(text);
         let Some(names) = &self.0 else {
             return Redacted {
-                text: text.to_string(),
+                text,
                 counts: Redactions::default(),
             };
         };
-        let (mut text, mut counts) = clean::redact(text);
+        let (mut text, mut counts) = clean::redact(&text);
         if spoken {
             text = names.redact(&text, &mut counts);
         }
