@@ -217,3 +217,32 @@ fn strict_writes_nothing_and_a_bad_reread_keeps_the_good_data() {
     let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
     assert_eq!(units.height(), 1);
 }
+
+/// A Pol.is export missing its comments is an error naming the file (not a folder of surveys);
+/// a symbolic link back up the tree is followed once.
+#[test]
+fn polis_without_comments_and_symlink_loops() {
+    let Some(shared) = shared_data() else { return };
+    let root = tempdir();
+    let polis = root.path().join("polis");
+    std::fs::create_dir_all(&polis).unwrap();
+    for f in ["summary.csv", "votes.csv"] {
+        std::fs::copy(shared.join("polis/brexit-consensus").join(f), polis.join(f)).unwrap();
+    }
+    let run = chorus(&root.path().join("ws1"), &["ingest", polis.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("comments.csv"), "{}", run.stderr);
+
+    let tree = root.path().join("tree/a");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::copy(demo().join("bristol-council/survey.csv"), tree.join("survey.csv")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("..", tree.join("up")).unwrap();
+    let run = chorus(
+        &root.path().join("ws2"),
+        &["--json", "ingest", root.path().join("tree").to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["totals"]["events"], 1, "{}", run.stdout);
+    assert!(!run.stderr.contains("already read"), "{}", run.stderr);
+}

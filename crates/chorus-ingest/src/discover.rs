@@ -23,13 +23,19 @@ pub(crate) enum Plan {
 /// The plans for every input path, in the order given.
 pub(crate) fn discover_all(paths: &[PathBuf]) -> Vec<Plan> {
     let mut plans = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
-        discover(p, &mut plans);
+        discover(p, &mut plans, &mut seen);
     }
     plans
 }
 
-fn discover(path: &Path, plans: &mut Vec<Plan>) {
+/// `seen` holds the folders already walked (by their real path): a symbolic link back up the
+/// tree, or two links to one folder, is followed once.
+fn discover(path: &Path, plans: &mut Vec<Plan>, seen: &mut std::collections::HashSet<PathBuf>) {
+    if path.is_dir() && !seen.insert(path.canonicalize().unwrap_or_else(|_| path.to_path_buf())) {
+        return;
+    }
     if path.is_file() {
         if path.file_name().is_some_and(|n| n == "event.toml") {
             if let Some(dir) = path.parent() {
@@ -73,7 +79,7 @@ fn discover(path: &Path, plans: &mut Vec<Plan>) {
             continue;
         }
         if e.is_dir() {
-            discover(&e, plans);
+            discover(&e, plans, seen);
         } else if format_of(&e).is_some_and(|f| f != Format::PlainText) {
             // loose plain text is too often a README to be taken for a transcript
             plans.push(Plan::Loose { file: e });

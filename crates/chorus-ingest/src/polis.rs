@@ -19,8 +19,13 @@ pub const VOTE: &str = "vote";
 
 /// Whether `dir` is a Pol.is export.
 pub fn is_polis_folder(dir: &Path) -> bool {
-    dir.join("comments.csv").is_file()
-        && (dir.join("summary.csv").is_file() || dir.join("votes.csv").is_file())
+    // any two of its files: a folder missing one is still an export (and says what it lacks),
+    // never a folder of surveys
+    ["comments.csv", "summary.csv", "votes.csv", "participants-votes.csv"]
+        .iter()
+        .filter(|f| dir.join(f).is_file())
+        .count()
+        >= 2
 }
 
 /// Reads the export in `dir`; `display` is how problems name the folder. Returns the parsed
@@ -52,6 +57,15 @@ pub fn read_folder(dir: &Path, display: &str, max_record: usize) -> (Parsed, Vec
     }
 
     let comments_name = file("comments.csv");
+    if !dir.join("comments.csv").is_file() {
+        parsed.problems.push(Problem::reject(
+            &comments_name,
+            None,
+            ProblemKind::MissingColumn,
+            "expected a Pol.is export's comments.csv (its statements), found none: the folder holds other Pol.is files; export the conversation again".to_string(),
+        ));
+        return (parsed, hashed);
+    }
     let table =
         match read_text(&dir.join("comments.csv"), &comments_name).and_then(|(bytes, dec)| {
             hashed.extend_from_slice(&bytes);
