@@ -301,7 +301,11 @@ pub fn status_text(
         c.units,
         c.vectors,
         c.themes,
-        if c.indexed { "built" } else { "none" },
+        match (c.indexed, c.index_half_built) {
+            (_, true) => "half-built (`chorus index` was interrupted: run it again)",
+            (true, false) => "built",
+            (false, false) => "none",
+        },
         c.report
             .as_ref()
             .map_or("none".to_string(), |p| p.display().to_string())

@@ -242,6 +242,8 @@ pub struct Contents {
     pub vectors: usize,
     pub themes: usize,
     pub indexed: bool,
+    /// The last `chorus index` was interrupted.
+    pub index_half_built: bool,
     pub report: Option<PathBuf>,
 }
 
@@ -267,6 +269,7 @@ pub fn contents(project: &Project) -> Contents {
         vectors,
         themes,
         indexed: chorus_index::exists(ws),
+        index_half_built: chorus_index::half_built(ws),
         report: report.join("index.html").is_file().then_some(report),
     }
 }

@@ -38,6 +38,14 @@ pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         .hint("run `chorus index` first")
         .into());
     }
+    if chorus_index::half_built(ws) {
+        return Err(Usage::new(format!(
+            "the index of `{}` is half-built: the last `chorus index` was interrupted, so searches would miss units",
+            ws.root().display()
+        ))
+        .hint("run `chorus index` again (it resumes where it stopped)")
+        .into());
+    }
     let (idx, fields) = chorus_index::open(ws)?;
     let resp = if mode == Mode::Lexical || args.themes {
         search::search(&idx, &fields, &req, None)?

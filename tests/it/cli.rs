@@ -246,3 +246,21 @@ fn polis_without_comments_and_symlink_loops() {
     assert_eq!(run.json()["totals"]["events"], 1, "{}", run.stdout);
     assert!(!run.stderr.contains("already read"), "{}", run.stderr);
 }
+
+/// An index left half-built by an interrupted `chorus index` is said so by `status` and refused
+/// by `search` (not 0 hits with exit 0); running `chorus index` again finishes it.
+#[test]
+fn a_half_built_index_says_so() {
+    let ws = tempdir();
+    ok(ws.path(), &["ingest", &fixture("clean-event")]);
+    ok(ws.path(), &["index"]);
+    // what a run killed half-way leaves: its marker
+    std::fs::write(ws.path().join("index/building"), "").unwrap();
+    let status = ok(ws.path(), &["status"]);
+    assert!(status.stdout.contains("half-built"), "{}", status.stdout);
+    let search = chorus(ws.path(), &["search", "*"]);
+    assert_eq!(search.code, 2, "{}", search.stderr);
+    assert!(search.stderr.contains("half-built"), "{}", search.stderr);
+    ok(ws.path(), &["index"]);
+    ok(ws.path(), &["search", "*"]);
+}

@@ -200,6 +200,11 @@ impl Workspace {
         self.vectors_dir().join(format!("{model_id}.bin"))
     }
 
+    /// Present while `chorus index` runs: an index with it was left half-built.
+    pub fn index_building_file(&self) -> PathBuf {
+        self.index_dir().join("building")
+    }
+
     /// tantivy's `meta.json`: present once the index has a first commit.
     pub fn index_meta_file(&self) -> PathBuf {
         self.index_dir().join("meta.json")

@@ -108,6 +108,12 @@ pub fn exists(ws: &Workspace) -> bool {
     ws.index_meta_file().is_file()
 }
 
+/// Whether the last `chorus index` was killed before it finished: some events may be missing
+/// or stale, so searches would miss what the corpus holds.
+pub fn half_built(ws: &Workspace) -> bool {
+    ws.index_building_file().is_file()
+}
+
 /// Opens the index of `ws` (creating it if absent), with the analyzers registered.
 pub fn open(ws: &Workspace) -> Result<(Index, Fields), IndexError> {
     let path = ws.index_dir();
@@ -253,6 +259,12 @@ pub fn run(ws: &Workspace, cfg: &IndexConfig) -> Result<IndexReport, IndexError>
     }
     let (index, fields) = open(ws)?;
     let path = ws.index_dir();
+    let building = ws.index_building_file();
+    std::fs::write(&building, b"chorus index is running; if it is not, it was interrupted\n")
+        .map_err(|source| IndexError::Io {
+            path: building.clone(),
+            source,
+        })?;
     let tv = |source| IndexError::Tantivy {
         path: path.clone(),
         source,
@@ -344,6 +356,7 @@ pub fn run(ws: &Workspace, cfg: &IndexConfig) -> Result<IndexReport, IndexError>
     let reader = index.reader().map_err(tv)?;
     report.documents = reader.searcher().num_docs();
     report.seconds = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&building);
     Ok(report)
 }
 
