@@ -38,13 +38,11 @@ pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         .hint("run `chorus index` first")
         .into());
     }
-    if chorus_index::half_built(ws) {
-        return Err(Usage::new(format!(
-            "the index of `{}` is half-built: the last `chorus index` was interrupted, so searches would miss units",
-            ws.root().display()
-        ))
-        .hint("run `chorus index` again (it resumes where it stopped)")
-        .into());
+    if chorus_index::half_built(ws) && !ctx.cli.quiet {
+        // what the last commit holds is searchable, but the reader must know it is not all
+        eprintln!(
+            "warning: the index is half-built (the last `chorus index` was interrupted): hits may miss units; run `chorus index` again to finish it"
+        );
     }
     let (idx, fields) = chorus_index::open(ws)?;
     let resp = if mode == Mode::Lexical || args.themes {
