@@ -108,7 +108,7 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 static URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bhttps?://[^\s<>\x22]+").expect("valid regex"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,8}){1,4}\b|\b\d{3}[.-]\d{3}[.-]\d{4}\b").expect("valid regex")
+    Regex::new(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{1,5}(?:[\s.-]\d{2,8}){1,4}\b|\b\d{3}[.-]\d{3}[.-]\d{4}\b").expect("valid regex")
 });
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -133,6 +133,19 @@ static SPELLED_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b").expect("valid regex")
 });
+/// US Social Security numbers (`123-45-6789`).
+static SSN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{3}-\d{2}-\d{4}\b").expect("valid regex"));
+/// Postal codes of other countries: US ZIP+4 (`90210-1234`), Canadian (`K1A 0B1`), and a
+/// five-digit code before its town (`10115 Berlin`, `75001 Paris`).
+static OTHER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b\d{5}-\d{4}\b",
+        r"|\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d\b",
+        r"|\b\d{5}\s+\p{Lu}\p{Ll}{2,}\b"
+    ))
+    .expect("valid regex")
+});
 /// UK National Insurance numbers (`QQ 12 34 56 C`).
 static NI_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
@@ -144,7 +157,7 @@ static IBAN: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Card numbers: 13 to 19 digits, in groups, checked by Luhn's digit.
 static CARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{4}(?:[\s-]?\d{3,4}){2,4}\b").expect("valid regex")
+    Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("valid regex")
 });
 /// A date of birth, said as one.
 static BIRTH: LazyLock<Regex> = LazyLock::new(|| {
@@ -158,8 +171,8 @@ static BIRTH: LazyLock<Regex> = LazyLock::new(|| {
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i:\b(?:my|our|his|her|their)\s+(?:neighbou?r|friend|wife|husband|partner|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|boss|manager|landlord|landlady|doctor|gp|nurse|teacher|carer|caregiver|aunt|uncle|cousin|grand(?:mother|father|ma|pa|son|daughter)|niece|nephew|child|kid|flatmate|housemate|tenant)",
-        r"|\b(?:called|named))",
-        r",?\s+(\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?)"
+        r"|(?:^|[^\w-])(?:called|named))",
+        r",?\s+(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?)"
     ))
     .expect("valid regex")
 });
@@ -178,25 +191,49 @@ pub fn redact(text: &str) -> (String, Redactions) {
     out = replace_counting(&IBAN, &out, "[id]", &mut r.ids, iban_valid);
     out = replace_counting(&CARD, &out, "[id]", &mut r.ids, luhn_valid);
     out = replace_counting(&NI_NUMBER, &out, "[id]", &mut r.ids, |_| true);
+    out = replace_counting(&SSN, &out, "[id]", &mut r.ids, |_| true);
     out = replace_group(&BIRTH, &out, "[date of birth]", &mut r.dates);
     out = replace_counting(&ADDRESS, &out, "[address]", &mut r.addresses, |_| true);
     out = replace_counting(&POSTCODE, &out, "[address]", &mut r.addresses, |_| true);
+    out = replace_counting(&OTHER_POSTCODE, &out, "[address]", &mut r.addresses, |_| true);
     out = replace_counting(&PHONE, &out, "[phone]", &mut r.phones, looks_like_phone);
-    out = replace_group(&HANDLE, &out, "[handle]", &mut r.handles);
+    out = replace_group_if(&HANDLE, &out, "[handle]", &mut r.handles, |h| !at_idiom(h));
     out = replace_group(&RELATIVE, &out, "[name]", &mut r.names);
     (out, r)
+}
+
+/// `@home`, `@work`: English written with an at sign, not a handle.
+fn at_idiom(handle: &str) -> bool {
+    const IDIOMS: [&str; 12] = [
+        "home", "work", "school", "all", "everyone", "here", "there", "least", "last", "once",
+        "this", "that",
+    ];
+    IDIOMS.contains(&handle.trim_start_matches('@').to_lowercase().as_str())
 }
 
 /// Replaces the first capture group of each match of `re` (the part that is personal), keeping
 /// the words around it ("born on [date of birth]", "my neighbour [name]").
 fn replace_group(re: &Regex, text: &str, with: &str, count: &mut u32) -> String {
+    replace_group_if(re, text, with, count, |_| true)
+}
+
+/// [`replace_group`] for the groups `keep` accepts.
+fn replace_group_if(
+    re: &Regex,
+    text: &str,
+    with: &str,
+    count: &mut u32,
+    keep: impl Fn(&str) -> bool,
+) -> String {
     if !re.is_match(text) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for c in re.captures_iter(text) {
-        let Some(g) = c.get(1) else { continue };
+        let Some(g) = c.get(1).filter(|g| keep(g.as_str())) else {
+            continue;
+        };
         out.push_str(&text[last..g.start()]);
         out.push_str(with);
         last = g.end();
@@ -591,6 +628,8 @@ mod tests {
             "we spent 1234 5678 9012 3456 pounds in total",
             "In 2020 we helped 1,500 families for £2,000,000.",
             "Meet in room B12 at 10:30.",
+            "Traffic on the so-called Bypass.",
+            "It's time we had care @home too, and rights @work.",
         ] {
             assert_eq!(redact(text).0, text, "{text}");
         }

@@ -32,6 +32,8 @@ pub enum ProblemKind {
     DuplicateEventSource,
     /// An event read nothing usable this time; its earlier data stays.
     PreviousDataKept,
+    /// A survey column of personal data (names, emails, phones), dropped.
+    PersonalColumn,
 }
 
 impl ProblemKind {
@@ -59,6 +61,7 @@ impl ProblemKind {
             ProblemKind::EmptyText => "empty_text",
             ProblemKind::DuplicateEventSource => "duplicate_event_source",
             ProblemKind::PreviousDataKept => "previous_data_kept",
+            ProblemKind::PersonalColumn => "personal_column",
         }
     }
 }

@@ -107,6 +107,11 @@ const ATTRIBUTE_HEADERS: &[&str] = &[
     "occupation",
 ];
 
+/// Whether a header names personal data (a name, an email, a phone number, an address...).
+fn is_personal(header: &str) -> bool {
+    PERSONAL_HEADERS.contains(&header_key(header).as_str())
+}
+
 /// Decides the role of every column.
 pub fn column_roles(t: &Table, overrides: &BTreeMap<String, ColumnRole>) -> Vec<ColumnRole> {
     let over: BTreeMap<String, ColumnRole> =
@@ -124,7 +129,7 @@ pub fn column_roles(t: &Table, overrides: &BTreeMap<String, ColumnRole>) -> Vec<
                 seen_id = true;
                 return ColumnRole::Id;
             }
-            if TIME_HEADERS.contains(&key.as_str()) || PERSONAL_HEADERS.contains(&key.as_str()) {
+            if TIME_HEADERS.contains(&key.as_str()) || is_personal(h) {
                 return ColumnRole::Ignore;
             }
             if ATTRIBUTE_HEADERS.contains(&key.as_str()) {
@@ -191,6 +196,16 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
         rows_read: rows.len() as u64,
         ..Default::default()
     };
+    for (c, h) in headers.iter().enumerate() {
+        if roles[c] == ColumnRole::Ignore && is_personal(h) && !overrides.contains_key(h) {
+            parsed.problems.push(Problem::warning(
+                file,
+                Some(1),
+                ProblemKind::PersonalColumn,
+                format!("column `{h}` holds who respondents are, not what they said: dropped (set its role in event.toml `[columns]` to keep it)"),
+            ));
+        }
+    }
     let id_col = roles.iter().position(|r| *r == ColumnRole::Id);
     let text_cols: Vec<usize> = (0..headers.len())
         .filter(|&c| roles[c] == ColumnRole::Text)
