@@ -265,3 +265,34 @@ fn a_half_built_index_says_so() {
     let search = ok(ws.path(), &["search", "*"]);
     assert!(!search.stderr.contains("half-built"), "{}", search.stderr);
 }
+
+/// Two loose files with one name never collide, in one run or across runs: the later takes its
+/// folder's name too, and says so.
+#[test]
+fn loose_files_with_one_name_both_go_through() {
+    let root = tempdir();
+    for town in ["bristol", "leeds"] {
+        let dir = root.path().join(town);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(demo().join("bristol-council/survey.csv"), dir.join("survey.csv")).unwrap();
+    }
+    let ws = root.path().join("ws");
+    let both = root.path().join("bristol");
+    let run = chorus(&ws, &["--json", "ingest", both.to_str().unwrap(), root.path().join("leeds").to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["totals"]["events"], 2, "{}", run.stdout);
+    assert!(run.stderr.contains("this one is event `leeds-survey`"), "{}", run.stderr);
+    // a third survey.csv in a later run joins them, it does not replace the first
+    let york = root.path().join("york");
+    std::fs::create_dir_all(&york).unwrap();
+    std::fs::copy(demo().join("ottawa-health/survey.csv"), york.join("survey.csv")).unwrap();
+    let run = chorus(&ws, &["ingest", york.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let events = crate::common::frame(&ws, chorus_core::model::Table::Events);
+    assert_eq!(events.height(), 3);
+    // reading the first again replaces only itself
+    let run = chorus(&ws, &["ingest", both.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("this one is event"), "{}", run.stderr);
+    assert_eq!(crate::common::frame(&ws, chorus_core::model::Table::Events).height(), 3);
+}

@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use assemble::{AssembleOptions, Assembled, EventInput, EventSummary};
-use chorus_core::model::{Table, Workspace};
+use chorus_core::model::{col, Table, Workspace};
 use discover::Plan;
 use event::EventMeta;
 use problem::{Problem, ProblemKind};
@@ -153,7 +153,7 @@ pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestErr
     let plans = discover::discover_all(&cfg.paths);
     tracing::info!(items = plans.len(), "discovered inputs");
     let read = read_all(&plans, cfg);
-    let distinct = first_of_each_event(read);
+    let distinct = first_of_each_event(read, &existing_origins(ws));
     let ingested = assemble_and_write(distinct.inputs, &salt, cfg, ws)?;
     Ok(report(ws, distinct.skipped, ingested))
 }
@@ -186,14 +186,67 @@ struct Distinct {
     skipped: Vec<Problem>,
 }
 
-/// One event id, one source of truth: the first in path order wins.
-fn first_of_each_event(read: Vec<EventInput>) -> Distinct {
+/// Whether two origins name the same file or folder.
+fn same_origin(a: &str, b: &str) -> bool {
+    let real = |p: &str| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p));
+    a == b || real(a) == real(b)
+}
+
+/// An id for a loose file whose name another source already holds: its folder's name first
+/// (`bristol/survey.csv` -> `bristol-survey`), then a number, until it is free.
+fn loose_id(ev: &EventInput, taken: &dyn Fn(&str) -> bool) -> String {
+    let folder = Path::new(&ev.origin)
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let base = chorus_core::model::slug(&format!("{folder}-{}", ev.event_id));
+    let mut id = base.clone();
+    let mut n = 2;
+    while taken(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+/// One event id, one source of truth. Two loose files with one name (`a/survey.csv`,
+/// `b/survey.csv`), in this run or against what the workspace holds, never collide: the later
+/// one takes its folder's name too, and says so. Two event folders claiming one id: the first in
+/// path order wins, the other is skipped with a warning; an event folder read from somewhere new
+/// replaces the workspace's event of that id, with a warning naming where it was read before.
+fn first_of_each_event(read: Vec<EventInput>, existing: &BTreeMap<String, String>) -> Distinct {
     let mut origins: BTreeMap<String, String> = BTreeMap::new();
     let mut distinct = Distinct {
         inputs: Vec::new(),
         skipped: Vec::new(),
     };
-    for ev in read {
+    for mut ev in read {
+        // a loose file named after itself (not a meeting a file of many holds: those are the
+        // same meeting wherever they are read from)
+        let origin = Path::new(&ev.origin);
+        let loose = origin.is_file()
+            && origin
+                .file_stem()
+                .is_some_and(|s| chorus_core::model::slug(&s.to_string_lossy()) == ev.event_id);
+        let elsewhere = |id: &str, origins: &BTreeMap<String, String>| {
+            origins.get(id).is_some_and(|o| !same_origin(o, &ev.origin))
+                || existing.get(id).is_some_and(|o| !same_origin(o, &ev.origin))
+        };
+        if loose && elsewhere(&ev.event_id, &origins) {
+            let taken = |id: &str| origins.contains_key(id) || existing.get(id).is_some_and(|o| !same_origin(o, &ev.origin));
+            let id = loose_id(&ev, &taken);
+            distinct.skipped.push(Problem::warning(
+                &ev.origin,
+                None,
+                ProblemKind::DuplicateEventSource,
+                format!(
+                    "another file is already event `{}`; this one is event `{id}`",
+                    ev.event_id
+                ),
+            ));
+            ev.event_id = id;
+        }
         if let Some(first) = origins.get(&ev.event_id) {
             distinct.skipped.push(Problem::warning(
                 &ev.origin,
@@ -206,10 +259,38 @@ fn first_of_each_event(read: Vec<EventInput>) -> Distinct {
             ));
             continue;
         }
+        if let Some(before) = existing.get(&ev.event_id).filter(|o| !same_origin(o, &ev.origin)) {
+            distinct.skipped.push(Problem::warning(
+                &ev.origin,
+                None,
+                ProblemKind::DuplicateEventSource,
+                format!(
+                    "event `{}` was read from `{before}` before; this read replaces it",
+                    ev.event_id
+                ),
+            ));
+        }
         origins.insert(ev.event_id.clone(), ev.origin.clone());
         distinct.inputs.push(ev);
     }
     distinct
+}
+
+/// Where each event of the workspace was read from (`events` table: id -> origin).
+fn existing_origins(ws: &Workspace) -> BTreeMap<String, String> {
+    let Ok(events) = chorus_core::store::read_table(ws, Table::Events) else {
+        return BTreeMap::new();
+    };
+    let (Ok(ids), Ok(origins)) = (
+        chorus_core::store::str_column(&events, col::EVENT_ID),
+        chorus_core::store::str_column(&events, col::ORIGIN),
+    ) else {
+        return BTreeMap::new();
+    };
+    ids.into_iter()
+        .zip(origins)
+        .filter_map(|(id, origin)| Some((id?, origin?)))
+        .collect()
 }
 
 /// What is kept of an event once its frames are written.
