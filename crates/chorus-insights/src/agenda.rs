@@ -15,6 +15,8 @@ use crate::InsightsError;
 #[derive(Debug, Clone, Serialize)]
 pub struct EventAgenda {
     pub event_id: String,
+    /// The event's title (`event.toml`), when it has one.
+    pub title: Option<String>,
     pub segments: Vec<AgendaItem>,
 }
 
@@ -37,6 +39,12 @@ pub(crate) fn agendas(ws: &Workspace, themes: &[ThemeRow]) -> Result<Vec<EventAg
         .iter()
         .map(|t| (t.id.as_str(), t.label.as_str()))
         .collect();
+    let events = chorus_core::store::read_table(ws, chorus_core::model::Table::Events)?;
+    let titles: HashMap<String, String> = chorus_core::store::str_column(&events, chorus_core::model::col::EVENT_ID)?
+        .into_iter()
+        .zip(chorus_core::store::str_column(&events, chorus_core::model::col::TITLE)?)
+        .filter_map(|(id, title)| Some((id?, title?)))
+        .collect();
     let mut by_event: BTreeMap<String, Vec<AgendaItem>> = BTreeMap::new();
     for s in read_segments(ws)? {
         let theme_label = s
@@ -56,7 +64,11 @@ pub(crate) fn agendas(ws: &Workspace, themes: &[ThemeRow]) -> Result<Vec<EventAg
                 (&a.segment.source_id, a.segment.position)
                     .cmp(&(&b.segment.source_id, b.segment.position))
             });
-            EventAgenda { event_id, segments }
+            EventAgenda {
+                title: titles.get(&event_id).cloned(),
+                event_id,
+                segments,
+            }
         })
         .collect())
 }

@@ -122,7 +122,7 @@ pub(crate) fn timeline(ins: &Insights) -> (Vec<crate::charts::TimelineRow>, Vec<
             .map_or_else(|| id.to_string(), |t| t.label.clone())
     };
     let legend = order.iter().map(|(t, _)| label(t)).collect();
-    let rows = ins
+    let mut rows: Vec<crate::charts::TimelineRow> = ins
         .agenda
         .iter()
         .map(|a| {
@@ -160,7 +160,7 @@ pub(crate) fn timeline(ins: &Insights) -> (Vec<crate::charts::TimelineRow>, Vec<
             let hi = spans.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
             let width = (hi - lo).max(1.0);
             crate::charts::TimelineRow {
-                event: a.event_id.clone(),
+                event: a.title.clone().unwrap_or_else(|| a.event_id.clone()),
                 segments: a
                     .segments
                     .iter()
@@ -173,5 +173,35 @@ pub(crate) fn timeline(ins: &Insights) -> (Vec<crate::charts::TimelineRow>, Vec<
             }
         })
         .collect();
+    // "Government Aftershock: Bristol", "Government Aftershock: Lisbon"...: the rows show what
+    // tells them apart
+    let names: Vec<&str> = rows.iter().map(|r| r.event.as_str()).collect();
+    let common = common_prefix(&names).len();
+    if rows.len() > 1 && common >= 8 {
+        for r in &mut rows {
+            r.event = r.event[common..].trim_start().to_string();
+        }
+    }
     (rows, legend)
+}
+
+/// The longest prefix all `names` share, cut after a space, colon or dash (whole words only).
+fn common_prefix<'a>(names: &[&'a str]) -> &'a str {
+    let Some(first) = names.first() else {
+        return "";
+    };
+    let mut end = first.len();
+    for n in &names[1..] {
+        end = end.min(
+            first
+                .char_indices()
+                .zip(n.chars())
+                .find(|((_, a), b)| a != b)
+                .map_or(first.len().min(n.len()), |((i, _), _)| i),
+        );
+    }
+    let cut = first[..end]
+        .rfind([' ', ':', '-', '–'])
+        .map_or(0, |i| i + first[i..].chars().next().map_or(1, char::len_utf8));
+    &first[..cut]
 }

@@ -205,7 +205,7 @@ fn agenda(ins: &Insights, timeline_svg: &str) -> Markup {
                 (PreEscaped(timeline_svg))
             }
             @for a in &ins.agenda {
-                h3 { (a.event_id) }
+                h3 { (a.title.as_deref().unwrap_or(&a.event_id)) }
                 table {
                     tr { @for head in figures::AGENDA_HEADER { th { (head) } } }
                     @for item in &a.segments {

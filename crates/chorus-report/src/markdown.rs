@@ -179,7 +179,7 @@ fn agenda(md: &mut String, ins: &Insights) {
         "## Agenda of each event\n\nWhat each event discussed, in order: the topic segments of its transcript, each with the theme most of its talk is in and its most central line.\n"
     );
     for a in &ins.agenda {
-        let _ = writeln!(md, "### {}\n", md_escape(&a.event_id));
+        let _ = writeln!(md, "### {}\n", md_escape(a.title.as_deref().unwrap_or(&a.event_id)));
         let _ = writeln!(md, "| {} |", figures::AGENDA_HEADER.join(" | "));
         let _ = writeln!(md, "|{}", "---|".repeat(figures::AGENDA_HEADER.len()));
         for item in &a.segments {
