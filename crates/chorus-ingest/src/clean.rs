@@ -225,18 +225,27 @@ fn replace_group_if(
     count: &mut u32,
     keep: impl Fn(&str) -> bool,
 ) -> String {
+    replace_spans(re, text, with, count, |c| c.get(1).filter(|g| keep(g.as_str())))
+}
+
+/// Replaces, in each match of `re`, the span `pick` chooses (none: the match stays), counting.
+fn replace_spans<'t>(
+    re: &Regex,
+    text: &'t str,
+    with: &str,
+    count: &mut u32,
+    pick: impl Fn(&regex::Captures<'t>) -> Option<regex::Match<'t>>,
+) -> String {
     if !re.is_match(text) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for c in re.captures_iter(text) {
-        let Some(g) = c.get(1).filter(|g| keep(g.as_str())) else {
-            continue;
-        };
-        out.push_str(&text[last..g.start()]);
+        let Some(span) = pick(&c) else { continue };
+        out.push_str(&text[last..span.start()]);
         out.push_str(with);
-        last = g.end();
+        last = span.end();
         *count += 1;
     }
     out.push_str(&text[last..]);
@@ -276,6 +285,7 @@ fn iban_valid(s: &str) -> bool {
     rem == 1
 }
 
+/// Replaces each whole match of `re` that `keep` accepts, counting.
 fn replace_counting(
     re: &Regex,
     text: &str,
@@ -283,22 +293,7 @@ fn replace_counting(
     count: &mut u32,
     keep: impl Fn(&str) -> bool,
 ) -> String {
-    if !re.is_match(text) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for m in re.find_iter(text) {
-        if !keep(m.as_str()) {
-            continue;
-        }
-        out.push_str(&text[last..m.start()]);
-        out.push_str(with);
-        last = m.end();
-        *count += 1;
-    }
-    out.push_str(&text[last..]);
-    out
+    replace_spans(re, text, with, count, |c| c.get(0).filter(|m| keep(m.as_str())))
 }
 
 /// A phone number has 8 to 15 digits and starts like one (`+`, `(` or a trunk `0`), or is in
