@@ -187,8 +187,9 @@ impl Draw for Heatmap<'_> {
                 let x0 = left + cw * c as i32;
                 let (a, b) = ((x0 + s, y0 + s), (x0 + cw - s, y0 + ch - s));
                 match v {
-                    // square-root scale: one dominant cell does not flatten the rest
-                    Some(v) => rect(root, a, b, viridis((v / max).sqrt()))?,
+                    // square-root scale: one dominant cell does not flatten the rest; the
+                    // ramp runs light to dark, so a 0% cell is pale and the strong ones stand out
+                    Some(v) => rect(root, a, b, viridis(1.0 - (v / max).sqrt()))?,
                     None => {
                         rect(root, a, b, WITHHELD)?;
                         put(root, "·", (x0 + cw / 2, y0 + ch / 2), &centre)?;
@@ -209,7 +210,7 @@ impl Draw for Heatmap<'_> {
         for i in 0..=10 {
             let y = top + (10 - i) * 10 * s;
             let t = (i as f64 / 10.0).sqrt();
-            rect(root, (lx, y), (lx + 14 * s, y + 10 * s), viridis(t))?;
+            rect(root, (lx, y), (lx + 14 * s, y + 10 * s), viridis(1.0 - t))?;
         }
         let tx = lx + 18 * s;
         put(

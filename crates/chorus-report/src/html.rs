@@ -22,7 +22,10 @@ h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font
 th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child,td:first-child{text-align:left}
 table.contrast td:nth-child(2),table.contrast th:nth-child(2){text-align:left}.chart{overflow-x:auto}.chart svg{max-width:none;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
 blockquote footer{font-size:.85rem;color:#555}.kw{color:#555}.sup{color:#777}details{margin:.5rem 0}
-@media print{.chart svg{max-width:100%}.chart{break-inside:avoid}details{display:block}body{max-width:none}}";
+.wide{overflow-x:auto}nav.toc ol{columns:2;padding-left:1.2rem}nav.toc{font-size:.95rem}
+@media (max-width:40rem){.chart svg{max-width:100%}nav.toc ol{columns:1}table{display:block;overflow-x:auto;max-width:100%}}
+@media print{.chart svg{max-width:100%}.chart,table,blockquote,figure{break-inside:avoid}h2,h3{break-after:avoid}
+details::details-content{content-visibility:visible;display:block}details>summary{list-style:none}body{max-width:none}nav.toc{display:none}}";
 
 /// Text as it is: maud escapes it where it is placed.
 fn plain(s: &str) -> String {
@@ -265,6 +268,24 @@ pub(crate) fn page(
                 main {
                     h1 { "Synthesis report" }
                     p { (prose::summary(ins)) }
+                    nav.toc aria-label="Contents" {
+                        h2 { "Contents" }
+                        ol {
+                            li { a href="#overview" { "Overview" } }
+                            li { a href="#heatmap" { "Themes across events" } }
+                            li { a href="#frames" { "Leave behind, keep, do differently" } }
+                            @if !ins.contrasts.iter().all(|c| c.themes.is_empty()) {
+                                li { a href="#contrasts" { "What sets groups apart" } }
+                            }
+                            li { a href="#themes" { "Themes" } }
+                            @if !ins.agenda.is_empty() { li { a href="#agenda" { "Agenda of each event" } } }
+                            @if !ins.scales.is_empty() { li { a href="#scales" { "Scale questions" } } }
+                            @if !ins.consensus.is_empty() { li { a href="#consensus" { "Most agreed statements" } } }
+                            @if !ins.divergence.is_empty() { li { a href="#divergence" { "Statements that split the opinion groups" } } }
+                            li { a href="#sources" { "Data sources" } }
+                            li { a href="#method" { "Method" } }
+                        }
+                    }
                     h2 #overview { "Overview" }
                     table {
                         tr { @for head in OVERVIEW_HEADER { th { (head) } } }

@@ -14,6 +14,7 @@ use crate::ReportError;
 /// A quote with its provenance, as the report shows it.
 pub(crate) struct Quote {
     pub theme: String,
+    /// The event's title, else its id.
     pub event: String,
     pub text: String,
     participant: Option<String>,
@@ -102,6 +103,12 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
         .enumerate()
         .filter_map(|(i, u)| u.as_deref().map(|u| (u, i)))
         .collect();
+    let events = read_table(ws, Table::Events)?;
+    let titles: BTreeMap<String, String> = str_column(&events, col::EVENT_ID)?
+        .into_iter()
+        .zip(str_column(&events, col::TITLE)?)
+        .filter_map(|(id, title)| Some((id?, title?)))
+        .collect();
     let mut quotes = Quotes {
         shown: Vec::new(),
         withheld: 0,
@@ -134,7 +141,7 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
         quotes.shown.push(Quote {
             role,
             theme: t,
-            event: e,
+            event: titles.get(&e).cloned().unwrap_or(e),
             text,
             participant: people[i].clone(),
             place: place(lines[i], starts[i]),
