@@ -18,6 +18,9 @@ use chorus_core::model::Table;
 /// The commented `chorus.toml` that `chorus init` writes.
 pub const INIT_TOML: &str = include_str!("init.toml");
 
+/// The commented codebook `chorus init` writes into the new workspace.
+pub const INIT_CODEBOOK: &str = include_str!("codebook.toml");
+
 /// The stages `chorus run` runs, in order.
 pub const STAGES: [&str; 5] = ["ingest", "embed", "themes", "index", "report"];
 
@@ -54,6 +57,18 @@ pub fn init(dir: &Path) -> Result<PathBuf, WorkbenchError> {
     };
     std::fs::create_dir_all(dir).map_err(write)?;
     std::fs::write(&path, INIT_TOML).map_err(write)?;
+    // beside it, the workspace's codebook as a commented example (an existing one is kept)
+    let codebook = chorus_core::model::Workspace::new(dir.join(".chorus")).codebook_file();
+    if !codebook.exists() {
+        let failed = |source| WorkbenchError::Write {
+            path: codebook.clone(),
+            source,
+        };
+        if let Some(parent) = codebook.parent() {
+            std::fs::create_dir_all(parent).map_err(failed)?;
+        }
+        std::fs::write(&codebook, INIT_CODEBOOK).map_err(failed)?;
+    }
     Ok(path)
 }
 

@@ -94,6 +94,11 @@ fn init_twice_refuses_to_overwrite() {
         shown(tmp.path(), &second)
     );
     insta::assert_snapshot!("init_twice", both);
+    // a commented codebook beside it, which changes nothing until edited
+    let codebook = tmp.path().join("project/.chorus/themes/codebook.toml");
+    let text = std::fs::read_to_string(&codebook).unwrap();
+    assert!(text.contains("# [[theme]]") && text.contains("# [[seed]]"), "{text}");
+    assert!(text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')));
 }
 
 #[test]

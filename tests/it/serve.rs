@@ -227,6 +227,7 @@ fn api_answers_and_refuses_bad_requests() {
     // the OpenAPI document names every API route, and each answers
     let (s, doc) = json(b, "/api/openapi.json");
     assert_eq!(s, 200);
+    assert_eq!(doc["servers"][0]["url"].as_str(), Some(b.as_str()), "the document names the address it serves");
     for p in doc["paths"].as_object().unwrap().keys() {
         let concrete = p.replace("{id}", &id);
         let (s, _) = http(b, "GET", &concrete);

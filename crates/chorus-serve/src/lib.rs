@@ -105,6 +105,13 @@ pub struct App {
     pub report: Option<PathBuf>,
     /// Recent API search answers (off with `--no-cache`).
     pub cache: Option<Cache>,
+    /// The OpenAPI document, naming the address the server listens on.
+    pub openapi: String,
+}
+
+/// The OpenAPI document for a server listening on `addr`.
+pub fn openapi(addr: SocketAddr) -> String {
+    include_str!("openapi.json").replace("http://127.0.0.1:7878", &format!("http://{addr}"))
 }
 
 /// An error answered to a request: a status, a code and a message.
@@ -343,10 +350,10 @@ async fn api_compare(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Resp
     Ok(Json(app.data.compare(first(&p, "a"), first(&p, "b"))?).into_response())
 }
 
-async fn api_openapi() -> Response {
+async fn api_openapi(State(app): Shared) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        include_str!("openapi.json"),
+        app.openapi.clone(),
     )
         .into_response()
 }
@@ -549,11 +556,6 @@ pub fn run(
         .unwrap_or(InsightsConfig::default().k);
     let data = Data::load(ws, cfg.semantic.then_some(embedder), k)?;
     let cache = cfg.cache.then(|| Cache::new(4096));
-    let app = Arc::new(App {
-        data,
-        report,
-        cache,
-    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -564,7 +566,14 @@ pub fn run(
                 addr: cfg.addr,
                 source,
             })?;
-        on_listen(listener.local_addr()?);
+        let addr = listener.local_addr()?;
+        let app = Arc::new(App {
+            data,
+            report,
+            cache,
+            openapi: openapi(addr),
+        });
+        on_listen(addr);
         axum::serve(listener, router(app))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -170,7 +170,7 @@ pub fn search(
     let body = html! {
         h1 { "Search the theme index" }
         form method="get" action="/" role="search" {
-            input type="search" name="q" value=(get("q")) placeholder="words, \"a phrase\", or *"
+            input type="search" name="q" value=(get("q")) placeholder="words, “a phrase”, or *"
                 aria-label="query" maxlength=(MAX_QUERY_CHARS);
             select name="mode" aria-label="ranking" {
                 @for (v, label) in modes {
