@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chorus_ingest::IngestConfig;
 use chorus_core::model::Workspace;
+use chorus_ingest::IngestConfig;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn input_bytes(dir: &std::path::Path) -> u64 {

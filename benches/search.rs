@@ -12,9 +12,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use chorus_core::model::{Facet, Workspace};
 use chorus_index::search::{search, SearchRequest};
 use chorus_index::IndexConfig;
-use chorus_core::model::{Facet, Workspace};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const QUERIES: &[(&str, &str, &str)] = &[

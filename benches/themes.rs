@@ -12,10 +12,10 @@ mod common;
 
 use std::time::Instant;
 
+use chorus_core::model::Workspace;
 use chorus_core::vectors::cache::{self, Cache};
 use chorus_core::vectors::{self, VectorsInfo};
 use chorus_embed::EmbedConfig;
-use chorus_core::model::Workspace;
 use chorus_themes::ThemesConfig;
 
 fn peak_rss_mb() -> f64 {
@@ -111,11 +111,12 @@ fn main() {
 
     let before = peak_rss_mb();
     let t = Instant::now();
-    let r = chorus_themes::run(
-        &big,
-        &ThemesConfig::default(),
-        &|dir: Option<&std::path::Path>| Ok(chorus_embed::load_embedder(dir, 1, 2)?),
-    ).expect("themes run");
+    let r = chorus_themes::run(&big, &ThemesConfig::default(), &|dir: Option<
+        &std::path::Path,
+    >| {
+        Ok(chorus_embed::load_embedder(dir, 1, 2)?)
+    })
+    .expect("themes run");
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(r.units, n);
     assert!(r.themes >= 4);

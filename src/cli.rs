@@ -32,6 +32,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// parsed once at start-up: the size of the largest variant does not matter
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read event folders, transcripts, surveys and Pol.is exports into the corpus frames.

@@ -5,10 +5,10 @@
 
 use std::path::PathBuf;
 
+use chorus_core::model::{col, Table, Workspace};
 use chorus_core::store::{read_table, str_column};
 use chorus_ingest::frames::{EventFrames, EventRow, QuestionRow, SourceRow, UnitRow};
 use chorus_ingest::IngestConfig;
-use chorus_core::model::{col, Table, Workspace};
 
 pub fn shared_data() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");

@@ -26,7 +26,9 @@ pub fn run(ctx: &Ctx, args: &IngestArgs) -> anyhow::Result<ExitCode> {
         if report.written {
             outln!("\ncorpus:  {}", ws.root().join("corpus").display());
         } else {
-            outln!("\nnothing written: --strict and rows were rejected (the workspace is as it was)");
+            outln!(
+                "\nnothing written: --strict and rows were rejected (the workspace is as it was)"
+            );
         }
         if report.rejected() > 0 && report.written {
             outln!(

@@ -39,7 +39,10 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let json = ctx.cli.json;
     chorus_serve::run(&ctx.project.workspace, &cfg, &load, |addr| {
         if json {
-            outln!("{}", serde_json::json!({ "listening": format!("http://{addr}") }));
+            outln!(
+                "{}",
+                serde_json::json!({ "listening": format!("http://{addr}") })
+            );
         } else {
             outln!("listening on http://{addr}  (Ctrl-C stops)");
         }

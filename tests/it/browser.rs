@@ -125,8 +125,7 @@ fn injected_text_stays_inert_in_chromium() {
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     // a theme renamed to a script through the codebook
-    let themes =
-        chorus_core::store::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
+    let themes = chorus_core::store::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
     let first = chorus_core::store::str_column(&themes, chorus_core::model::col::THEME_ID).unwrap()
         [0]
     .clone()

@@ -51,7 +51,11 @@ fn stages_before_their_inputs_say_what_to_run() {
         &["report", "--out", "out"],
     ] {
         let run = chorus(ws.path(), args);
-        all.push_str(&format!("$ chorus {}\n{}\n", args.join(" "), shown(ws.path(), &run)));
+        all.push_str(&format!(
+            "$ chorus {}\n{}\n",
+            args.join(" "),
+            shown(ws.path(), &run)
+        ));
     }
     insta::assert_snapshot!("stages_out_of_order", all);
 }
@@ -71,7 +75,11 @@ fn search_mistakes_exit_2_with_a_hint() {
     ] {
         let run = chorus(ws.path(), args);
         assert_eq!(run.code, 2, "{args:?}");
-        all.push_str(&format!("$ chorus {}\n{}\n", args.join(" "), shown(ws.path(), &run)));
+        all.push_str(&format!(
+            "$ chorus {}\n{}\n",
+            args.join(" "),
+            shown(ws.path(), &run)
+        ));
     }
     insta::assert_snapshot!("search_mistakes", all);
 }
@@ -97,8 +105,13 @@ fn init_twice_refuses_to_overwrite() {
     // a commented codebook beside it, which changes nothing until edited
     let codebook = tmp.path().join("project/.chorus/themes/codebook.toml");
     let text = std::fs::read_to_string(&codebook).unwrap();
-    assert!(text.contains("# [[theme]]") && text.contains("# [[seed]]"), "{text}");
-    assert!(text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')));
+    assert!(
+        text.contains("# [[theme]]") && text.contains("# [[seed]]"),
+        "{text}"
+    );
+    assert!(text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')));
 }
 
 #[test]
@@ -142,7 +155,10 @@ fn a_second_writer_stops_with_a_clear_message() {
             run.stderr
         );
     }
-    assert_eq!(frame(ws.path(), chorus_core::model::Table::Units).height(), before);
+    assert_eq!(
+        frame(ws.path(), chorus_core::model::Table::Units).height(),
+        before
+    );
     drop(lock);
     ok(ws.path(), &["index"]);
 }
@@ -154,7 +170,10 @@ fn a_closed_stdout_ends_quietly() {
     let ws = tempdir();
     ok(ws.path(), &["ingest", &fixture("clean-event")]);
     ok(ws.path(), &["index"]);
-    for args in [&["search", "*", "--limit", "50"][..], &["completions", "bash"]] {
+    for args in [
+        &["search", "*", "--limit", "50"][..],
+        &["completions", "bash"],
+    ] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
             .arg("--workspace")
             .arg(ws.path())
@@ -186,7 +205,10 @@ fn ingest_dot_names_the_folder_and_utf16_is_text() {
     utf16.extend(survey.encode_utf16().flat_map(u16::to_le_bytes));
     std::fs::write(event.join("survey.csv"), utf16).unwrap();
     let ws = root.path().join("ws");
-    let run = chorus_in(&event, &["--workspace", ws.to_str().unwrap(), "--json", "ingest", "."]);
+    let run = chorus_in(
+        &event,
+        &["--workspace", ws.to_str().unwrap(), "--json", "ingest", "."],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let events = crate::common::frame(&ws, chorus_core::model::Table::Events);
     let ids = chorus_core::store::str_column(&events, chorus_core::model::col::EVENT_ID).unwrap();
@@ -203,7 +225,11 @@ fn strict_writes_nothing_and_a_bad_reread_keeps_the_good_data() {
     let event = root.path().join("town");
     std::fs::create_dir_all(&event).unwrap();
     let survey = event.join("survey.csv");
-    std::fs::write(&survey, "id,answer\n1,\"Keep the late buses\"\n2,\"Fewer forms for ever").unwrap();
+    std::fs::write(
+        &survey,
+        "id,answer\n1,\"Keep the late buses\"\n2,\"Fewer forms for ever",
+    )
+    .unwrap();
     let ws = root.path().join("ws");
     let strict = chorus(&ws, &["ingest", "--strict", event.to_str().unwrap()]);
     assert_eq!(strict.code, 2, "{}", strict.stderr);
@@ -213,12 +239,22 @@ fn strict_writes_nothing_and_a_bad_reread_keeps_the_good_data() {
     let run = chorus(&ws, &["ingest", event.to_str().unwrap()]);
     assert_eq!(run.code, 1, "a rejected row: exit 1\n{}", run.stderr);
     let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
-    assert_eq!(units.height(), 1, "the whole row goes through, the cut one is kept aside");
+    assert_eq!(
+        units.height(),
+        1,
+        "the whole row goes through, the cut one is kept aside"
+    );
 
     // the file empties: the event's last good data stays
     std::fs::write(&survey, "").unwrap();
     let again = chorus(&ws, &["ingest", event.to_str().unwrap()]);
-    assert!(again.stderr.contains("data from the last good read is kept"), "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("data from the last good read is kept"),
+        "{}",
+        again.stderr
+    );
     let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
     assert_eq!(units.height(), 1);
 }
@@ -234,18 +270,29 @@ fn polis_without_comments_and_symlink_loops() {
     for f in ["summary.csv", "votes.csv"] {
         std::fs::copy(shared.join("polis/brexit-consensus").join(f), polis.join(f)).unwrap();
     }
-    let run = chorus(&root.path().join("ws1"), &["ingest", polis.to_str().unwrap()]);
+    let run = chorus(
+        &root.path().join("ws1"),
+        &["ingest", polis.to_str().unwrap()],
+    );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("comments.csv"), "{}", run.stderr);
 
     let tree = root.path().join("tree/a");
     std::fs::create_dir_all(&tree).unwrap();
-    std::fs::copy(demo().join("bristol-council/survey.csv"), tree.join("survey.csv")).unwrap();
+    std::fs::copy(
+        demo().join("bristol-council/survey.csv"),
+        tree.join("survey.csv"),
+    )
+    .unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink("..", tree.join("up")).unwrap();
     let run = chorus(
         &root.path().join("ws2"),
-        &["--json", "ingest", root.path().join("tree").to_str().unwrap()],
+        &[
+            "--json",
+            "ingest",
+            root.path().join("tree").to_str().unwrap(),
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["totals"]["events"], 1, "{}", run.stdout);
@@ -279,18 +326,38 @@ fn loose_files_with_one_name_both_go_through() {
     for town in ["bristol", "leeds"] {
         let dir = root.path().join(town);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(demo().join("bristol-council/survey.csv"), dir.join("survey.csv")).unwrap();
+        std::fs::copy(
+            demo().join("bristol-council/survey.csv"),
+            dir.join("survey.csv"),
+        )
+        .unwrap();
     }
     let ws = root.path().join("ws");
     let both = root.path().join("bristol");
-    let run = chorus(&ws, &["--json", "ingest", both.to_str().unwrap(), root.path().join("leeds").to_str().unwrap()]);
+    let run = chorus(
+        &ws,
+        &[
+            "--json",
+            "ingest",
+            both.to_str().unwrap(),
+            root.path().join("leeds").to_str().unwrap(),
+        ],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["totals"]["events"], 2, "{}", run.stdout);
-    assert!(run.stderr.contains("this one is event `leeds-survey`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("this one is event `leeds-survey`"),
+        "{}",
+        run.stderr
+    );
     // a third survey.csv in a later run joins them, it does not replace the first
     let york = root.path().join("york");
     std::fs::create_dir_all(&york).unwrap();
-    std::fs::copy(demo().join("ottawa-health/survey.csv"), york.join("survey.csv")).unwrap();
+    std::fs::copy(
+        demo().join("ottawa-health/survey.csv"),
+        york.join("survey.csv"),
+    )
+    .unwrap();
     let run = chorus(&ws, &["ingest", york.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let events = crate::common::frame(&ws, chorus_core::model::Table::Events);
@@ -299,5 +366,8 @@ fn loose_files_with_one_name_both_go_through() {
     let run = chorus(&ws, &["ingest", both.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stderr.contains("this one is event"), "{}", run.stderr);
-    assert_eq!(crate::common::frame(&ws, chorus_core::model::Table::Events).height(), 3);
+    assert_eq!(
+        crate::common::frame(&ws, chorus_core::model::Table::Events).height(),
+        3
+    );
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 
-use chorus_core::store::read_table;
 use chorus_core::model::{Table, Workspace};
+use chorus_core::store::read_table;
 use polars::prelude::DataFrame;
 
 pub fn root() -> PathBuf {

@@ -44,9 +44,16 @@ fn planted_personal_data_never_reaches_the_corpus() {
     let mut survey = String::from("respondent,What should we do differently?\n");
     let mut transcript = String::new();
     for (i, p) in items.iter().enumerate() {
-        let answer = format!("Please fix the bus service, {} can tell you more about it", p.item);
+        let answer = format!(
+            "Please fix the bus service, {} can tell you more about it",
+            p.item
+        );
         survey += &format!("R{i},\"{}\"\n", answer.replace('"', "\"\""));
-        transcript += &format!("Speaker {}: I wanted to add that {} knows the forms well.\n", i % 5, p.item);
+        transcript += &format!(
+            "Speaker {}: I wanted to add that {} knows the forms well.\n",
+            i % 5,
+            p.item
+        );
     }
     std::fs::write(event.join("survey.csv"), survey).unwrap();
     std::fs::write(event.join("session.txt"), transcript).unwrap();
@@ -59,7 +66,10 @@ fn planted_personal_data_never_reaches_the_corpus() {
         .into_iter()
         .map(Option::unwrap_or_default)
         .collect();
-    assert!(texts.len() >= 2 * items.len(), "every answer and line is a unit");
+    assert!(
+        texts.len() >= 2 * items.len(),
+        "every answer and line is a unit"
+    );
     let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut leaked = Vec::new();
     for p in &items {
@@ -81,7 +91,10 @@ fn planted_personal_data_never_reaches_the_corpus() {
 
     // and the index holds none of it
     ok(&ws, &["index"]);
-    for p in items.iter().filter(|p| p.secret.len() >= 6 && !p.secret.contains(' ')) {
+    for p in items
+        .iter()
+        .filter(|p| p.secret.len() >= 6 && !p.secret.contains(' '))
+    {
         let r = chorus(&ws, &["--json", "search", &format!("\"{}\"", p.secret)]);
         if r.code == 0 {
             assert_eq!(r.json()["total"], 0, "{} is searchable", p.secret);

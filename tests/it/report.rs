@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use chorus_core::store::{read_file, str_column};
 use chorus_core::model::{col, Table};
+use chorus_core::store::{read_file, str_column};
 use polars::prelude::*;
 
 use crate::common::*;
@@ -354,7 +354,10 @@ fn the_report_is_whole_or_absent() {
     ok(ws.path(), &["report", "--out", out.to_str().unwrap()]);
     std::fs::write(out.join("stray.txt"), "left from before").unwrap();
     ok(ws.path(), &["report", "--out", out.to_str().unwrap()]);
-    assert!(!out.join("stray.txt").exists(), "the old report's files go with it");
+    assert!(
+        !out.join("stray.txt").exists(),
+        "the old report's files go with it"
+    );
     assert!(out.join("index.html").is_file() && out.join("manifest.json").is_file());
     let leftovers: Vec<_> = std::fs::read_dir(ws.path())
         .unwrap()
@@ -380,8 +383,15 @@ fn the_report_is_whole_or_absent() {
     .unwrap();
     let r = chorus(ws.path(), &["report", "--out", out.to_str().unwrap()]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("run `chorus themes` again"), "{}", r.stderr);
-    assert!(out.join("index.html").is_file(), "the last whole report stays");
+    assert!(
+        r.stderr.contains("run `chorus themes` again"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        out.join("index.html").is_file(),
+        "the last whole report stays"
+    );
     ok(ws.path(), &["themes"]);
     ok(ws.path(), &["report", "--out", out.to_str().unwrap()]);
 }

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
+use chorus_core::model::Status;
 use chorus_core::model::{col, Workspace};
 use chorus_core::themes_artifact::{read_assignments, read_segments, read_themes};
-use chorus_core::model::Status;
 
 use crate::common::{ok, tempdir};
 
@@ -54,7 +54,13 @@ fn turns() -> Vec<(&'static str, String)> {
 
 fn ms(ms: u64, sep: char) -> String {
     let s = ms / 1000;
-    format!("{:02}:{:02}:{:02}{sep}{:03}", s / 3600, (s / 60) % 60, s % 60, ms % 1000)
+    format!(
+        "{:02}:{:02}:{:02}{sep}{:03}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60,
+        ms % 1000
+    )
 }
 
 fn write_event(dir: &Path, format: &str) {
@@ -65,7 +71,12 @@ fn write_event(dir: &Path, format: &str) {
             let mut b = String::from("WEBVTT\n\n");
             for (i, (who, text)) in turns.iter().enumerate() {
                 let t = i as u64 * 20_000;
-                b += &format!("{}\n{} --> {}\n<v {who}>{text}\n\n", i + 1, ms(t, '.'), ms(t + 15_000, '.'));
+                b += &format!(
+                    "{}\n{} --> {}\n<v {who}>{text}\n\n",
+                    i + 1,
+                    ms(t, '.'),
+                    ms(t + 15_000, '.')
+                );
             }
             ("session.vtt", b)
         }
@@ -73,12 +84,20 @@ fn write_event(dir: &Path, format: &str) {
             let mut b = String::new();
             for (i, (who, text)) in turns.iter().enumerate() {
                 let t = i as u64 * 20_000;
-                b += &format!("{}\n{} --> {}\n{who}: {text}\n\n", i + 1, ms(t, ','), ms(t + 15_000, ','));
+                b += &format!(
+                    "{}\n{} --> {}\n{who}: {text}\n\n",
+                    i + 1,
+                    ms(t, ','),
+                    ms(t + 15_000, ',')
+                );
             }
             ("session.srt", b)
         }
         "txt" => {
-            let b: String = turns.iter().map(|(who, text)| format!("{who}: {text}\n")).collect();
+            let b: String = turns
+                .iter()
+                .map(|(who, text)| format!("{who}: {text}\n"))
+                .collect();
             ("session.txt", b)
         }
         _ => {
@@ -106,7 +125,10 @@ fn every_format_two_topics_two_segments_apologies_procedural_no_name_labels() {
         write_event(&root.path().join("inputs").join(format!("council-{f}")), f);
     }
     let ws = root.path().join("ws");
-    ok(&ws, &["ingest", root.path().join("inputs").to_str().unwrap()]);
+    ok(
+        &ws,
+        &["ingest", root.path().join("inputs").to_str().unwrap()],
+    );
     ok(&ws, &["embed"]);
     ok(&ws, &["themes", "--themes", "2"]);
     let w = Workspace::new(&ws);
@@ -118,11 +140,17 @@ fn every_format_two_topics_two_segments_apologies_procedural_no_name_labels() {
             mine.len(),
             2,
             "{f}: {:?}",
-            mine.iter().map(|s| (&s.title, s.first_line, s.last_line)).collect::<Vec<_>>()
+            mine.iter()
+                .map(|s| (&s.title, s.first_line, s.last_line))
+                .collect::<Vec<_>>()
         );
         // the boundary falls where the talk turns from buses to school meals
         let second = mine.iter().find(|s| s.position == 2).unwrap();
-        assert!(second.title.to_lowercase().contains("school") || second.keywords.iter().any(|k| k.contains("school")), "{f}: {second:?}");
+        assert!(
+            second.title.to_lowercase().contains("school")
+                || second.keywords.iter().any(|k| k.contains("school")),
+            "{f}: {second:?}"
+        );
     }
     let assignments = read_assignments(&w).unwrap();
     let units = crate::common::frame(&ws, chorus_core::model::Table::Units);
@@ -149,12 +177,20 @@ fn every_format_two_topics_two_segments_apologies_procedural_no_name_labels() {
     for t in read_themes(&w).unwrap() {
         let words = format!("{} {}", t.label, t.keywords.join(" ")).to_lowercase();
         for name in ["priya", "shah", "tom", "okafor", "helen", "ward", "name"] {
-            assert!(!words.split(|c: char| !c.is_alphanumeric()).any(|w| w == name), "{name} in {t:?}");
+            assert!(
+                !words
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == name),
+                "{name} in {t:?}"
+            );
         }
     }
     for s in &segments {
         let words = format!("{} {}", s.title, s.keywords.join(" ")).to_lowercase();
-        assert!(!words.contains("priya") && !words.contains("helen"), "{s:?}");
+        assert!(
+            !words.contains("priya") && !words.contains("helen"),
+            "{s:?}"
+        );
     }
 
     // any human labelling as `event,line,label`: the plain-text transcript's lines

@@ -55,7 +55,8 @@ fn head(base: &str, path: &str) -> String {
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let raw = String::from_utf8_lossy(&raw).to_ascii_lowercase();
-    raw.split_once("\r\n\r\n").map_or(raw.clone(), |(h, _)| h.to_string())
+    raw.split_once("\r\n\r\n")
+        .map_or(raw.clone(), |(h, _)| h.to_string())
 }
 
 /// A plain HTTP/1.1 request; returns (status, body).
@@ -227,7 +228,11 @@ fn api_answers_and_refuses_bad_requests() {
     // the OpenAPI document names every API route, and each answers
     let (s, doc) = json(b, "/api/openapi.json");
     assert_eq!(s, 200);
-    assert_eq!(doc["servers"][0]["url"].as_str(), Some(b.as_str()), "the document names the address it serves");
+    assert_eq!(
+        doc["servers"][0]["url"].as_str(),
+        Some(b.as_str()),
+        "the document names the address it serves"
+    );
     for p in doc["paths"].as_object().unwrap().keys() {
         let concrete = p.replace("{id}", &id);
         let (s, _) = http(b, "GET", &concrete);

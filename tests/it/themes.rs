@@ -84,8 +84,7 @@ fn demo_themes_quotes_index_and_search() {
     }
     assert!(per_parent.values().all(|&n| n >= 2), "{per_parent:?}");
     // answers with no content word ("Nothing.", "Not sure.") are left out of the themes, counted
-    let a =
-        chorus_core::store::read_file(&ws.path().join("themes/assignments.parquet")).unwrap();
+    let a = chorus_core::store::read_file(&ws.path().join("themes/assignments.parquet")).unwrap();
     let status = chorus_core::store::str_column(&a, "status").unwrap();
     let no_content = status
         .iter()
@@ -245,8 +244,7 @@ fn codebook_edits_survive_reruns_and_ids_survive_a_new_event() {
         ok(ws.path(), &["themes"]);
         let (assigned, labels) = themes_of(ws.path());
         // the split happens once: its parts keep their units on the rerun, and no id repeats
-        let t =
-            chorus_core::store::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
+        let t = chorus_core::store::read_file(&ws.path().join("themes/themes.parquet")).unwrap();
         let ids = chorus_core::store::str_column(&t, "theme_id").unwrap();
         assert_eq!(
             ids.iter().collect::<BTreeSet<_>>().len(),

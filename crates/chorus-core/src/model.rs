@@ -368,7 +368,9 @@ impl Frame {
 /// A theme's id, parsed and formatted here only: `t-7` (found by clustering), `s-remote-work`
 /// (made from a codebook seed), `t-7-2` (part 2 of a codebook split): top-level themes; and
 /// `t-7.3`, subtheme 3 of `t-7`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct ThemeId(String);
 
@@ -436,7 +438,10 @@ impl std::str::FromStr for ThemeId {
         }
         let ok = match top.split_once('-') {
             Some(("t", rest)) => {
-                !rest.is_empty() && rest.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                !rest.is_empty()
+                    && rest
+                        .split('-')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
             }
             Some(("s", rest)) => !rest.is_empty() && slug(rest) == rest,
             _ => false,
@@ -674,7 +679,16 @@ mod tests {
         assert_eq!(seeded.as_str(), "s-remote-work");
         assert!(seeded.is_seeded() && seeded.is_top());
         assert_eq!(seeded.to_string().parse::<ThemeId>().unwrap(), seeded);
-        for bad in ["", "t-", "x-3", "t-3.", "t-3.a", "7", "s-Remote Work", "t-3..1"] {
+        for bad in [
+            "",
+            "t-",
+            "x-3",
+            "t-3.",
+            "t-3.a",
+            "7",
+            "s-Remote Work",
+            "t-3..1",
+        ] {
             assert!(bad.parse::<ThemeId>().is_err(), "{bad}");
         }
     }

@@ -93,7 +93,10 @@ fn numbers<T: PolarsNumericType>(df: &DataFrame, name: &str) -> PolarsResult<Vec
 where
     T::Native: Default,
 {
-    let c = df.column(name)?.as_materialized_series().cast(&T::get_static_dtype())?;
+    let c = df
+        .column(name)?
+        .as_materialized_series()
+        .cast(&T::get_static_dtype())?;
     Ok(c.unpack::<T>()?
         .iter()
         .map(Option::unwrap_or_default)
@@ -151,13 +154,34 @@ fn themes_frame(themes: &[ThemeRecord]) -> PolarsResult<DataFrame> {
     let df = DataFrame::new(
         themes.len(),
         vec![
-            Column::new(col::THEME_ID.into(), themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::PARENT_ID.into(), themes.iter().map(|t| t.parent.as_deref()).collect::<Vec<_>>()),
-            Column::new(col::LABEL.into(), themes.iter().map(|t| t.label.as_str()).collect::<Vec<_>>()),
+            Column::new(
+                col::THEME_ID.into(),
+                themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::PARENT_ID.into(),
+                themes
+                    .iter()
+                    .map(|t| t.parent.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::LABEL.into(),
+                themes.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(),
+            ),
             Column::new(col::KEYWORDS.into(), keywords),
-            Column::new(col::SIZE.into(), themes.iter().map(|t| t.size).collect::<Vec<_>>()),
-            Column::new(col::EVENTS.into(), themes.iter().map(|t| t.events).collect::<Vec<_>>()),
-            Column::new(col::PINNED.into(), themes.iter().map(|t| t.pinned).collect::<Vec<_>>()),
+            Column::new(
+                col::SIZE.into(),
+                themes.iter().map(|t| t.size).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::EVENTS.into(),
+                themes.iter().map(|t| t.events).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::PINNED.into(),
+                themes.iter().map(|t| t.pinned).collect::<Vec<_>>(),
+            ),
         ],
     )?;
     Ok(df)
@@ -194,13 +218,40 @@ fn assignments_frame(rows: &[AssignmentRecord]) -> PolarsResult<DataFrame> {
     let df = DataFrame::new(
         rows.len(),
         vec![
-            Column::new(col::UNIT_ID.into(), rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::EVENT_ID.into(), rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::THEME_ID.into(), rows.iter().map(|r| r.theme_id.as_deref()).collect::<Vec<_>>()),
-            Column::new(col::SUBTHEME_ID.into(), rows.iter().map(|r| r.subtheme_id.as_deref()).collect::<Vec<_>>()),
-            Column::new(col::SIMILARITY.into(), rows.iter().map(|r| r.similarity).collect::<Vec<_>>()),
-            Column::new(col::STATUS.into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
-            Column::new(col::SEGMENT_ID.into(), rows.iter().map(|r| r.segment_id.as_deref()).collect::<Vec<_>>()),
+            Column::new(
+                col::UNIT_ID.into(),
+                rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::EVENT_ID.into(),
+                rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::THEME_ID.into(),
+                rows.iter()
+                    .map(|r| r.theme_id.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SUBTHEME_ID.into(),
+                rows.iter()
+                    .map(|r| r.subtheme_id.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SIMILARITY.into(),
+                rows.iter().map(|r| r.similarity).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::STATUS.into(),
+                rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SEGMENT_ID.into(),
+                rows.iter()
+                    .map(|r| r.segment_id.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
         ],
     )?;
     Ok(df)
@@ -233,12 +284,30 @@ fn quotes_frame(rows: &[QuoteRecord]) -> PolarsResult<DataFrame> {
     let df = DataFrame::new(
         rows.len(),
         vec![
-            Column::new(col::THEME_ID.into(), rows.iter().map(|r| r.theme_id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::RANK.into(), rows.iter().map(|r| r.rank).collect::<Vec<_>>()),
-            Column::new(col::UNIT_ID.into(), rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::EVENT_ID.into(), rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::SIMILARITY.into(), rows.iter().map(|r| r.similarity).collect::<Vec<_>>()),
-            Column::new(col::TEXT.into(), rows.iter().map(|r| r.text.as_str()).collect::<Vec<_>>()),
+            Column::new(
+                col::THEME_ID.into(),
+                rows.iter().map(|r| r.theme_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::RANK.into(),
+                rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::UNIT_ID.into(),
+                rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::EVENT_ID.into(),
+                rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SIMILARITY.into(),
+                rows.iter().map(|r| r.similarity).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::TEXT.into(),
+                rows.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+            ),
         ],
     )?;
     Ok(df)
@@ -288,26 +357,86 @@ pub fn read_segments(ws: &Workspace) -> PolarsResult<Vec<SegmentRecord>> {
 }
 
 fn segments_frame(rows: &[SegmentRecord]) -> PolarsResult<DataFrame> {
-    let keywords: Vec<String> = rows.iter().map(|r| r.keywords.join(KEYWORD_SEPARATOR)).collect();
+    let keywords: Vec<String> = rows
+        .iter()
+        .map(|r| r.keywords.join(KEYWORD_SEPARATOR))
+        .collect();
     let df = DataFrame::new(
         rows.len(),
         vec![
-            Column::new(col::SEGMENT_ID.into(), rows.iter().map(|r| r.segment_id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::EVENT_ID.into(), rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::SOURCE_ID.into(), rows.iter().map(|r| r.source_id.as_str()).collect::<Vec<_>>()),
-            Column::new(col::POSITION.into(), rows.iter().map(|r| r.position).collect::<Vec<_>>()),
-            Column::new(col::FIRST_UNIT.into(), rows.iter().map(|r| r.first_unit.as_str()).collect::<Vec<_>>()),
-            Column::new(col::LAST_UNIT.into(), rows.iter().map(|r| r.last_unit.as_str()).collect::<Vec<_>>()),
-            Column::new(col::UNITS.into(), rows.iter().map(|r| r.units).collect::<Vec<_>>()),
-            Column::new(col::FIRST_LINE.into(), rows.iter().map(|r| r.first_line).collect::<Vec<_>>()),
-            Column::new(col::LAST_LINE.into(), rows.iter().map(|r| r.last_line).collect::<Vec<_>>()),
-            Column::new(col::START_MS.into(), rows.iter().map(|r| r.start_ms).collect::<Vec<_>>()),
-            Column::new(col::END_MS.into(), rows.iter().map(|r| r.end_ms).collect::<Vec<_>>()),
-            Column::new(col::TITLE.into(), rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>()),
+            Column::new(
+                col::SEGMENT_ID.into(),
+                rows.iter()
+                    .map(|r| r.segment_id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::EVENT_ID.into(),
+                rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::SOURCE_ID.into(),
+                rows.iter()
+                    .map(|r| r.source_id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::POSITION.into(),
+                rows.iter().map(|r| r.position).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::FIRST_UNIT.into(),
+                rows.iter()
+                    .map(|r| r.first_unit.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::LAST_UNIT.into(),
+                rows.iter()
+                    .map(|r| r.last_unit.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::UNITS.into(),
+                rows.iter().map(|r| r.units).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::FIRST_LINE.into(),
+                rows.iter().map(|r| r.first_line).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::LAST_LINE.into(),
+                rows.iter().map(|r| r.last_line).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::START_MS.into(),
+                rows.iter().map(|r| r.start_ms).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::END_MS.into(),
+                rows.iter().map(|r| r.end_ms).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::TITLE.into(),
+                rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
+            ),
             Column::new(col::KEYWORDS.into(), keywords),
-            Column::new(col::THEME_ID.into(), rows.iter().map(|r| r.theme_id.as_deref()).collect::<Vec<_>>()),
-            Column::new(col::QUOTE_UNIT.into(), rows.iter().map(|r| r.quote_unit.as_deref()).collect::<Vec<_>>()),
-            Column::new(col::QUOTE.into(), rows.iter().map(|r| r.quote.as_deref()).collect::<Vec<_>>()),
+            Column::new(
+                col::THEME_ID.into(),
+                rows.iter()
+                    .map(|r| r.theme_id.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::QUOTE_UNIT.into(),
+                rows.iter()
+                    .map(|r| r.quote_unit.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                col::QUOTE.into(),
+                rows.iter().map(|r| r.quote.as_deref()).collect::<Vec<_>>(),
+            ),
         ],
     )?;
     Ok(df)
@@ -338,9 +467,14 @@ pub fn write_all(ws: &Workspace, a: &ThemesArtifacts) -> PolarsResult<()> {
 /// Whether the last themes run was killed between replacing its files (some are new, some
 /// old): readers refuse such a set rather than pair new themes with old units.
 pub fn interrupted(ws: &Workspace) -> bool {
-    [ws.themes_file(), ws.assignments_file(), ws.quotes_file(), ws.segments_file()]
-        .iter()
-        .any(|p| staged_path(p).is_file())
+    [
+        ws.themes_file(),
+        ws.assignments_file(),
+        ws.quotes_file(),
+        ws.segments_file(),
+    ]
+    .iter()
+    .any(|p| staged_path(p).is_file())
 }
 
 /// An error when [`interrupted`].

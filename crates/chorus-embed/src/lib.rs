@@ -22,7 +22,9 @@ use chorus_core::error::{Category, Diagnostic};
 use chorus_core::model::Workspace;
 use chorus_core::progress;
 use chorus_core::vectors::cache::{self, Cache};
-use chorus_core::vectors::{cache_path, info_path, unit_keys, EmbedFailure, Embedder, VectorsError, VectorsInfo};
+use chorus_core::vectors::{
+    cache_path, info_path, unit_keys, EmbedFailure, Embedder, VectorsError, VectorsInfo,
+};
 
 use rust_bert::pipelines::common::{ModelType, TokenizerOption};
 use rust_tokenizers::tokenizer::TruncationStrategy;
@@ -400,7 +402,6 @@ pub fn load_embedder(
     Ok(Box::new(Model::load_with(&dir, instances, intra)?))
 }
 
-
 /// Options of the embed stage.
 #[derive(Debug, Clone)]
 pub struct EmbedConfig {
@@ -423,7 +424,6 @@ impl Default for EmbedConfig {
         }
     }
 }
-
 
 #[derive(Debug, Default, Serialize)]
 pub struct EmbedReport {
@@ -448,15 +448,12 @@ pub fn model_id(dir: &Path) -> Result<String, EmbedError> {
         "modules.json",
     ] {
         let path = dir.join(f);
-        let bytes = std::fs::read(&path).map_err(|source| EmbedError::Vectors(VectorsError::Cache { path, source }))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|source| EmbedError::Vectors(VectorsError::Cache { path, source }))?;
         h.update(&bytes);
     }
     Ok(h.finalize().to_hex()[..16].to_string())
 }
-
-
-
-
 
 /// Embeds every unit text of the workspace not yet in the cache.
 pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError> {
@@ -523,6 +520,3 @@ pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError>
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
-
-
-

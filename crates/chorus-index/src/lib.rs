@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::Facet;
 use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 
+use chorus_core::model::{col, Facet as UnitFacet, Table, Workspace};
 use chorus_core::store::{read_file, str_column};
 use chorus_core::themes_artifact::{read_assignments, read_quotes, read_themes, themes_exist};
-use chorus_core::model::{col, Facet as UnitFacet, Table, Workspace};
 use schema::{register_analyzers, Fields, SCHEMA_VERSION};
 
 #[derive(Debug, Clone)]
@@ -260,11 +260,14 @@ pub fn run(ws: &Workspace, cfg: &IndexConfig) -> Result<IndexReport, IndexError>
     let (index, fields) = open(ws)?;
     let path = ws.index_dir();
     let building = ws.index_building_file();
-    std::fs::write(&building, b"chorus index is running; if it is not, it was interrupted\n")
-        .map_err(|source| IndexError::Io {
-            path: building.clone(),
-            source,
-        })?;
+    std::fs::write(
+        &building,
+        b"chorus index is running; if it is not, it was interrupted\n",
+    )
+    .map_err(|source| IndexError::Io {
+        path: building.clone(),
+        source,
+    })?;
     let tv = |source| IndexError::Tantivy {
         path: path.clone(),
         source,
@@ -377,7 +380,11 @@ pub fn day_number(date: &str) -> Option<u64> {
     if d.len() != 8 {
         return None;
     }
-    let (y, m, day): (u64, u64, u64) = (d[..4].parse().ok()?, d[4..6].parse().ok()?, d[6..].parse().ok()?);
+    let (y, m, day): (u64, u64, u64) = (
+        d[..4].parse().ok()?,
+        d[4..6].parse().ok()?,
+        d[6..].parse().ok()?,
+    );
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -565,7 +572,14 @@ mod tests {
     fn only_calendar_days_are_dates() {
         assert_eq!(day_number("2021-02-03"), Some(20210203));
         assert_eq!(day_number("2024-02-29T10:00"), Some(20240229));
-        for bad in ["2020-13-45", "2023-02-29", "2021-04-31", "2021-00-10", "2021", "yesterday"] {
+        for bad in [
+            "2020-13-45",
+            "2023-02-29",
+            "2021-04-31",
+            "2021-00-10",
+            "2021",
+            "yesterday",
+        ] {
             assert_eq!(day_number(bad), None, "{bad}");
         }
     }

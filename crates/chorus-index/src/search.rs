@@ -111,9 +111,9 @@ impl Diagnostic for SearchError {
             SearchError::EmptyQuery => Some(
                 "give words to look for, or `*` to list every unit matching the filters".into(),
             ),
-            SearchError::Syntax { .. } => Some(
-                "quote phrases (\"minimum wage\"), use AND / OR / NOT, or `field:term`".into(),
-            ),
+            SearchError::Syntax { .. } => {
+                Some("quote phrases (\"minimum wage\"), use AND / OR / NOT, or `field:term`".into())
+            }
             SearchError::UnknownFacetValue { known, .. } if !known.is_empty() => {
                 Some(format!("the most frequent are {}", known.join(", ")))
             }
@@ -224,7 +224,9 @@ pub fn build_query(
         for v in values {
             // a subtheme (`t-5.2`) sits under its theme in the facet tree
             let path: Vec<String> = match v.rsplit_once('.') {
-                Some((parent, _)) if *name == UnitFacet::Theme => vec![name_value(parent), name_value(v)],
+                Some((parent, _)) if *name == UnitFacet::Theme => {
+                    vec![name_value(parent), name_value(v)]
+                }
                 _ => vec![name_value(v)],
             };
             let term = Term::from_facet(field, &Facet::from_path(path));
@@ -321,9 +323,11 @@ pub fn search_with(
     }
     match semantic {
         Some(sem) => ranked(searcher, index, f, req, sem, req.mode),
-        None => Err(SearchError::Embed(EmbedFailure::new(VectorsError::NoVectors {
-            path: std::path::PathBuf::from("the workspace"),
-        }))),
+        None => Err(SearchError::Embed(EmbedFailure::new(
+            VectorsError::NoVectors {
+                path: std::path::PathBuf::from("the workspace"),
+            },
+        ))),
     }
 }
 

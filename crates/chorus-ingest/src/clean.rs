@@ -148,17 +148,16 @@ static OTHER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// UK National Insurance numbers (`QQ 12 34 56 C`).
 static NI_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
-        .expect("valid regex")
+    Regex::new(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b").expect("valid regex")
 });
 /// IBANs (`DE89 3704 0044 0532 0130 00`), checked by their mod-97 digits.
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b").expect("valid regex")
+    Regex::new(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b")
+        .expect("valid regex")
 });
 /// Card numbers: 13 to 19 digits, in groups, checked by Luhn's digit.
-static CARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("valid regex")
-});
+static CARD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("valid regex"));
 /// A date of birth, said as one.
 static BIRTH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -177,8 +176,9 @@ static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 /// `@handles` of social networks.
-static HANDLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[\s(])(@[A-Za-z0-9_][A-Za-z0-9_.]{1,29})\b").expect("valid regex"));
+static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s(])(@[A-Za-z0-9_][A-Za-z0-9_.]{1,29})\b").expect("valid regex")
+});
 
 /// Replaces personal data in `text` with `[email]`, `[phone]`, `[address]`, `[url]`, `[id]`
 /// (cards, IBANs, National Insurance numbers), `[date of birth]`, `[handle]` and `[name]` (a
@@ -195,7 +195,9 @@ pub fn redact(text: &str) -> (String, Redactions) {
     out = replace_group(&BIRTH, &out, "[date of birth]", &mut r.dates);
     out = replace_counting(&ADDRESS, &out, "[address]", &mut r.addresses, |_| true);
     out = replace_counting(&POSTCODE, &out, "[address]", &mut r.addresses, |_| true);
-    out = replace_counting(&OTHER_POSTCODE, &out, "[address]", &mut r.addresses, |_| true);
+    out = replace_counting(&OTHER_POSTCODE, &out, "[address]", &mut r.addresses, |_| {
+        true
+    });
     out = replace_counting(&PHONE, &out, "[phone]", &mut r.phones, looks_like_phone);
     out = replace_group_if(&HANDLE, &out, "[handle]", &mut r.handles, |h| !at_idiom(h));
     out = replace_group(&RELATIVE, &out, "[name]", &mut r.names);
@@ -225,7 +227,9 @@ fn replace_group_if(
     count: &mut u32,
     keep: impl Fn(&str) -> bool,
 ) -> String {
-    replace_spans(re, text, with, count, |c| c.get(1).filter(|g| keep(g.as_str())))
+    replace_spans(re, text, with, count, |c| {
+        c.get(1).filter(|g| keep(g.as_str()))
+    })
 }
 
 /// Replaces, in each match of `re`, the span `pick` chooses (none: the match stays), counting.
@@ -262,9 +266,15 @@ fn luhn_valid(s: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &d)| if i % 2 == 1 { (d * 2).div_euclid(10) + (d * 2) % 10 } else { d })
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                (d * 2).div_euclid(10) + (d * 2) % 10
+            } else {
+                d
+            }
+        })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The IBAN check: the country and check digits moved to the end, letters as numbers, mod 97.
@@ -280,7 +290,11 @@ fn iban_valid(s: &str) -> bool {
             Some(v) => v as u64,
             None => return false,
         };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     rem == 1
 }
@@ -293,7 +307,9 @@ fn replace_counting(
     count: &mut u32,
     keep: impl Fn(&str) -> bool,
 ) -> String {
-    replace_spans(re, text, with, count, |c| c.get(0).filter(|m| keep(m.as_str())))
+    replace_spans(re, text, with, count, |c| {
+        c.get(0).filter(|m| keep(m.as_str()))
+    })
 }
 
 /// A phone number has 8 to 15 digits and starts like one (`+`, `(` or a trunk `0`), or is in
@@ -598,7 +614,10 @@ mod tests {
 
     #[test]
     fn direction_overrides_are_neutralised() {
-        assert_eq!(neutralise_controls("Bund \u{202e}evil\u{202c} ok\u{200b}"), "Bund evil ok");
+        assert_eq!(
+            neutralise_controls("Bund \u{202e}evil\u{202c} ok\u{200b}"),
+            "Bund evil ok"
+        );
         assert_eq!(neutralise_controls("می\u{200c}خواهم"), "می\u{200c}خواهم");
     }
 
@@ -610,11 +629,26 @@ mod tests {
             ("ring +49 30 1234567 any time", "ring [phone] any time"),
             ("we live near BS1 5TR now", "we live near [address] now"),
             ("my NI number is QQ 12 34 56 C", "my NI number is [id]"),
-            ("card 4111 1111 1111 1111 was charged", "card [id] was charged"),
-            ("pay into DE89 3704 0044 0532 0130 00 today", "pay into [id] today"),
-            ("I was born on 14/03/1987 in Leeds", "I was born on [date of birth] in Leeds"),
-            ("my neighbour Margaret Thompson helped", "my neighbour [name] helped"),
-            ("follow @jo_bloggs for updates", "follow [handle] for updates"),
+            (
+                "card 4111 1111 1111 1111 was charged",
+                "card [id] was charged",
+            ),
+            (
+                "pay into DE89 3704 0044 0532 0130 00 today",
+                "pay into [id] today",
+            ),
+            (
+                "I was born on 14/03/1987 in Leeds",
+                "I was born on [date of birth] in Leeds",
+            ),
+            (
+                "my neighbour Margaret Thompson helped",
+                "my neighbour [name] helped",
+            ),
+            (
+                "follow @jo_bloggs for updates",
+                "follow [handle] for updates",
+            ),
         ] {
             assert_eq!(redact(text).0, shown, "{text}");
         }

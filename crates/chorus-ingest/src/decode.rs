@@ -142,7 +142,11 @@ mod tests {
     #[test]
     fn utf16_with_a_bom_is_text() {
         let mut le = vec![0xFF, 0xFE];
-        le.extend("id,answer\r\n1,Café\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+        le.extend(
+            "id,answer\r\n1,Café\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
         let d = decode("export.csv", &le).unwrap();
         assert_eq!(d.text, "id,answer\n1,Café\n");
         assert_eq!(d.encoding, "utf-16le");

@@ -127,7 +127,9 @@ fn distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for j in 0..b.len() {
             let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != b[j])).min(row[j] + 1).min(cur + 1);
+            row[j + 1] = (prev + usize::from(ca != b[j]))
+                .min(row[j] + 1)
+                .min(cur + 1);
             prev = cur;
         }
     }
@@ -172,7 +174,10 @@ pub fn parse_event_toml(file: &str, text: &str) -> Result<(EventMeta, Vec<Proble
         let line = text
             .lines()
             .position(|l| {
-                let l = l.trim_start().trim_start_matches('[').trim_start_matches('"');
+                let l = l
+                    .trim_start()
+                    .trim_start_matches('[')
+                    .trim_start_matches('"');
                 l.starts_with(key.as_str())
             })
             .map(|i| i as u64 + 1);
@@ -222,6 +227,10 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].line, Some(2));
         assert!(!warnings[0].is_reject());
-        assert!(warnings[0].message.contains("did you mean `licence`"), "{}", warnings[0].message);
+        assert!(
+            warnings[0].message.contains("did you mean `licence`"),
+            "{}",
+            warnings[0].message
+        );
     }
 }

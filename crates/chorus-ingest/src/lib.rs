@@ -198,7 +198,11 @@ fn loose_id(ev: &EventInput, taken: &dyn Fn(&str) -> bool) -> String {
     let folder = Path::new(&ev.origin)
         .canonicalize()
         .ok()
-        .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()))
+        .and_then(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_default();
     let base = chorus_core::model::slug(&format!("{folder}-{}", ev.event_id));
     let mut id = base.clone();
@@ -231,10 +235,17 @@ fn first_of_each_event(read: Vec<EventInput>, existing: &BTreeMap<String, String
                 .is_some_and(|s| chorus_core::model::slug(&s.to_string_lossy()) == ev.event_id);
         let elsewhere = |id: &str, origins: &BTreeMap<String, String>| {
             origins.get(id).is_some_and(|o| !same_origin(o, &ev.origin))
-                || existing.get(id).is_some_and(|o| !same_origin(o, &ev.origin))
+                || existing
+                    .get(id)
+                    .is_some_and(|o| !same_origin(o, &ev.origin))
         };
         if loose && elsewhere(&ev.event_id, &origins) {
-            let taken = |id: &str| origins.contains_key(id) || existing.get(id).is_some_and(|o| !same_origin(o, &ev.origin));
+            let taken = |id: &str| {
+                origins.contains_key(id)
+                    || existing
+                        .get(id)
+                        .is_some_and(|o| !same_origin(o, &ev.origin))
+            };
             let id = loose_id(&ev, &taken);
             distinct.skipped.push(Problem::warning(
                 &ev.origin,
@@ -259,7 +270,10 @@ fn first_of_each_event(read: Vec<EventInput>, existing: &BTreeMap<String, String
             ));
             continue;
         }
-        if let Some(before) = existing.get(&ev.event_id).filter(|o| !same_origin(o, &ev.origin)) {
+        if let Some(before) = existing
+            .get(&ev.event_id)
+            .filter(|o| !same_origin(o, &ev.origin))
+        {
             distinct.skipped.push(Problem::warning(
                 &ev.origin,
                 None,

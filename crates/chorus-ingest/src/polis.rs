@@ -21,10 +21,15 @@ pub const VOTE: &str = "vote";
 pub fn is_polis_folder(dir: &Path) -> bool {
     // any two of its files: a folder missing one is still an export (and says what it lacks),
     // never a folder of surveys
-    ["comments.csv", "summary.csv", "votes.csv", "participants-votes.csv"]
-        .iter()
-        .filter(|f| dir.join(f).is_file())
-        .count()
+    [
+        "comments.csv",
+        "summary.csv",
+        "votes.csv",
+        "participants-votes.csv",
+    ]
+    .iter()
+    .filter(|f| dir.join(f).is_file())
+    .count()
         >= 2
 }
 

@@ -155,20 +155,20 @@ pub fn read_csv(file: &str, text: &str, max_record: usize) -> Result<Table, Prob
         }
     }
     if let Some((at, line)) = last_start {
-        if ends_inside_quotes(text.get(at..).unwrap_or(""), delimiter) {
-            if table.rows.last().is_some_and(|r| r.line == line) {
-                let row = table.rows.pop();
-                let raw = row.map(|r| r.raw()).unwrap_or_default();
-                table.problems.push(
-                    Problem::reject(
-                        file,
-                        Some(line),
-                        ProblemKind::MalformedRow,
-                        "expected the quoted field to close, found the end of the file: the file was cut short; the last row is rejected".to_string(),
-                    )
-                    .with_raw(&raw),
-                );
-            }
+        if ends_inside_quotes(text.get(at..).unwrap_or(""), delimiter)
+            && table.rows.last().is_some_and(|r| r.line == line)
+        {
+            let row = table.rows.pop();
+            let raw = row.map(|r| r.raw()).unwrap_or_default();
+            table.problems.push(
+                Problem::reject(
+                    file,
+                    Some(line),
+                    ProblemKind::MalformedRow,
+                    "expected the quoted field to close, found the end of the file: the file was cut short; the last row is rejected".to_string(),
+                )
+                .with_raw(&raw),
+            );
         }
     }
     Ok(table)
@@ -318,7 +318,12 @@ mod tests {
 
     #[test]
     fn a_file_cut_inside_its_last_quoted_field_rejects_that_row() {
-        let t = read_csv("s.csv", "id,answer\n1,\"fine\"\n2,\"cut in the mid", 1 << 20).unwrap();
+        let t = read_csv(
+            "s.csv",
+            "id,answer\n1,\"fine\"\n2,\"cut in the mid",
+            1 << 20,
+        )
+        .unwrap();
         assert_eq!(t.rows.len(), 1);
         assert_eq!(t.problems.len(), 1);
         assert_eq!(t.problems[0].line, Some(3));

@@ -31,7 +31,10 @@ pub struct AgendaItem {
 
 /// The agendas, by event id; empty when the themes stage wrote no segments (no transcripts,
 /// or themes made before segments existed).
-pub(crate) fn agendas(ws: &Workspace, themes: &[ThemeRow]) -> Result<Vec<EventAgenda>, InsightsError> {
+pub(crate) fn agendas(
+    ws: &Workspace,
+    themes: &[ThemeRow],
+) -> Result<Vec<EventAgenda>, InsightsError> {
     if !ws.segments_file().is_file() {
         return Ok(Vec::new());
     }
@@ -40,11 +43,15 @@ pub(crate) fn agendas(ws: &Workspace, themes: &[ThemeRow]) -> Result<Vec<EventAg
         .map(|t| (t.id.as_str(), t.label.as_str()))
         .collect();
     let events = chorus_core::store::read_table(ws, chorus_core::model::Table::Events)?;
-    let titles: HashMap<String, String> = chorus_core::store::str_column(&events, chorus_core::model::col::EVENT_ID)?
-        .into_iter()
-        .zip(chorus_core::store::str_column(&events, chorus_core::model::col::TITLE)?)
-        .filter_map(|(id, title)| Some((id?, title?)))
-        .collect();
+    let titles: HashMap<String, String> =
+        chorus_core::store::str_column(&events, chorus_core::model::col::EVENT_ID)?
+            .into_iter()
+            .zip(chorus_core::store::str_column(
+                &events,
+                chorus_core::model::col::TITLE,
+            )?)
+            .filter_map(|(id, title)| Some((id?, title?)))
+            .collect();
     let mut by_event: BTreeMap<String, Vec<AgendaItem>> = BTreeMap::new();
     for s in read_segments(ws)? {
         let theme_label = s
@@ -52,10 +59,13 @@ pub(crate) fn agendas(ws: &Workspace, themes: &[ThemeRow]) -> Result<Vec<EventAg
             .as_deref()
             .and_then(|t| labels.get(t))
             .map(|l| l.to_string());
-        by_event.entry(s.event_id.clone()).or_default().push(AgendaItem {
-            segment: s,
-            theme_label,
-        });
+        by_event
+            .entry(s.event_id.clone())
+            .or_default()
+            .push(AgendaItem {
+                segment: s,
+                theme_label,
+            });
     }
     Ok(by_event
         .into_iter()

@@ -48,8 +48,10 @@ pub(crate) fn overview(units: &DataFrame, themed: &DataFrame) -> Result<Overview
             .filter(|s| s.and_then(Status::parse) == Some(status))
             .count() as u64
     };
-    let (no_content_units, procedural_units) =
-        (with_status(Status::NoContent), with_status(Status::Procedural));
+    let (no_content_units, procedural_units) = (
+        with_status(Status::NoContent),
+        with_status(Status::Procedural),
+    );
     Ok(Overview {
         events: events.len(),
         countries: countries.into_iter().collect(),

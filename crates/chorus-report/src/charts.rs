@@ -374,7 +374,12 @@ impl Draw for Timeline<'_> {
         put(root, "end", (left + width, top - 8 * s), &right)?;
         for (r, line) in self.rows.iter().enumerate() {
             let y0 = top + row * r as i32;
-            put(root, cut(&line.event, 30), (left - 6 * s, y0 + row / 2), &right)?;
+            put(
+                root,
+                cut(&line.event, 30),
+                (left - 6 * s, y0 + row / 2),
+                &right,
+            )?;
             for &(a, b, theme) in &line.segments {
                 let x0 = left + (a * width as f64).round() as i32;
                 let x1 = (left + (b * width as f64).round() as i32).max(x0 + s);

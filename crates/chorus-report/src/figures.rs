@@ -114,7 +114,11 @@ pub(crate) fn timeline(ins: &Insights) -> (Vec<crate::charts::TimelineRow>, Vec<
     }
     let mut order: Vec<(&str, usize)> = count.into_iter().collect();
     order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let index: BTreeMap<&str, usize> = order.iter().enumerate().map(|(i, (t, _))| (*t, i)).collect();
+    let index: BTreeMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _))| (*t, i))
+        .collect();
     let label = |id: &str| {
         ins.themes
             .iter()
@@ -166,7 +170,11 @@ pub(crate) fn timeline(ins: &Insights) -> (Vec<crate::charts::TimelineRow>, Vec<
                     .iter()
                     .zip(&spans)
                     .map(|(s, (x, y))| {
-                        let theme = s.segment.theme_id.as_deref().and_then(|t| index.get(t).copied());
+                        let theme = s
+                            .segment
+                            .theme_id
+                            .as_deref()
+                            .and_then(|t| index.get(t).copied());
                         ((x - lo) / width, (y - lo) / width, theme)
                     })
                     .collect(),
@@ -200,8 +208,8 @@ fn common_prefix<'a>(names: &[&'a str]) -> &'a str {
                 .map_or(first.len().min(n.len()), |((i, _), _)| i),
         );
     }
-    let cut = first[..end]
-        .rfind([' ', ':', '-', '–'])
-        .map_or(0, |i| i + first[i..].chars().next().map_or(1, char::len_utf8));
+    let cut = first[..end].rfind([' ', ':', '-', '–']).map_or(0, |i| {
+        i + first[i..].chars().next().map_or(1, char::len_utf8)
+    });
     &first[..cut]
 }

@@ -40,7 +40,9 @@ pub enum ReportError {
     QuoteMismatch { theme: String, unit: String },
     #[error(transparent)]
     Chart(#[from] charts::ChartError),
-    #[error("`{0}` holds files that are not a chorus report; the report replaces its folder whole")]
+    #[error(
+        "`{0}` holds files that are not a chorus report; the report replaces its folder whole"
+    )]
     NotAReportFolder(PathBuf),
     #[error("could not write `{path}`")]
     Write {
@@ -134,7 +136,11 @@ fn publish(staging: &Path, out: &Path) -> Result<(), ReportError> {
 }
 
 /// Writes every report file into `out`.
-fn write_all(ws: &Workspace, out: &Path, cfg: &InsightsConfig) -> Result<ReportOutput, ReportError> {
+fn write_all(
+    ws: &Workspace,
+    out: &Path,
+    cfg: &InsightsConfig,
+) -> Result<ReportOutput, ReportError> {
     let ins: Insights = insights::compute(ws, cfg)?;
     let quotes = quotes::read_quotes(ws, ins.k)?;
     let sources = provenance::read_sources(ws)?;

@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 use chorus_core::model::Frame;
 use chorus_insights::{Cell, Insights};
 
+use crate::figures;
 use crate::figures::{
     contrast_cells, group_shares, has_frames, overview_cells, CONTRAST_HEADER, OVERVIEW_HEADER,
 };
-use crate::figures;
 use crate::prose::{self, pct};
 use crate::provenance::SourceGroup;
 use crate::quotes::{Quote, Quotes};
@@ -179,11 +179,19 @@ fn agenda(md: &mut String, ins: &Insights) {
         "## Agenda of each event\n\nWhat each event discussed, in order: the topic segments of its transcript, each with the theme most of its talk is in and its most central line.\n"
     );
     for a in &ins.agenda {
-        let _ = writeln!(md, "### {}\n", md_escape(a.title.as_deref().unwrap_or(&a.event_id)));
+        let _ = writeln!(
+            md,
+            "### {}\n",
+            md_escape(a.title.as_deref().unwrap_or(&a.event_id))
+        );
         let _ = writeln!(md, "| {} |", figures::AGENDA_HEADER.join(" | "));
         let _ = writeln!(md, "|{}", "---|".repeat(figures::AGENDA_HEADER.len()));
         for item in &a.segments {
-            let _ = writeln!(md, "| {} |", figures::agenda_cells(item, md_escape).join(" | "));
+            let _ = writeln!(
+                md,
+                "| {} |",
+                figures::agenda_cells(item, md_escape).join(" | ")
+            );
         }
         let _ = writeln!(md);
     }

@@ -7,12 +7,12 @@ use serde::Serialize;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use super::{ApiError, ServeError};
-use chorus_core::vectors::{self, Embedder, LoadEmbedder, UnitVectors};
-use chorus_index::schema::Fields;
+use chorus_core::model::{col, Table, Workspace};
 use chorus_core::store::{read_table, str_column};
 use chorus_core::themes_artifact::{read_quotes, read_themes, themes_exist, ThemeRecord};
+use chorus_core::vectors::{self, Embedder, LoadEmbedder, UnitVectors};
+use chorus_index::schema::Fields;
 use chorus_insights::{Cell, Insights, InsightsConfig};
-use chorus_core::model::{col, Table, Workspace};
 
 pub struct Data {
     pub index: Index,
@@ -265,7 +265,8 @@ impl Data {
 
     /// The top-level themes, largest first.
     pub fn theme_list(&self) -> Vec<&ThemeRecord> {
-        let mut tops: Vec<&ThemeRecord> = self.themes.iter().filter(|t| t.parent.is_none()).collect();
+        let mut tops: Vec<&ThemeRecord> =
+            self.themes.iter().filter(|t| t.parent.is_none()).collect();
         tops.sort_by(|a, b| b.size.cmp(&a.size).then(a.id.cmp(&b.id)));
         tops
     }

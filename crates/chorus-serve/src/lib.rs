@@ -30,9 +30,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
+use chorus_core::model::Workspace;
 use chorus_index::search::{self, Mode, SearchRequest, SearchResponse};
 use chorus_insights::InsightsConfig;
-use chorus_core::model::Workspace;
 pub use data::Data;
 
 /// Largest page of hits a request may ask for.
@@ -40,9 +40,7 @@ pub const MAX_LIMIT: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error(
-        "the workspace `{path}` has no index yet"
-    )]
+    #[error("the workspace `{path}` has no index yet")]
     NoIndex { path: PathBuf },
     #[error(transparent)]
     Index(#[from] chorus_index::IndexError),
@@ -280,7 +278,8 @@ async fn api_search(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Respo
     }
     let req = search_request(&pairs(&raw))?;
     // a search takes well under a millisecond of CPU: run it on the worker, no thread hand-off
-    let body = serde_json::to_string(&app.search(&req)?).map_err(|e| ApiError::search_failed(e.to_string()))?;
+    let body = serde_json::to_string(&app.search(&req)?)
+        .map_err(|e| ApiError::search_failed(e.to_string()))?;
     if let Some(c) = &app.cache {
         c.put(key, body.clone());
     }

@@ -68,8 +68,14 @@ pub fn csv_labels(path: &Path) -> Result<Vec<(GoldKey, String)>, GoldError> {
             path: path.to_path_buf(),
             source: std::io::Error::other(e),
         })?;
-    let header = reader.headers().map_err(|_| GoldError::Columns(path.to_path_buf()))?;
-    let at = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let header = reader
+        .headers()
+        .map_err(|_| GoldError::Columns(path.to_path_buf()))?;
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
     let (unit, event, line, label) = (at("unit_id"), at("event"), at("line"), at("label"));
     let Some(label) = label else {
         return Err(GoldError::Columns(path.to_path_buf()));

@@ -190,13 +190,13 @@ pub fn run(
 ) -> Result<ThemesReport, ThemesError> {
     let _span = tracing::info_span!("themes").entered();
     let started = std::time::Instant::now();
-    // backchannels and fillers carry no opinion: they are kept out of the themes (and counted)
     let (mut all_vectors, all_units) = (vectors::load(ws)?, unit_texts(ws)?);
+    // transcripts are conversations: their topic segments first, each line read in its context
     let found = segments::find(ws, &all_vectors, &all_units, cfg.seed)?;
     segments::blend_context(&mut all_vectors, &found, cfg.context_weight);
-    let prompts: std::collections::HashSet<usize> =
-        found.iter().flat_map(|f| f.prompts.iter().copied()).collect();
-    let (vectors, units, no_content) = content_units(all_vectors, all_units, &prompts);
+    // backchannels, fillers and running the meeting carry no opinion: kept out (and counted)
+    let (vectors, units, no_content) =
+        content_units(all_vectors, all_units, &segments::prompts(&found));
     let n = vectors.unit_ids.len();
     if n < 10 {
         return Err(ThemesError::TooFew(n));

@@ -81,7 +81,10 @@ impl Prefix {
             return 0.0;
         }
         let d = self.dim;
-        let (sa, sb) = (&self.sums[a * d..(a + 1) * d], &self.sums[b * d..(b + 1) * d]);
+        let (sa, sb) = (
+            &self.sums[a * d..(a + 1) * d],
+            &self.sums[b * d..(b + 1) * d],
+        );
         let norm: f64 = sa.iter().zip(sb).map(|(x, y)| (y - x) * (y - x)).sum();
         (self.squares[b] - self.squares[a] - norm / w).max(0.0)
     }
@@ -195,7 +198,11 @@ pub fn segment_between(s: &Sequence, fixed: &[usize], seed: u64) -> Vec<usize> {
             vectors: &s.vectors[a * s.dim..b * s.dim],
             weights: &s.weights[a..b],
         };
-        starts.extend(optimal_partition(&part, price, MIN_UNITS).into_iter().map(|x| x + a));
+        starts.extend(
+            optimal_partition(&part, price, MIN_UNITS)
+                .into_iter()
+                .map(|x| x + a),
+        );
     }
     starts
 }
@@ -226,7 +233,12 @@ pub fn texttiling(s: &Sequence, window: usize) -> Vec<usize> {
     };
     // gap g lies before unit g (1..n)
     let gaps: Vec<f64> = (1..n)
-        .map(|g| cos(&mean(g.saturating_sub(window), g), &mean(g, (g + window).min(n))))
+        .map(|g| {
+            cos(
+                &mean(g.saturating_sub(window), g),
+                &mean(g, (g + window).min(n)),
+            )
+        })
         .collect();
     let smooth: Vec<f64> = (0..gaps.len())
         .map(|i| {
@@ -304,9 +316,7 @@ pub fn pk(reference: &[usize], hypothesis: &[usize], k: usize) -> f64 {
         return 0.0;
     }
     let wrong = (0..n - k)
-        .filter(|&i| {
-            (reference[i] == reference[i + k]) != (hypothesis[i] == hypothesis[i + k])
-        })
+        .filter(|&i| (reference[i] == reference[i + k]) != (hypothesis[i] == hypothesis[i + k]))
         .count();
     wrong as f64 / (n - k) as f64
 }

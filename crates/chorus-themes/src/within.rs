@@ -87,7 +87,7 @@ fn best_f1(gold: &HashSet<usize>, candidates: &HashMap<&str, HashSet<usize>>) ->
 }
 
 /// (matched, counted) gold labels of one event, given each unit's candidate groups.
-fn coverage<'a>(gold: &[&GoldUnit], groups: &[Vec<&'a str>]) -> (usize, usize) {
+fn coverage(gold: &[&GoldUnit], groups: &[Vec<&str>]) -> (usize, usize) {
     let mut by_label: BTreeMap<&str, HashSet<usize>> = BTreeMap::new();
     for (i, g) in gold.iter().enumerate() {
         by_label.entry(g.label.as_str()).or_default().insert(i);
@@ -98,7 +98,8 @@ fn coverage<'a>(gold: &[&GoldUnit], groups: &[Vec<&'a str>]) -> (usize, usize) {
             candidates.entry(g).or_default().insert(i);
         }
     }
-    let counted: Vec<&HashSet<usize>> = by_label.values().filter(|s| s.len() >= MIN_UNITS).collect();
+    let counted: Vec<&HashSet<usize>> =
+        by_label.values().filter(|s| s.len() >= MIN_UNITS).collect();
     let matched = counted
         .iter()
         .filter(|s| best_f1(s, &candidates) >= 0.5)
@@ -131,14 +132,19 @@ impl Tally {
     fn add(&mut self, gold: &[&GoldUnit], hyp: &[String], k: usize) {
         let labels: Vec<&str> = gold.iter().map(|g| g.label.as_str()).collect();
         self.nmi.push(nmi(&labels, hyp));
-        let (m, c) = coverage(gold, &hyp.iter().map(|h| vec![h.as_str()]).collect::<Vec<_>>());
+        let (m, c) = coverage(
+            gold,
+            &hyp.iter().map(|h| vec![h.as_str()]).collect::<Vec<_>>(),
+        );
         self.matched += m;
         self.counted += c;
         let reference = runs(gold.iter().map(|g| g.segment));
         let hypothesis = runs(hyp.iter());
         self.pk.push(segment::pk(&reference, &hypothesis, k));
-        self.wd.push(segment::window_diff(&reference, &hypothesis, k));
-        self.segments.push(hypothesis.last().map_or(0, |l| l + 1) as f64);
+        self.wd
+            .push(segment::window_diff(&reference, &hypothesis, k));
+        self.segments
+            .push(hypothesis.last().map_or(0, |l| l + 1) as f64);
     }
 
     fn scores(&self) -> SegmentScores {
@@ -185,8 +191,10 @@ pub fn evaluate(
     assignments: &[AssignmentRecord],
     gold: &[Option<GoldUnit>],
 ) -> Result<Within, ThemesError> {
-    let place: HashMap<&str, &AssignmentRecord> =
-        assignments.iter().map(|a| (a.unit_id.as_str(), a)).collect();
+    let place: HashMap<&str, &AssignmentRecord> = assignments
+        .iter()
+        .map(|a| (a.unit_id.as_str(), a))
+        .collect();
     let stop = units.stopwords();
     let (mut themes, mut segments, mut blocks, mut tiling) =
         (Tally::new(), Tally::new(), Tally::new(), Tally::new());
@@ -195,7 +203,10 @@ pub fn evaluate(
     for spoken in transcripts(ws)?.values() {
         let order: Vec<usize> = spoken.iter().map(|s| s.unit).collect();
         let dim = vectors.dim;
-        let rows: Vec<f32> = order.iter().flat_map(|&u| vectors.row(u).iter().copied()).collect();
+        let rows: Vec<f32> = order
+            .iter()
+            .flat_map(|&u| vectors.row(u).iter().copied())
+            .collect();
         let weights: Vec<f64> = order
             .iter()
             .map(|&u| content_words(&units.norm[u], &stop) as f64)
@@ -206,18 +217,25 @@ pub fn evaluate(
             weights: &weights,
         };
         // keep the units with a gold label
-        let kept: Vec<usize> = (0..order.len()).filter(|&i| gold[order[i]].is_some()).collect();
+        let kept: Vec<usize> = (0..order.len())
+            .filter(|&i| gold[order[i]].is_some())
+            .collect();
         if kept.is_empty() {
             continue;
         }
-        let g: Vec<&GoldUnit> = kept.iter().filter_map(|&i| gold[order[i]].as_ref()).collect();
+        let g: Vec<&GoldUnit> = kept
+            .iter()
+            .filter_map(|&i| gold[order[i]].as_ref())
+            .collect();
         let reference = runs(g.iter().map(|x| x.segment));
         let true_segments = reference.last().map_or(1, |l| l + 1);
         gold_segments.push(true_segments as f64);
         let k = ((kept.len() as f64 / true_segments as f64 / 2.0).round() as usize).max(2);
         let at = |i: usize| place.get(units.ids[order[i]].as_str());
         let theme = |i: usize| -> String {
-            at(i).and_then(|a| a.theme_id.clone()).unwrap_or_else(|| "-".into())
+            at(i)
+                .and_then(|a| a.theme_id.clone())
+                .unwrap_or_else(|| "-".into())
         };
         let theme_labels: Vec<String> = kept.iter().map(|&i| theme(i)).collect();
         themes.add(&g, &theme_labels, k);
@@ -226,10 +244,13 @@ pub fn evaluate(
             .iter()
             .map(|&i| {
                 let a = at(i);
-                [a.and_then(|a| a.theme_id.clone()), a.and_then(|a| a.subtheme_id.clone())]
-                    .into_iter()
-                    .flatten()
-                    .collect()
+                [
+                    a.and_then(|a| a.theme_id.clone()),
+                    a.and_then(|a| a.subtheme_id.clone()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect()
             })
             .collect();
         let group_refs: Vec<Vec<&str>> = groups
@@ -248,16 +269,26 @@ pub fn evaluate(
             let l = segment::labels(&starts, order.len());
             kept.iter().map(|&i| l[i].to_string()).collect()
         };
-        blocks.add(&g, &by_starts(segment::equal_blocks(order.len(), true_segments)), k);
-        tiling.add(&g, &by_starts(segment::texttiling(&seq, TEXTTILING_WINDOW)), k);
+        blocks.add(
+            &g,
+            &by_starts(segment::equal_blocks(order.len(), true_segments)),
+            k,
+        );
+        tiling.add(
+            &g,
+            &by_starts(segment::texttiling(&seq, TEXTTILING_WINDOW)),
+            k,
+        );
     }
     let mut by_label: BTreeMap<&str, LabelCount> = BTreeMap::new();
     for (u, g) in gold.iter().enumerate() {
         let Some(g) = g else { continue };
-        let c = by_label.entry(g.label.as_str()).or_insert_with(|| LabelCount {
-            label: g.label.clone(),
-            ..Default::default()
-        });
+        let c = by_label
+            .entry(g.label.as_str())
+            .or_insert_with(|| LabelCount {
+                label: g.label.clone(),
+                ..Default::default()
+            });
         c.units += 1;
         let status = place.get(units.ids[u].as_str()).map(|a| a.status);
         c.procedural += usize::from(status == Some(Status::Procedural));
@@ -299,7 +330,9 @@ mod tests {
         let all: Vec<Vec<&str>> = (0..20).map(|_| vec!["x"]).collect();
         assert_eq!(coverage(&refs, &all), (0, 4));
         // halves: F1 = 2·5/15 >= 0.5 for every label
-        let halves: Vec<Vec<&str>> = (0..20).map(|i| vec![if i < 10 { "x" } else { "y" }]).collect();
+        let halves: Vec<Vec<&str>> = (0..20)
+            .map(|i| vec![if i < 10 { "x" } else { "y" }])
+            .collect();
         assert_eq!(coverage(&refs, &halves), (4, 4));
     }
 }

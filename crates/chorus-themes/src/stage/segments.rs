@@ -48,7 +48,14 @@ pub struct Spoken {
 }
 
 /// Roles that run an event.
-const CHAIRS: [&str; 6] = ["facilitator", "chair", "moderator", "host", "convener", "presenter"];
+const CHAIRS: [&str; 6] = [
+    "facilitator",
+    "chair",
+    "moderator",
+    "host",
+    "convener",
+    "presenter",
+];
 
 /// Whether a facilitator's or chair's line asks one of the Government Aftershock questions
 /// (leave behind, keep, do differently) or moves to the next question or item: the agenda
@@ -66,7 +73,10 @@ fn is_prompt(text: &str) -> bool {
 /// The weight of a unit in segmentation: its content words (stopwords and fillers weigh
 /// nothing, so backchannels do not move boundaries).
 pub fn content_words(norm: &str, stop: &label::Stopwords) -> usize {
-    label::words(norm).iter().filter(|w| !stop.contains(w)).count()
+    label::words(norm)
+        .iter()
+        .filter(|w| !stop.contains(w))
+        .count()
 }
 
 /// The transcripts of the workspace, each its units in spoken order, by (event, source).
@@ -122,7 +132,14 @@ pub fn transcripts(ws: &Workspace) -> Result<BTreeMap<(String, String), Vec<Spok
     for spoken in out.values_mut() {
         // cue times where every unit has one (segment CSVs may list speakers apart), else lines
         let timed = spoken.iter().all(|s| s.start_ms.is_some());
-        spoken.sort_by_key(|s| (if timed { s.start_ms } else { None }, s.line, s.part, s.unit));
+        spoken.sort_by_key(|s| {
+            (
+                if timed { s.start_ms } else { None },
+                s.line,
+                s.part,
+                s.unit,
+            )
+        });
         for s in spoken.iter_mut() {
             s.prompt = s.chair && texts[s.unit].as_deref().is_some_and(is_prompt);
         }
@@ -256,7 +273,10 @@ pub fn blend_context(vectors: &mut UnitVectors, found: &[Found], weight: f32) {
         .map(|f| f.record.source_id.as_str())
         .collect();
     let dim = vectors.dim;
-    for f in found.iter().filter(|f| topical.contains(f.record.source_id.as_str())) {
+    for f in found
+        .iter()
+        .filter(|f| topical.contains(f.record.source_id.as_str()))
+    {
         for (&u, (_, words)) in f.indices.iter().zip(&f.members) {
             let share = weight * CONTEXT_WORDS / (CONTEXT_WORDS + *words as f32);
             let row = &mut vectors.data[u * dim..(u + 1) * dim];
@@ -292,9 +312,22 @@ fn central(
                 && !s.opening
                 && !procedural::is_procedural(&units.norm[s.unit], &units.lang[s.unit], stop)
         })
-        .map(|(s, _)| (s.unit, chorus_core::vectors::cosine(mean, vectors.row(s.unit))))
+        .map(|(s, _)| {
+            (
+                s.unit,
+                chorus_core::vectors::cosine(mean, vectors.row(s.unit)),
+            )
+        })
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(u, _)| u)
+}
+
+/// The units (indices) in which a chair opens the event or puts the next question or item.
+pub fn prompts(found: &[Found]) -> std::collections::HashSet<usize> {
+    found
+        .iter()
+        .flat_map(|f| f.prompts.iter().copied())
+        .collect()
 }
 
 /// The segment of each transcript unit, by unit id.

@@ -68,17 +68,21 @@ fn theme_records(themes: &[Theme]) -> Vec<ThemeRecord> {
 /// content word.
 fn assignment_records(a: &Artifacts) -> Vec<AssignmentRecord> {
     let (tops, sub_ids) = (&a.groups.tops, &a.groups.sub_ids);
-    let placed = a.placement.iter().enumerate().map(|(i, p)| AssignmentRecord {
-        unit_id: a.units.ids[i].clone(),
-        event_id: a.units.events[i].clone(),
-        theme_id: p.theme.map(|t| tops[t].id.to_string()),
-        subtheme_id: p
-            .subtheme
-            .and_then(|s| sub_ids[s].as_ref().map(|id| id.to_string())),
-        similarity: p.similarity,
-        status: p.status,
-        segment_id: a.segment_of.get(&a.units.ids[i]).cloned(),
-    });
+    let placed = a
+        .placement
+        .iter()
+        .enumerate()
+        .map(|(i, p)| AssignmentRecord {
+            unit_id: a.units.ids[i].clone(),
+            event_id: a.units.events[i].clone(),
+            theme_id: p.theme.map(|t| tops[t].id.to_string()),
+            subtheme_id: p
+                .subtheme
+                .and_then(|s| sub_ids[s].as_ref().map(|id| id.to_string())),
+            similarity: p.similarity,
+            status: p.status,
+            segment_id: a.segment_of.get(&a.units.ids[i]).cloned(),
+        });
     let left_out = a.no_content.iter().map(|x| AssignmentRecord {
         unit_id: x.unit.clone(),
         event_id: x.event.clone(),
