@@ -100,15 +100,21 @@ pub fn transcripts(ws: &Workspace) -> Result<BTreeMap<(String, String), Vec<Spok
     let texts = str_column(&frame, col::TEXT).map_err(ThemesError::Frames)?;
     let speakers = str_column(&frame, col::PARTICIPANT_ID).map_err(ThemesError::Frames)?;
     let people = read_table(ws, Table::Participants).map_err(ThemesError::Frames)?;
-    let chairs: std::collections::HashSet<String> = str_column(&people, col::PARTICIPANT_ID)
-        .map_err(ThemesError::Frames)?
-        .into_iter()
-        .zip(str_column(&people, col::ROLE).map_err(ThemesError::Frames)?)
-        .filter_map(|(id, role)| {
-            let role = role?.to_lowercase();
-            CHAIRS.iter().any(|c| role.contains(c)).then_some(id?)
-        })
-        .collect();
+    // a corpus without named participants (transcripts without speakers) has no chair
+    let chairs: std::collections::HashSet<String> = match (
+        str_column(&people, col::PARTICIPANT_ID),
+        str_column(&people, col::ROLE),
+    ) {
+        (Ok(ids), Ok(roles)) => ids
+            .into_iter()
+            .zip(roles)
+            .filter_map(|(id, role)| {
+                let role = role?.to_lowercase();
+                CHAIRS.iter().any(|c| role.contains(c)).then_some(id?)
+            })
+            .collect(),
+        _ => Default::default(),
+    };
     let mut out: BTreeMap<(String, String), Vec<Spoken>> = BTreeMap::new();
     for u in 0..frame.height() {
         if kinds[u].as_deref() != Some("utterance") {
