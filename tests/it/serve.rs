@@ -328,6 +328,14 @@ fn browser_searches_filters_opens_a_theme_and_reads_a_quote() {
         metas.iter().all(|m| m.starts_with("ottawa-health")),
         "a hit from another event"
     );
+    // a filter is never hidden: a chip shows it and removes it
+    let filtered = dump_dom(&browser, &format!("{b}/?q=community&country=Canada"));
+    assert!(filtered.contains("class=\"chip\""), "{filtered}");
+    assert!(filtered.contains("country: Canada"), "{filtered}");
+    assert!(
+        filtered.contains("href=\"/?q=community\""),
+        "the chip's link drops its filter"
+    );
     // a theme from the results, then a quote in it
     let theme = link(&results, "/themes/").expect("a hit links its theme");
     let page = dump_dom(&browser, &format!("{b}{theme}"));

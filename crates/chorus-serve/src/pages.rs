@@ -15,7 +15,8 @@ nav a{margin-right:1rem}form{margin:1rem 0;display:flex;flex-wrap:wrap;gap:.5rem
 mark{background:#ffe08a}.hit{margin:1rem 0;padding-bottom:.5rem;border-bottom:1px solid #eee}.meta{font-size:.85rem;color:#555}
 .facets{font-size:.85rem}.facets a{margin-right:.6rem}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
 .focus{background:#fff6d5;border-left-color:#D55E00}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}
-th:first-child,td:first-child{text-align:left}.error{color:#a00}";
+th:first-child,td:first-child{text-align:left}.error{color:#a00}
+.filters{font-size:.9rem}.chip{display:inline-block;background:#eef3f8;border:1px solid #c9d6e3;border-radius:1rem;padding:0 .5rem;margin:.1rem .2rem}.chip a{text-decoration:none;margin-left:.2rem}";
 
 fn layout(app: &App, title: &str, body: Markup) -> String {
     html! {
@@ -100,6 +101,13 @@ fn hit(h: &Hit, app: &App) -> Markup {
                     " · theme " a href={ "/themes/" (t.id) } { (t.label) }
                 }
                 " · " a href={ "/units/" (seg(&h.unit_id)) } { "in context" }
+            }
+            // what was asked, when the unit answers a question
+            @if let Some(q) = h.question.as_deref().and_then(|q| app.data.questions.get(q)) {
+                div.meta.asked {
+                    "answering: " (q)
+                    @if let Some(f) = &h.frame { " (" (f.replace('_', " ")) ")" }
+                }
             }
         }
     }
@@ -193,6 +201,7 @@ pub fn search(
             }
             button type="submit" { "Search" }
         }
+        (active_filters(app, pairs))
         @match result {
             None => p {
                 (app.data.events.len()) " events, " (app.data.theme_list().len()) " themes. Try "
@@ -203,6 +212,42 @@ pub fn search(
         }
     };
     layout(app, "Search", body)
+}
+
+/// The filters in force, each a chip that removes it, and a link that clears them all: a filter
+/// a facet link added is never hidden.
+fn active_filters(app: &App, pairs: &[(String, String)]) -> Markup {
+    let active: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && Facet::parse(k).is_some_and(|f| f.filterable()))
+        .collect();
+    let without = |drop: &(String, String)| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .filter(|p| *p != drop && p.0 != "offset")
+            .cloned()
+            .collect()
+    };
+    let kept: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k == "q" || k == "mode")
+        .cloned()
+        .collect();
+    html! {
+        @if !active.is_empty() {
+            p.filters aria-label="active filters" {
+                "Filtered by: "
+                @for p in &active {
+                    span.chip {
+                        (p.0) ": " (app.data.theme_name(&p.0, &p.1)) " "
+                        a href={ "/?" (query(&without(p))) } aria-label={ "remove the " (p.0) " filter" } { "×" }
+                    }
+                    " "
+                }
+                a href={ "/?" (query(&kept)) } { "clear all" }
+            }
+        }
+    }
 }
 
 pub fn themes(app: &App) -> String {
