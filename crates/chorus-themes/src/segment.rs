@@ -26,6 +26,10 @@ pub const NULL_QUANTILE: f64 = 0.9;
 /// Shortest segment, in units.
 pub const MIN_UNITS: usize = 3;
 
+/// Longest segment, in units: bounds the search to `O(n · MAX_UNITS)` where a long transcript
+/// has no boundary for PELT to prune by (a topic of more turns than this is split).
+pub const MAX_UNITS: usize = 1500;
+
 /// Units described for segmentation: row-major unit vectors (unit length) and weights.
 pub struct Sequence<'a> {
     pub dim: usize,
@@ -108,7 +112,10 @@ pub fn optimal_partition(s: &Sequence, price: f64, min_units: usize) -> Vec<usiz
     for b in min_units..=n {
         // the starts that leave a segment of at least `min_units` after them
         let mut chosen = (f64::INFINITY, 0usize);
-        for &a in candidates.iter().filter(|&&a| a + min_units <= b) {
+        for &a in candidates
+            .iter()
+            .filter(|&&a| a + min_units <= b && b - a <= MAX_UNITS)
+        {
             let total = best[a] + p.cost(a, b) + price;
             if total < chosen.0 {
                 chosen = (total, a);
@@ -118,7 +125,9 @@ pub fn optimal_partition(s: &Sequence, price: f64, min_units: usize) -> Vec<usiz
         back[b] = chosen.1;
         // prune starts that can never win again (the cost is additive over splits)
         let bound = best[b];
-        candidates.retain(|&a| a + min_units > b || best[a] + p.cost(a, b) <= bound);
+        candidates.retain(|&a| {
+            b - a < MAX_UNITS && (a + min_units > b || best[a] + p.cost(a, b) <= bound)
+        });
         if b + min_units <= n {
             candidates.push(b);
         }
@@ -438,6 +447,27 @@ mod tests {
             }
             assert!((score(&got) - best).abs() < 1e-9, "price {price}");
         }
+    }
+
+    #[test]
+    fn a_long_topic_is_cut_at_the_longest_segment() {
+        let n = MAX_UNITS * 2 + 10;
+        let v: Vec<f32> = (0..n)
+            .flat_map(|i| [1.0, (i % 5) as f32 * 0.01, 0.0])
+            .collect();
+        let w = vec![3.0; n];
+        let s = Sequence {
+            dim: 3,
+            vectors: &v,
+            weights: &w,
+        };
+        let starts = segment(&s, 42);
+        let ends: Vec<usize> = starts.iter().skip(1).copied().chain([n]).collect();
+        assert!(
+            starts.iter().zip(&ends).all(|(a, b)| b - a <= MAX_UNITS),
+            "{starts:?}"
+        );
+        assert!(starts.len() >= 2);
     }
 
     #[test]
