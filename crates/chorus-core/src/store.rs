@@ -15,6 +15,14 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
     Ok(())
 }
 
+/// A frame column from rows: `column!(rows, col::UNIT_ID, |r| r.unit_id.as_str())`.
+#[macro_export]
+macro_rules! column {
+    ($rows:expr, $name:expr, |$r:ident| $e:expr) => {
+        ::polars::prelude::Column::new($name.into(), $rows.iter().map(|$r| $e).collect::<Vec<_>>())
+    };
+}
+
 /// Writes `df` beside `path` as `path.tmp` and returns that path: files that must change
 /// together are all staged, then all renamed ([`commit_staged`]).
 pub fn stage_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<PathBuf> {

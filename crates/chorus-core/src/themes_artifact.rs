@@ -6,6 +6,7 @@
 
 use polars::prelude::*;
 
+use crate::column;
 use crate::model::{col, Status, Workspace};
 use crate::store::{commit_staged, read_file, stage_parquet, staged_path, str_column};
 
@@ -147,44 +148,20 @@ pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
 }
 
 fn themes_frame(themes: &[ThemeRecord]) -> PolarsResult<DataFrame> {
-    let keywords: Vec<String> = themes
-        .iter()
-        .map(|t| t.keywords.join(KEYWORD_SEPARATOR))
-        .collect();
-    let df = DataFrame::new(
+    DataFrame::new(
         themes.len(),
         vec![
-            Column::new(
-                col::THEME_ID.into(),
-                themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::PARENT_ID.into(),
-                themes
-                    .iter()
-                    .map(|t| t.parent.as_deref())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::LABEL.into(),
-                themes.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(col::KEYWORDS.into(), keywords),
-            Column::new(
-                col::SIZE.into(),
-                themes.iter().map(|t| t.size).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::EVENTS.into(),
-                themes.iter().map(|t| t.events).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::PINNED.into(),
-                themes.iter().map(|t| t.pinned).collect::<Vec<_>>(),
-            ),
+            column!(themes, col::THEME_ID, |t| t.id.as_str()),
+            column!(themes, col::PARENT_ID, |t| t.parent.as_deref()),
+            column!(themes, col::LABEL, |t| t.label.as_str()),
+            column!(themes, col::KEYWORDS, |t| t
+                .keywords
+                .join(KEYWORD_SEPARATOR)),
+            column!(themes, col::SIZE, |t| t.size),
+            column!(themes, col::EVENTS, |t| t.events),
+            column!(themes, col::PINNED, |t| t.pinned),
         ],
-    )?;
-    Ok(df)
+    )
 }
 
 pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
@@ -215,46 +192,18 @@ pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
 }
 
 fn assignments_frame(rows: &[AssignmentRecord]) -> PolarsResult<DataFrame> {
-    let df = DataFrame::new(
+    DataFrame::new(
         rows.len(),
         vec![
-            Column::new(
-                col::UNIT_ID.into(),
-                rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::EVENT_ID.into(),
-                rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::THEME_ID.into(),
-                rows.iter()
-                    .map(|r| r.theme_id.as_deref())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::SUBTHEME_ID.into(),
-                rows.iter()
-                    .map(|r| r.subtheme_id.as_deref())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::SIMILARITY.into(),
-                rows.iter().map(|r| r.similarity).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::STATUS.into(),
-                rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::SEGMENT_ID.into(),
-                rows.iter()
-                    .map(|r| r.segment_id.as_deref())
-                    .collect::<Vec<_>>(),
-            ),
+            column!(rows, col::UNIT_ID, |r| r.unit_id.as_str()),
+            column!(rows, col::EVENT_ID, |r| r.event_id.as_str()),
+            column!(rows, col::THEME_ID, |r| r.theme_id.as_deref()),
+            column!(rows, col::SUBTHEME_ID, |r| r.subtheme_id.as_deref()),
+            column!(rows, col::SIMILARITY, |r| r.similarity),
+            column!(rows, col::STATUS, |r| r.status.as_str()),
+            column!(rows, col::SEGMENT_ID, |r| r.segment_id.as_deref()),
         ],
-    )?;
-    Ok(df)
+    )
 }
 
 pub fn read_quotes(ws: &Workspace) -> PolarsResult<Vec<QuoteRecord>> {
@@ -281,36 +230,17 @@ pub fn read_quotes(ws: &Workspace) -> PolarsResult<Vec<QuoteRecord>> {
 }
 
 fn quotes_frame(rows: &[QuoteRecord]) -> PolarsResult<DataFrame> {
-    let df = DataFrame::new(
+    DataFrame::new(
         rows.len(),
         vec![
-            Column::new(
-                col::THEME_ID.into(),
-                rows.iter().map(|r| r.theme_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::RANK.into(),
-                rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::UNIT_ID.into(),
-                rows.iter().map(|r| r.unit_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::EVENT_ID.into(),
-                rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::SIMILARITY.into(),
-                rows.iter().map(|r| r.similarity).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::TEXT.into(),
-                rows.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
-            ),
+            column!(rows, col::THEME_ID, |r| r.theme_id.as_str()),
+            column!(rows, col::RANK, |r| r.rank),
+            column!(rows, col::UNIT_ID, |r| r.unit_id.as_str()),
+            column!(rows, col::EVENT_ID, |r| r.event_id.as_str()),
+            column!(rows, col::SIMILARITY, |r| r.similarity),
+            column!(rows, col::TEXT, |r| r.text.as_str()),
         ],
-    )?;
-    Ok(df)
+    )
 }
 
 pub fn read_segments(ws: &Workspace) -> PolarsResult<Vec<SegmentRecord>> {
@@ -357,89 +287,27 @@ pub fn read_segments(ws: &Workspace) -> PolarsResult<Vec<SegmentRecord>> {
 }
 
 fn segments_frame(rows: &[SegmentRecord]) -> PolarsResult<DataFrame> {
-    let keywords: Vec<String> = rows
-        .iter()
-        .map(|r| r.keywords.join(KEYWORD_SEPARATOR))
-        .collect();
-    let df = DataFrame::new(
+    DataFrame::new(
         rows.len(),
         vec![
-            Column::new(
-                col::SEGMENT_ID.into(),
-                rows.iter()
-                    .map(|r| r.segment_id.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::EVENT_ID.into(),
-                rows.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::SOURCE_ID.into(),
-                rows.iter()
-                    .map(|r| r.source_id.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::POSITION.into(),
-                rows.iter().map(|r| r.position).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::FIRST_UNIT.into(),
-                rows.iter()
-                    .map(|r| r.first_unit.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::LAST_UNIT.into(),
-                rows.iter()
-                    .map(|r| r.last_unit.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::UNITS.into(),
-                rows.iter().map(|r| r.units).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::FIRST_LINE.into(),
-                rows.iter().map(|r| r.first_line).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::LAST_LINE.into(),
-                rows.iter().map(|r| r.last_line).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::START_MS.into(),
-                rows.iter().map(|r| r.start_ms).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::END_MS.into(),
-                rows.iter().map(|r| r.end_ms).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::TITLE.into(),
-                rows.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(col::KEYWORDS.into(), keywords),
-            Column::new(
-                col::THEME_ID.into(),
-                rows.iter()
-                    .map(|r| r.theme_id.as_deref())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::QUOTE_UNIT.into(),
-                rows.iter()
-                    .map(|r| r.quote_unit.as_deref())
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                col::QUOTE.into(),
-                rows.iter().map(|r| r.quote.as_deref()).collect::<Vec<_>>(),
-            ),
+            column!(rows, col::SEGMENT_ID, |r| r.segment_id.as_str()),
+            column!(rows, col::EVENT_ID, |r| r.event_id.as_str()),
+            column!(rows, col::SOURCE_ID, |r| r.source_id.as_str()),
+            column!(rows, col::POSITION, |r| r.position),
+            column!(rows, col::FIRST_UNIT, |r| r.first_unit.as_str()),
+            column!(rows, col::LAST_UNIT, |r| r.last_unit.as_str()),
+            column!(rows, col::UNITS, |r| r.units),
+            column!(rows, col::FIRST_LINE, |r| r.first_line),
+            column!(rows, col::LAST_LINE, |r| r.last_line),
+            column!(rows, col::START_MS, |r| r.start_ms),
+            column!(rows, col::END_MS, |r| r.end_ms),
+            column!(rows, col::TITLE, |r| r.title.as_str()),
+            column!(rows, col::KEYWORDS, |r| r.keywords.join(KEYWORD_SEPARATOR)),
+            column!(rows, col::THEME_ID, |r| r.theme_id.as_deref()),
+            column!(rows, col::QUOTE_UNIT, |r| r.quote_unit.as_deref()),
+            column!(rows, col::QUOTE, |r| r.quote.as_deref()),
         ],
-    )?;
-    Ok(df)
+    )
 }
 
 /// Everything the themes stage publishes, written together.

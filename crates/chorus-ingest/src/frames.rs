@@ -5,6 +5,7 @@
 
 use polars::prelude::*;
 
+use chorus_core::column;
 use chorus_core::model::{col, Table as T, Workspace};
 use chorus_core::store::write_parquet;
 
@@ -114,12 +115,6 @@ pub struct EventFrames {
     pub units: Vec<UnitRow>,
     pub answers: Vec<AnswerRow>,
     pub rejects: Vec<RejectRow>,
-}
-
-macro_rules! column {
-    ($rows:expr, $name:expr, |$r:ident| $e:expr) => {
-        Column::new($name.into(), $rows.iter().map(|$r| $e).collect::<Vec<_>>())
-    };
 }
 
 impl EventFrames {
