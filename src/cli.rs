@@ -206,10 +206,12 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct EmbedArgs {
-    /// A sentence-transformers model folder (default: `CHORUS_MODEL_DIR`, else the one the
-    /// set-up installed).
-    #[arg(long, value_name = "DIR")]
-    pub model: Option<PathBuf>,
+    /// `english` (all-MiniLM-L6-v2), `multilingual` (multilingual-e5-small) or a
+    /// sentence-transformers folder. Default: `[embed] model` of chorus.toml, else
+    /// `CHORUS_MODEL_DIR`, else by the corpus: english when at least 95% of the units are in
+    /// English, multilingual otherwise.
+    #[arg(long, value_name = "NAME|DIR")]
+    pub model: Option<String>,
     /// CPU threads for inference.
     #[arg(long, default_value_t = EmbedConfig::default().threads)]
     pub threads: usize,

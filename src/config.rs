@@ -38,6 +38,8 @@ pub const CONFIG_FILE: &str = "chorus.toml";
 pub struct ChorusToml {
     #[serde(default)]
     pub ingest: IngestSection,
+    #[serde(default)]
+    pub embed: EmbedSection,
     pub seed: Option<u64>,
 }
 
@@ -52,6 +54,13 @@ pub struct IngestSection {
     pub columns: BTreeMap<String, ColumnRole>,
     #[serde(default)]
     pub sources: Vec<SourceDefaults>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbedSection {
+    /// `english`, `multilingual` or a model folder (relative to chorus.toml).
+    pub model: Option<String>,
 }
 
 /// Event metadata for every event read from under `path` (relative to `chorus.toml`); an
@@ -98,7 +107,7 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{path}`:{line}: expected chorus settings ([ingest] inputs, redact, max_unit_chars, columns, sources; seed), found: {message}")]
+    #[error("`{path}`:{line}: expected chorus settings ([ingest] inputs, redact, max_unit_chars, columns, sources; [embed] model; seed), found: {message}")]
     Parse {
         path: PathBuf,
         line: usize,
@@ -188,6 +197,20 @@ impl Project {
             strict: args.strict,
             ..defaults
         })
+    }
+
+    /// The embedding model: the flag, else `[embed] model` of chorus.toml (a folder relative
+    /// to it), else none (chosen by the corpus).
+    pub fn embed_model(&self, flag: Option<&str>) -> Option<chorus_embed::ModelChoice> {
+        use chorus_embed::ModelChoice;
+        match (flag, self.config.embed.model.as_deref()) {
+            (Some(v), _) => Some(ModelChoice::parse(v)),
+            (None, Some(v)) => Some(match ModelChoice::parse(v) {
+                ModelChoice::Dir(d) => ModelChoice::Dir(self.root.join(d)),
+                named => named,
+            }),
+            (None, None) => None,
+        }
     }
 
     /// The seed: the flag, else `seed` of chorus.toml, else the themes stage's default.

@@ -11,7 +11,7 @@ use crate::stdout::{self, outln};
 pub fn run(ctx: &Ctx, args: &EmbedArgs) -> anyhow::Result<ExitCode> {
     let _lock = ctx.lock()?;
     let cfg = EmbedConfig {
-        model: args.model.clone(),
+        model: ctx.project.embed_model(args.model.as_deref()),
         threads: args.threads,
         batch: args.batch,
         progress: ctx.progress(),
@@ -21,12 +21,14 @@ pub fn run(ctx: &Ctx, args: &EmbedArgs) -> anyhow::Result<ExitCode> {
         stdout::json(&r)?;
     } else {
         outln!(
-            "embedded {} new texts ({} cached) of {} units in {:.1} s ({:.0} texts/s) with model {} ({})",
+            "embedded {} new texts ({} cached) of {} units in {:.1} s ({:.0} texts/s) with the {} model: {} (id {}, {})",
             r.embedded,
             r.cached,
             r.units,
             r.seconds,
             r.per_second,
+            r.model,
+            r.model_reason,
             r.model_id,
             r.model_dir.display()
         );

@@ -99,6 +99,11 @@ fn configurations_the_forward_cannot_run_are_typed_errors() {
             ),
             "pooling_mode_*",
         ),
+        (
+            "config_sentence_transformers.json",
+            r#"{"prompts": {"query": "query: "}, "default_prompt_name": "passage"}"#.to_string(),
+            "default_prompt_name",
+        ),
     ];
     for (file, text, setting) in cases {
         let tmp = tempfile::tempdir().unwrap();
@@ -106,11 +111,11 @@ fn configurations_the_forward_cannot_run_are_typed_errors() {
         for f in [
             "config.json",
             "model.safetensors",
-            "vocab.txt",
+            "tokenizer.json",
             "modules.json",
             "1_Pooling/config.json",
             "sentence_bert_config.json",
-            "tokenizer_config.json",
+            "config_sentence_transformers.json",
         ] {
             if f == file {
                 std::fs::write(tmp.path().join(f), &text).unwrap();

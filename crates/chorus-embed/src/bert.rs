@@ -37,6 +37,9 @@ pub struct BertConfig {
     pub model_type: Option<String>,
     #[serde(default)]
     pub position_embedding_type: Option<String>,
+    /// The id of the padding token (its rows are masked out).
+    #[serde(default)]
+    pub pad_token_id: i64,
 }
 
 fn default_type_vocab_size() -> i64 {
@@ -128,6 +131,14 @@ impl BertConfig {
                     v.to_string(),
                 ));
             }
+        }
+        if !(0..c.vocab_size).contains(&c.pad_token_id) {
+            return Err(unsupported(
+                &path,
+                "pad_token_id",
+                "a token id below vocab_size",
+                format!("{} (vocab_size {})", c.pad_token_id, c.vocab_size),
+            ));
         }
         if c.hidden_size % c.num_attention_heads != 0 {
             return Err(unsupported(

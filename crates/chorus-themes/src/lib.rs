@@ -40,6 +40,7 @@ pub mod eval;
 pub mod find;
 pub mod gold;
 pub mod label;
+pub mod languages;
 pub mod names;
 pub mod procedural;
 pub mod segment;
@@ -191,6 +192,8 @@ pub fn run(
     let _span = tracing::info_span!("themes").entered();
     let started = std::time::Instant::now();
     let (mut all_vectors, all_units) = (vectors::load(ws)?, unit_texts(ws)?);
+    // the same thing said in two languages is one theme: each language's offset taken out
+    languages::centre(&mut all_vectors, &all_units.lang);
     // transcripts are conversations: their topic segments first, each line read in its context
     let found = segments::find(ws, &all_vectors, &all_units, cfg.seed)?;
     segments::blend_context(&mut all_vectors, &found, cfg.context_weight);
