@@ -7,6 +7,7 @@ mod common;
 mod embed;
 mod index;
 mod ingest;
+mod languages;
 mod redaction;
 mod report;
 mod segments;

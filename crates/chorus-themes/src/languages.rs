@@ -4,8 +4,9 @@
 //! comes, against 80% for an English answer. Removing each language's mean offset from the
 //! corpus mean (per-language mean-centring, as Libovický et al. 2020 found for multilingual
 //! encoders) takes the language out and leaves the meaning: 78% after centring. A language with
-//! few units has a noisy mean, so its offset is shrunk by `n / (n + SHRINK)`. A corpus in one
-//! language is left exactly as it is.
+//! few units has a noisy mean, so its offset is shrunk by `n / (n + SHRINK)`, and below `SHRINK`
+//! units (a handful of short lines detected as another language: their mean is their topic,
+//! not their language) it is left as it is. A corpus in one language is left exactly as it is.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ pub fn centre(vectors: &mut UnitVectors, langs: &[String]) -> usize {
         groups.entry(l.as_str()).or_default().push(i);
     }
     groups.remove("");
+    groups.retain(|_, rows| rows.len() as f32 >= SHRINK);
     if groups.len() < 2 {
         return 0;
     }
