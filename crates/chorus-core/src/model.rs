@@ -120,6 +120,7 @@ pub mod col {
     pub const SUBTHEME_ID: &str = "subtheme_id";
     pub const LABEL: &str = "label";
     pub const KEYWORDS: &str = "keywords";
+    pub const OTHER_KEYWORDS: &str = "other_keywords";
     pub const SIZE: &str = "size";
     pub const EVENTS: &str = "events";
     pub const PINNED: &str = "pinned";

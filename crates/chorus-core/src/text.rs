@@ -16,3 +16,55 @@ pub fn place(line: Option<u64>, start_ms: Option<i64>) -> String {
         _ => String::new(),
     }
 }
+
+/// The English name of a language from its ISO 639-1 code (the codes ingest gives units); an
+/// unknown code is shown as it is.
+pub fn language_name(code: &str) -> &str {
+    const NAMES: [(&str, &str); 29] = [
+        ("en", "English"),
+        ("de", "German"),
+        ("fr", "French"),
+        ("es", "Spanish"),
+        ("pt", "Portuguese"),
+        ("it", "Italian"),
+        ("nl", "Dutch"),
+        ("sv", "Swedish"),
+        ("da", "Danish"),
+        ("no", "Norwegian"),
+        ("fi", "Finnish"),
+        ("et", "Estonian"),
+        ("ru", "Russian"),
+        ("uk", "Ukrainian"),
+        ("pl", "Polish"),
+        ("cs", "Czech"),
+        ("hu", "Hungarian"),
+        ("ro", "Romanian"),
+        ("el", "Greek"),
+        ("tr", "Turkish"),
+        ("ar", "Arabic"),
+        ("he", "Hebrew"),
+        ("hi", "Hindi"),
+        ("zh", "Chinese"),
+        ("ja", "Japanese"),
+        ("ko", "Korean"),
+        ("vi", "Vietnamese"),
+        ("id", "Indonesian"),
+        ("th", "Thai"),
+    ];
+    NAMES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, n)| n)
+}
+
+/// "In other languages: German: homeoffice, arbeitsweg; Spanish: teletrabajo" for a theme's
+/// keywords in the corpus's other languages (none: `None`).
+pub fn other_languages(keywords: &[(String, Vec<String>)]) -> Option<String> {
+    (!keywords.is_empty()).then(|| {
+        let parts: Vec<String> = keywords
+            .iter()
+            .map(|(l, k)| format!("{}: {}", language_name(l), k.join(", ")))
+            .collect();
+        format!("In other languages: {}", parts.join("; "))
+    })
+}

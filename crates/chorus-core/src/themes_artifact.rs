@@ -12,6 +12,7 @@ use crate::store::{commit_staged, read_file, stage_parquet, staged_path, str_col
 
 /// Keywords are stored as one string, joined with this.
 const KEYWORD_SEPARATOR: &str = "; ";
+const LANGUAGE_SEPARATOR: &str = " | ";
 
 /// A theme or subtheme (`themes.parquet`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -21,6 +22,9 @@ pub struct ThemeRecord {
     pub parent: Option<String>,
     pub label: String,
     pub keywords: Vec<String>,
+    /// Keywords of its units in the corpus's other languages: (language, keywords), for a
+    /// theme that spans languages (its label and `keywords` are in the main language).
+    pub other_keywords: Vec<(String, Vec<String>)>,
     /// Units in it.
     pub size: u64,
     /// Events with a unit in it.
@@ -117,6 +121,25 @@ pub fn themes_exist(ws: &Workspace) -> bool {
     ws.themes_file().is_file() && ws.assignments_file().is_file()
 }
 
+/// `de: a; b | es: c` for [(de, [a, b]), (es, [c])].
+fn join_other(other: &[(String, Vec<String>)]) -> String {
+    other
+        .iter()
+        .map(|(l, k)| format!("{l}: {}", k.join(KEYWORD_SEPARATOR)))
+        .collect::<Vec<_>>()
+        .join(LANGUAGE_SEPARATOR)
+}
+
+fn split_other(joined: &str) -> Vec<(String, Vec<String>)> {
+    joined
+        .split(LANGUAGE_SEPARATOR)
+        .filter_map(|part| {
+            let (lang, kws) = part.split_once(": ")?;
+            Some((lang.to_string(), split_keywords(kws)))
+        })
+        .collect()
+}
+
 pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
     check_whole(ws)?;
     let df = read_file(&ws.themes_file())?;
@@ -124,6 +147,9 @@ pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
     let parents = str_column(&df, col::PARENT_ID)?;
     let labels = strings(&df, col::LABEL)?;
     let keywords = strings(&df, col::KEYWORDS)?;
+    // written by versions before themes across languages: none
+    let other =
+        strings(&df, col::OTHER_KEYWORDS).unwrap_or_else(|_| vec![String::new(); df.height()]);
     let sizes = numbers::<UInt64Type>(&df, col::SIZE)?;
     let events = numbers::<UInt64Type>(&df, col::EVENTS)?;
     let pinned: Vec<bool> = df
@@ -140,6 +166,7 @@ pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
             parent: parents[i].clone(),
             label: labels[i].clone(),
             keywords: split_keywords(&keywords[i]),
+            other_keywords: split_other(&other[i]),
             size: sizes[i],
             events: events[i],
             pinned: pinned[i],
@@ -157,6 +184,9 @@ fn themes_frame(themes: &[ThemeRecord]) -> PolarsResult<DataFrame> {
             column!(themes, col::KEYWORDS, |t| t
                 .keywords
                 .join(KEYWORD_SEPARATOR)),
+            column!(themes, col::OTHER_KEYWORDS, |t| join_other(
+                &t.other_keywords
+            )),
             column!(themes, col::SIZE, |t| t.size),
             column!(themes, col::EVENTS, |t| t.events),
             column!(themes, col::PINNED, |t| t.pinned),

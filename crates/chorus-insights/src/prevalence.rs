@@ -21,6 +21,9 @@ pub struct ThemeInsight {
     pub id: String,
     pub label: String,
     pub keywords: Vec<String>,
+    /// (language, keywords) of its units in the corpus's other languages.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_keywords: Vec<(String, Vec<String>)>,
     pub units: u64,
     pub participants: u64,
     pub events: usize,
@@ -284,6 +287,7 @@ impl Figures<'_> {
             id: row.id.clone(),
             label: row.label.clone(),
             keywords: row.keywords.clone(),
+            other_keywords: row.other_keywords.clone(),
             units: tally.units,
             participants: tally.participants,
             events: b.event.raised(id).count(),

@@ -182,6 +182,9 @@ fn themes(ins: &Insights, quotes: &[Quote]) -> Markup {
                 @if !t.keywords.is_empty() {
                     p.kw { "Keywords: " (t.keywords.join(", ")) }
                 }
+                @if let Some(other) = prose::other_keywords(t) {
+                    p.kw { (other) }
+                }
                 @if let Some(subs) = prose::subtheme_list(t, plain) {
                     p.kw { (subs) }
                 }

@@ -149,6 +149,9 @@ fn themes(md: &mut String, ins: &Insights, quotes: &[Quote]) {
         if !th.keywords.is_empty() {
             let _ = writeln!(md, "Keywords: {}.\n", escaped_list(&th.keywords));
         }
+        if let Some(other) = prose::other_keywords(th) {
+            let _ = writeln!(md, "{}.\n", md_escape(&other));
+        }
         if let Some(subs) = prose::subtheme_list(th, md_escape) {
             let _ = writeln!(md, "{subs}.\n");
         }

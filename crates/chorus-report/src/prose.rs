@@ -10,6 +10,12 @@ use chorus_core::model::Frame;
 use chorus_insights::{most_prevalent, Cell, Insights, ScaleInsight, ThemeInsight, UNKNOWN};
 
 /// A share as a whole percentage: `0.417` -> `42%`.
+/// "In other languages: German: homeoffice, arbeitsweg; Spanish: teletrabajo", for a theme
+/// whose units span languages (its title and keywords are in the corpus's main language).
+pub(crate) fn other_keywords(t: &ThemeInsight) -> Option<String> {
+    chorus_core::text::other_languages(&t.other_keywords)
+}
+
 pub(crate) fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }

@@ -327,6 +327,9 @@ pub fn theme(app: &App, v: &ThemeView) -> String {
         p.meta {
             (t.id) " · " (t.size) " units in " (t.events) " events · keywords: " (t.keywords.join(", "))
         }
+        @if let Some(other) = chorus_core::text::other_languages(&t.other_keywords) {
+            p.meta { (other) }
+        }
         p {
             a href={ "/?" (search) } { "Search this theme's units" }
             @if app.report.is_some() && t.parent.is_none() {

@@ -154,6 +154,9 @@ pub struct Theme {
     pub parent: Option<String>,
     pub label: String,
     pub keywords: Vec<String>,
+    /// (language, keywords) of its units in the corpus's other languages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_keywords: Vec<(String, Vec<String>)>,
     pub size: usize,
     pub events: usize,
     /// Pinned in the codebook, or made from a codebook seed.

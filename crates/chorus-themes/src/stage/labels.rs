@@ -19,6 +19,10 @@ const SUBTHEME_PHRASES: usize = 12;
 /// Keywords a theme keeps.
 const KEYWORDS: usize = 8;
 
+/// Keywords a theme shows per other language, from at least `LANGUAGE_UNITS` of its units.
+const OTHER_KEYWORDS: usize = 3;
+const LANGUAGE_UNITS: usize = 3;
+
 /// The theme records: the themes with units or pinned, and the subthemes.
 pub fn themes(
     book: &Codebook,
@@ -34,8 +38,11 @@ pub fn themes(
             tracing::warn!("labels from c-TF-IDF only: {e}");
         }
     }
-    let top_keywords = keywords(&groups.tops, units, &stop, model, THEME_PHRASES)?;
-    let sub_keywords = keywords(&groups.subs, units, &stop, model, SUBTHEME_PHRASES)?;
+    let main = units.main_language();
+    let top_keywords = keywords(&groups.tops, units, main, &stop, model, THEME_PHRASES)?;
+    let sub_keywords = keywords(&groups.subs, units, main, &stop, model, SUBTHEME_PHRASES)?;
+    let top_other = other_keywords(&groups.tops, units, main, &stop);
+    let sub_other = other_keywords(&groups.subs, units, main, &stop);
     let events_of = |m: &[usize]| {
         m.iter()
             .map(|&u| units.events[u].as_str())
@@ -43,18 +50,19 @@ pub fn themes(
             .len()
     };
     let renamed = |id: &ThemeId| book.edit(id.as_str()).and_then(|e| e.label.clone());
-    let record = |g: &Group, label: String, keywords: Vec<String>, pinned: bool| Theme {
+    let record = |g: &Group, label: String, keywords: Vec<String>, other, pinned: bool| Theme {
         id: g.id.to_string(),
         parent: g.parent.as_ref().map(ThemeId::to_string),
         label,
         keywords,
+        other_keywords: other,
         size: g.members.len(),
         events: events_of(&g.members),
         pinned,
         centre: g.centre.clone(),
     };
     let mut themes: Vec<Theme> = Vec::new();
-    for (g, keywords) in groups.tops.iter().zip(top_keywords) {
+    for ((g, keywords), other) in groups.tops.iter().zip(top_keywords).zip(top_other) {
         let pinned = pinned.contains(&g.id);
         if g.members.is_empty() && !pinned {
             continue;
@@ -67,11 +75,11 @@ pub fn themes(
         let label = renamed(&g.id)
             .or(seeded)
             .unwrap_or_else(|| label::title(&keywords));
-        themes.push(record(g, label, keywords, pinned));
+        themes.push(record(g, label, keywords, other, pinned));
     }
-    for (g, keywords) in groups.subs.iter().zip(sub_keywords) {
+    for ((g, keywords), other) in groups.subs.iter().zip(sub_keywords).zip(sub_other) {
         let label = renamed(&g.id).unwrap_or_else(|| label::title(&keywords));
-        themes.push(record(g, label, keywords, false));
+        themes.push(record(g, label, keywords, other, false));
     }
     themes.sort_by(|a, b| {
         a.parent
@@ -83,19 +91,78 @@ pub fn themes(
     Ok(themes)
 }
 
-/// The keywords of each group: its top c-TF-IDF phrases among the groups', re-ranked by the
-/// model when loaded (all candidate phrases embedded in one batched call).
+/// The texts of each group's units in `lang`, else (fewer than [`LANGUAGE_UNITS`] of them) of
+/// all its units.
+fn texts_in<'a>(groups: &[Group], units: &'a UnitTexts, lang: &str) -> Vec<Vec<&'a str>> {
+    groups
+        .iter()
+        .map(|g| {
+            let in_lang: Vec<&str> = g
+                .members
+                .iter()
+                .filter(|&&u| units.lang[u] == lang)
+                .map(|&u| units.norm[u].as_str())
+                .collect();
+            if in_lang.len() >= LANGUAGE_UNITS {
+                in_lang
+            } else {
+                g.members.iter().map(|&u| units.norm[u].as_str()).collect()
+            }
+        })
+        .collect()
+}
+
+/// Each group's keywords in the corpus's other languages: the top c-TF-IDF phrases of its
+/// units in each language with at least [`LANGUAGE_UNITS`] of them, languages by units.
+fn other_keywords(
+    groups: &[Group],
+    units: &UnitTexts,
+    main: &str,
+    stop: &Stopwords,
+) -> Vec<Vec<(String, Vec<String>)>> {
+    let mut out: Vec<Vec<(usize, String, Vec<String>)>> = vec![Vec::new(); groups.len()];
+    for lang in units.languages().into_iter().filter(|l| *l != main) {
+        let classes: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|g| {
+                g.members
+                    .iter()
+                    .filter(|&&u| units.lang[u] == lang)
+                    .map(|&u| units.norm[u].as_str())
+                    .collect()
+            })
+            .collect();
+        let top = label::ctfidf(&classes, stop, OTHER_KEYWORDS);
+        for ((o, c), cands) in out.iter_mut().zip(&classes).zip(top) {
+            if c.len() >= LANGUAGE_UNITS && !cands.is_empty() {
+                o.push((
+                    c.len(),
+                    lang.to_string(),
+                    cands.into_iter().map(|(p, _)| p).collect(),
+                ));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|mut o| {
+            o.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            o.into_iter().map(|(_, l, k)| (l, k)).collect()
+        })
+        .collect()
+}
+
+/// The keywords of each group, in the corpus's main language: its top c-TF-IDF phrases among
+/// the groups', re-ranked by the model when loaded (all candidate phrases embedded in one
+/// batched call).
 fn keywords(
     groups: &[Group],
     units: &UnitTexts,
+    main: &str,
     stop: &Stopwords,
     model: &Model,
     top: usize,
 ) -> Result<Vec<Vec<String>>, ThemesError> {
-    let classes: Vec<Vec<&str>> = groups
-        .iter()
-        .map(|g| g.members.iter().map(|&u| units.norm[u].as_str()).collect())
-        .collect();
+    let classes = texts_in(groups, units, main);
     let cands = label::ctfidf(&classes, stop, top);
     let phrases: Vec<&str> = cands
         .iter()

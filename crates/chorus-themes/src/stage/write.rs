@@ -57,6 +57,7 @@ fn theme_records(themes: &[Theme]) -> Vec<ThemeRecord> {
             parent: t.parent.clone(),
             label: t.label.clone(),
             keywords: t.keywords.clone(),
+            other_keywords: t.other_keywords.clone(),
             size: t.size as u64,
             events: t.events as u64,
             pinned: t.pinned,
