@@ -1,7 +1,9 @@
 //! Charts drawn with plotters, once per backend from one drawing routine: SVG (inlined into
 //! `index.html` and written to `charts/*.svg`) and PNG at twice the size (`charts/*.png`, for
-//! slides and documents). Text in the PNG uses the bundled DejaVu Sans, so the images are the
-//! same on every machine. Colour-blind-safe colours (a viridis ramp; the Okabe-Ito palette for
+//! slides and documents). Text in the PNG uses the bundled fonts, so the images are the same on
+//! every machine: DejaVu Sans (Latin, Greek, Cyrillic, Arabic letters) and, for a label with
+//! Chinese, Japanese or Korean characters, WenQuanYi Micro Hei (CJK, kana and Hangul beside
+//! Latin, Greek and Cyrillic; Apache-2.0, from Debian's fonts-wqy-microhei). Colour-blind-safe colours (a viridis ramp; the Okabe-Ito palette for
 //! frames); withheld cells are grey and labelled; every chart has a data table beside it in the
 //! report.
 
@@ -20,6 +22,8 @@ pub const FRAME_COLOURS: [RGBColor; 3] = [
 
 const WITHHELD: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 const FONT: &str = "sans-serif";
+/// The family of labels with CJK characters (in the SVG, the name viewers look for).
+const CJK_FONT: &str = "WenQuanYi Micro Hei";
 
 /// One chart in both formats.
 pub struct Chart {
@@ -53,8 +57,10 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         static DEJAVU: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
-        // the bundled font is valid; a failure would only leave PNG text undrawn
+        static WQY: &[u8] = include_bytes!("fonts/wqy-microhei.ttc");
+        // the bundled fonts are valid; a failure would only leave PNG text undrawn
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU);
+        let _ = plotters::style::register_font(CJK_FONT, FontStyle::Normal, WQY);
     });
 }
 
@@ -133,14 +139,34 @@ fn text<'a>(size: i32, s: i32, h: HPos) -> TextStyle<'a> {
         .pos(Pos::new(h, VPos::Center))
 }
 
+/// Whether `text` has a Han, kana or Hangul character (which DejaVu Sans lacks).
+fn has_cjk(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c as u32,
+            0x1100..=0x11ff | 0x2e80..=0x2fdf | 0x3000..=0x30ff | 0x3130..=0x318f
+            | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xa960..=0xa97f | 0xac00..=0xd7ff
+            | 0xf900..=0xfaff | 0xff00..=0xffef | 0x20000..=0x2ffff)
+    })
+}
+
 fn put<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     label: impl Into<String>,
     at: (i32, i32),
     style: &TextStyle,
 ) -> DrawResult {
-    root.draw(&Text::new(label.into(), at, style.clone()))
-        .map_err(fail)
+    let label = label.into();
+    let style = if has_cjk(&label) {
+        let f = &style.font;
+        TextStyle {
+            font: FontDesc::new(FontFamily::Name(CJK_FONT), f.get_size(), f.get_style())
+                .transform(f.get_transform()),
+            ..style.clone()
+        }
+    } else {
+        style.clone()
+    };
+    root.draw(&Text::new(label, at, style)).map_err(fail)
 }
 
 fn rect<DB: DrawingBackend>(
@@ -411,4 +437,33 @@ impl Draw for Timeline<'_> {
 /// The agenda timeline: one row per event, its segments in order coloured by theme.
 pub fn timeline(rows: &[TimelineRow], legend: &[String]) -> Result<Chart, ChartError> {
     render(&Timeline { rows, legend })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The PNG of a one-row heatmap whose row is `label`.
+    fn drawn(label: &str) -> Vec<u8> {
+        let rows = [label.to_string()];
+        let cols = ["e1".to_string()];
+        heatmap(&rows, &cols, &[vec![Some(0.5)]]).unwrap().png
+    }
+
+    #[test]
+    fn every_script_is_drawn_with_its_own_glyphs() {
+        // a script without glyphs in the font draws the same empty box for every character:
+        // two different words of it, as long as each other, would give the same image
+        for (a, b) in [
+            ("計程車", "公務員"),
+            ("ひらがな", "カタカナ"),
+            ("한국어", "공공성"),
+            ("Ελληνικά", "Δημόσιος"),
+            ("Русский", "Госслуж"),
+            ("العربية", "الخدمات"),
+        ] {
+            assert_ne!(drawn(a), drawn(b), "{a} and {b} look the same");
+        }
+        assert!(has_cjk("計程車 taxi") && has_cjk("한국어") && !has_cjk("Ελληνικά Русский"));
+    }
 }
