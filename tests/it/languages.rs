@@ -107,6 +107,31 @@ fn the_same_answers_in_four_languages_land_in_the_same_themes() {
         multilingual >= 11,
         "only {multilingual} of 12 answers have their four languages in one theme"
     );
+    // search by meaning finds the answer in every language
+    ok(ws, &["index"]);
+    let hits = ok(
+        ws,
+        &[
+            "--json",
+            "search",
+            "working from home",
+            "--semantic",
+            "--limit",
+            "4",
+        ],
+    )
+    .json();
+    let langs: BTreeSet<&str> = hits["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|h| h["event"].as_str())
+        .collect();
+    assert_eq!(
+        langs.len(),
+        4,
+        "the top four hits for `working from home`: {hits}"
+    );
     // the English model reads the other languages as noise: the same test fails with it
     ok(ws, &["embed", "--model", "english"]);
     ok(ws, &["themes", "--recluster"]);

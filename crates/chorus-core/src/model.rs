@@ -344,7 +344,8 @@ impl Frame {
         }
     }
 
-    /// Recognises the frame of a question from its wording ("What should we leave behind?").
+    /// Recognises the frame of a question from its wording ("What should we leave behind?"),
+    /// in English, German, French or Spanish.
     pub fn detect(question: &str) -> Option<Frame> {
         let q = question.to_lowercase();
         let any = |words: &[&str]| words.iter().any(|w| q.contains(w));
@@ -354,11 +355,41 @@ impl Frame {
             "let go",
             "drop",
             "hinter uns lassen",
+            "zurücklassen",
+            "laisser derrière",
+            "abandonner",
+            "arrêter de faire",
+            "dejar atrás",
+            "dejar de hacer",
+            "abandonar",
         ]) {
             Some(Frame::LeaveBehind)
-        } else if any(&["differently", "change", "start doing", "anders machen"]) {
+        } else if any(&[
+            "differently",
+            "change",
+            "start doing",
+            "anders machen",
+            "anders tun",
+            "différemment",
+            "autrement",
+            "de otra manera",
+            "de otra forma",
+            "diferente",
+            "cambiar",
+        ]) {
             Some(Frame::DoDifferently)
-        } else if any(&["keep", "continue", "retain", "beibehalten", "behalten"]) {
+        } else if any(&[
+            "keep",
+            "continue",
+            "retain",
+            "beibehalten",
+            "behalten",
+            "garder",
+            "conserver",
+            "conservar",
+            "mantener",
+            "continuar",
+        ]) {
             Some(Frame::Keep)
         } else {
             None
@@ -717,5 +748,15 @@ mod tests {
             Some(Frame::DoDifferently)
         );
         assert_eq!(Frame::detect("How old are you?"), None);
+        for (q, f) in [
+            ("Was sollten wir hinter uns lassen?", Frame::LeaveBehind),
+            ("Que devrions-nous garder de la pandémie ?", Frame::Keep),
+            ("¿Qué deberíamos conservar de la pandemia?", Frame::Keep),
+            ("¿Qué deberíamos dejar atrás?", Frame::LeaveBehind),
+            ("Que faudrait-il faire différemment ?", Frame::DoDifferently),
+            ("¿Qué haríamos de otra manera?", Frame::DoDifferently),
+        ] {
+            assert_eq!(Frame::detect(q), Some(f), "{q}");
+        }
     }
 }
