@@ -155,7 +155,7 @@ fn put<DB: DrawingBackend>(
     at: (i32, i32),
     style: &TextStyle,
 ) -> DrawResult {
-    let label = label.into();
+    let label = crate::script::for_drawing(&label.into());
     let style = if has_cjk(&label) {
         let f = &style.font;
         TextStyle {

@@ -22,6 +22,7 @@ mod markdown;
 mod prose;
 mod provenance;
 mod quotes;
+mod script;
 mod tables;
 
 use std::path::{Path, PathBuf};
