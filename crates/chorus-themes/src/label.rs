@@ -225,23 +225,34 @@ pub fn pick_keywords(
     picked.into_iter().map(|i| cands[i].0.clone()).collect()
 }
 
-/// A title from keywords: the first multi-word phrase among the top three, else the top two
-/// words joined ("Wage / businesses"); capitalised.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A title from a theme's own phrase: the first multi-word phrase among its top three
+/// keywords ("Contact tracing"), capitalised.
+pub fn phrase_title(keywords: &[String]) -> Option<String> {
+    keywords
+        .iter()
+        .take(3)
+        .find(|k| k.contains(' '))
+        .map(|p| capitalised(p))
+}
+
+/// A title from keywords: [`phrase_title`], else the top two words ("Emergency and
+/// procurement").
 pub fn title(keywords: &[String]) -> String {
-    let cap = |s: &str| {
-        let mut c = s.chars();
-        match c.next() {
-            Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-            None => String::new(),
-        }
-    };
-    match keywords.iter().take(3).find(|k| k.contains(' ')) {
-        Some(p) => cap(p),
-        None => match keywords {
-            [] => "Unlabelled".to_string(),
-            [one] => cap(one),
-            [a, b, ..] => format!("{} / {}", cap(a), b),
-        },
+    if let Some(t) = phrase_title(keywords) {
+        return t;
+    }
+    match keywords {
+        [] => "Unlabelled".to_string(),
+        [one] => capitalised(one),
+        [a, b, ..] => format!("{} and {b}", capitalised(a)),
     }
 }
 
@@ -283,5 +294,9 @@ mod tests {
             title(&["minimum wage".into(), "workers".into()]),
             "Minimum wage"
         );
+        let words: Vec<String> = ["emergency", "procurement", "trust", "weeks"]
+            .map(String::from)
+            .into();
+        assert_eq!(title(&words), "Emergency and procurement");
     }
 }

@@ -62,6 +62,8 @@ pub fn themes(
         centre: g.centre.clone(),
     };
     let mut themes: Vec<Theme> = Vec::new();
+    // titles already given (lowercased): a theme never repeats another's
+    let mut taken: BTreeSet<String> = BTreeSet::new();
     for ((g, keywords), other) in groups.tops.iter().zip(top_keywords).zip(top_other) {
         let pinned = pinned.contains(&g.id);
         if g.members.is_empty() && !pinned {
@@ -74,11 +76,13 @@ pub fn themes(
             .map(|s| s.label.clone());
         let label = renamed(&g.id)
             .or(seeded)
-            .unwrap_or_else(|| label::title(&keywords));
+            .unwrap_or_else(|| distinct_title(&keywords, &taken));
+        taken.insert(label.to_lowercase());
         themes.push(record(g, label, keywords, other, pinned));
     }
     for ((g, keywords), other) in groups.subs.iter().zip(sub_keywords).zip(sub_other) {
-        let label = renamed(&g.id).unwrap_or_else(|| label::title(&keywords));
+        let label = renamed(&g.id).unwrap_or_else(|| distinct_title(&keywords, &taken));
+        taken.insert(label.to_lowercase());
         themes.push(record(g, label, keywords, other, false));
     }
     themes.sort_by(|a, b| {
@@ -89,6 +93,15 @@ pub fn themes(
             .then(a.id.cmp(&b.id))
     });
     Ok(themes)
+}
+
+/// The title of `keywords` ([`label::title`]), unless another theme has it: then the title of
+/// the keywords after the first, and so on.
+fn distinct_title(keywords: &[String], taken: &BTreeSet<String>) -> String {
+    (0..keywords.len().max(1))
+        .map(|skip| label::title(&keywords[skip.min(keywords.len())..]))
+        .find(|t| !taken.contains(&t.to_lowercase()))
+        .unwrap_or_else(|| label::title(keywords))
 }
 
 /// The texts of each group's units in `lang`, else (fewer than [`LANGUAGE_UNITS`] of them) of
