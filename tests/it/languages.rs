@@ -132,6 +132,21 @@ fn the_same_answers_in_four_languages_land_in_the_same_themes() {
         4,
         "the top four hits for `working from home`: {hits}"
     );
+    // a title in Chinese: the report ships the font its page asks for, and only then
+    let report = ws.join("report");
+    ok(ws, &["report", "--out", report.to_str().unwrap()]);
+    assert!(!report.join("fonts").exists(), "no CJK text, no font");
+    let theme = all_themes(ws)[0].clone();
+    std::fs::write(
+        ws.join("themes/codebook.toml"),
+        format!("[[theme]]\nid = \"{theme}\"\nlabel = \"遠距工作\"\n"),
+    )
+    .unwrap();
+    ok(ws, &["themes"]);
+    ok(ws, &["report", "--out", report.to_str().unwrap()]);
+    let page = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(page.contains("遠距工作") && page.contains("font-src 'self'"));
+    assert!(report.join("fonts/wqy-microhei.ttf").is_file());
     // the English model reads the other languages as noise: the same test fails with it
     ok(ws, &["embed", "--model", "english"]);
     ok(ws, &["themes", "--recluster"]);
@@ -140,6 +155,12 @@ fn the_same_answers_in_four_languages_land_in_the_same_themes() {
         english < multilingual,
         "the English model keeps {english} answers together, the multilingual one {multilingual}"
     );
+}
+
+/// The ids of the themes, as `assignments.parquet` lists them.
+fn all_themes(ws: &Path) -> Vec<String> {
+    let themes: BTreeSet<String> = placed(ws).into_iter().filter_map(|(.., t)| t).collect();
+    themes.into_iter().collect()
 }
 
 /// How many of the twelve answers (one per line of each file) have all four languages in one

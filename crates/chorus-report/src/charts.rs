@@ -3,7 +3,8 @@
 //! slides and documents). Text in the PNG uses the bundled fonts, so the images are the same on
 //! every machine: DejaVu Sans (Latin, Greek, Cyrillic, Arabic letters) and, for a label with
 //! Chinese, Japanese or Korean characters, WenQuanYi Micro Hei (CJK, kana and Hangul beside
-//! Latin, Greek and Cyrillic; Apache-2.0, from Debian's fonts-wqy-microhei). Colour-blind-safe colours (a viridis ramp; the Okabe-Ito palette for
+//! Latin, Greek and Cyrillic; Apache-2.0, from Debian's fonts-wqy-microhei), which the HTML
+//! report also uses (`fonts/` beside it) when its text needs it. Colour-blind-safe colours (a viridis ramp; the Okabe-Ito palette for
 //! frames); withheld cells are grey and labelled; every chart has a data table beside it in the
 //! report.
 
@@ -22,8 +23,11 @@ pub const FRAME_COLOURS: [RGBColor; 3] = [
 
 const WITHHELD: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 const FONT: &str = "sans-serif";
-/// The family of labels with CJK characters (in the SVG, the name viewers look for).
-const CJK_FONT: &str = "WenQuanYi Micro Hei";
+/// The family of labels with CJK characters (in the SVG and the HTML, the name viewers look
+/// for; the report ships the file when its text has such characters).
+pub(crate) const CJK_FONT: &str = "WenQuanYi Micro Hei";
+/// WenQuanYi Micro Hei (the first face of Debian's `wqy-microhei.ttc`, as a TrueType file).
+pub(crate) static CJK_FONT_FILE: &[u8] = include_bytes!("fonts/wqy-microhei.ttf");
 
 /// One chart in both formats.
 pub struct Chart {
@@ -57,10 +61,9 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         static DEJAVU: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
-        static WQY: &[u8] = include_bytes!("fonts/wqy-microhei.ttc");
         // the bundled fonts are valid; a failure would only leave PNG text undrawn
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU);
-        let _ = plotters::style::register_font(CJK_FONT, FontStyle::Normal, WQY);
+        let _ = plotters::style::register_font(CJK_FONT, FontStyle::Normal, CJK_FONT_FILE);
     });
 }
 
@@ -140,7 +143,7 @@ fn text<'a>(size: i32, s: i32, h: HPos) -> TextStyle<'a> {
 }
 
 /// Whether `text` has a Han, kana or Hangul character (which DejaVu Sans lacks).
-fn has_cjk(text: &str) -> bool {
+pub(crate) fn has_cjk(text: &str) -> bool {
     text.chars().any(|c| {
         matches!(c as u32,
             0x1100..=0x11ff | 0x2e80..=0x2fdf | 0x3000..=0x30ff | 0x3130..=0x318f

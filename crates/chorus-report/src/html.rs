@@ -17,7 +17,11 @@ use crate::prose::{self, pct};
 use crate::provenance::SourceGroup;
 use crate::quotes::{Quote, Quotes};
 
-const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
+/// Where the report puts the CJK font when its text needs it (relative to `index.html`).
+pub(crate) const CJK_FONT_PATH: &str = "fonts/wqy-microhei.ttf";
+
+const CSS: &str = "@font-face{font-family:\"WenQuanYi Micro Hei\";src:url(fonts/wqy-microhei.ttf);unicode-range:U+1100-11FF,U+2E80-2FDF,U+3000-30FF,U+3130-318F,U+3400-4DBF,U+4E00-9FFF,U+A960-A97F,U+AC00-D7FF,U+F900-FAFF,U+FF00-FFEF}
+body{font:16px/1.5 system-ui,sans-serif,\"WenQuanYi Micro Hei\";margin:0 auto;max-width:60rem;padding:1rem;color:#222}
 h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child,td:first-child{text-align:left}
 table.contrast td:nth-child(2),table.contrast th:nth-child(2){text-align:left}.chart{overflow-x:auto}.chart svg{max-width:none;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
@@ -263,7 +267,7 @@ pub(crate) fn page(
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
-                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'self'";
                 title { "Synthesis report" }
                 style { (PreEscaped(CSS)) }
             }

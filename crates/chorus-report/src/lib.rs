@@ -163,6 +163,13 @@ fn write_all(
     let bars = charts.frames.as_ref().map_or("", |c| c.svg.as_str());
     let timeline = charts.timeline.as_ref().map_or("", |c| c.svg.as_str());
     let page = html::page(&ins, &quotes, &charts.heat.svg, bars, timeline, &sources);
+    // a reader without a CJK font still sees the text: the page's @font-face finds this file
+    if charts::has_cjk(&page) {
+        files.push(write(
+            &out.join(html::CJK_FONT_PATH),
+            charts::CJK_FONT_FILE,
+        )?);
+    }
     files.push(write(&out.join("index.html"), page)?);
     let manifest = provenance::manifest(ws, &ins)?;
     files.push(write(&out.join("manifest.json"), manifest)?);
