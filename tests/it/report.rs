@@ -240,6 +240,93 @@ fn demo_report_numbers_suppression_and_determinism() {
         .all(|c| c["themes"].as_array().unwrap().is_empty()));
 }
 
+/// Every key point of the demo report is word for word from its unit, and every number beside it
+/// recomputes from `assignments.parquet` and the units table.
+#[test]
+fn key_points_are_verbatim_and_their_numbers_recompute() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let ws = tempdir();
+    let out = demo_pipeline(ws.path(), &[], &["themes", "report"]);
+    let ins: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("insights.json")).unwrap()).unwrap();
+    let units = frame(ws.path(), Table::Units);
+    let s = |c: &str| units.column(c).unwrap().str().unwrap().clone();
+    let (ids, texts, people) = (s(col::UNIT_ID), s(col::TEXT), s(col::PARTICIPANT_ID));
+    let text: BTreeMap<&str, &str> = ids
+        .iter()
+        .zip(texts.iter())
+        .map(|(u, t)| (u.unwrap(), t.unwrap()))
+        .collect();
+    let person: BTreeMap<&str, Option<&str>> = ids
+        .iter()
+        .zip(people.iter())
+        .map(|(u, p)| (u.unwrap(), p))
+        .collect();
+    // (theme, key point) -> (unit, event) from the assignments, counted here
+    let mut behind: BTreeMap<(String, u32), Vec<(String, String)>> = BTreeMap::new();
+    for a in chorus_core::themes_artifact::read_assignments(&chorus_core::model::Workspace::new(
+        ws.path(),
+    ))
+    .unwrap()
+    {
+        if let (Some(t), Some(k)) = (a.theme_id, a.key_point) {
+            behind
+                .entry((t, k))
+                .or_default()
+                .push((a.unit_id, a.event_id));
+        }
+    }
+    let mut seen = 0;
+    for t in ins["themes"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        let points = t["key_points"].as_array().unwrap();
+        assert!(points.len() <= 4, "{id}: {} key points", points.len());
+        for kp in points {
+            seen += 1;
+            let unit = kp["unit_id"].as_str().unwrap();
+            let words = kp["text"].as_str().unwrap();
+            if !kp["withheld"].as_bool().unwrap() {
+                assert!(
+                    !words.is_empty() && text[unit].contains(words),
+                    "{id}: {words:?} is not in {unit}"
+                );
+            }
+            let us = &behind[&(id.to_string(), kp["rank"].as_u64().unwrap() as u32)];
+            let events: BTreeSet<&str> = us.iter().map(|(_, e)| e.as_str()).collect();
+            let participants: BTreeSet<&str> =
+                us.iter().filter_map(|(u, _)| person[u.as_str()]).collect();
+            assert_eq!(
+                kp["units"].as_u64().unwrap() as usize,
+                us.len(),
+                "{id}: units"
+            );
+            assert_eq!(
+                kp["events"].as_u64().unwrap() as usize,
+                events.len(),
+                "{id}: events"
+            );
+            assert_eq!(
+                kp["participants"].as_u64().unwrap() as usize,
+                participants.len(),
+                "{id}: participants"
+            );
+            let share = kp["share"].as_f64().unwrap();
+            let word = kp["word"].as_str().unwrap();
+            let want = if share >= 0.5 {
+                "most"
+            } else if share >= 0.15 {
+                "some"
+            } else {
+                "a few"
+            };
+            assert_eq!(word, want, "{id}: {share}");
+        }
+    }
+    assert!(seen >= 10, "the demo's themes have {seen} key points");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("of its units (") && md.contains("\"Most\" means at least half"));
+}
+
 #[test]
 fn stale_quotes_fail_the_report() {
     let ws = tempdir();

@@ -127,6 +127,7 @@ pub mod col {
     pub const SIMILARITY: &str = "similarity";
     pub const STATUS: &str = "status";
     pub const RANK: &str = "rank";
+    pub const KEY_POINT: &str = "key_point";
 
     // segments
     pub const SEGMENT_ID: &str = "segment_id";
@@ -229,6 +230,11 @@ impl Workspace {
     /// Representative quotes of each theme (`quotes.parquet`).
     pub fn quotes_file(&self) -> PathBuf {
         self.themes_dir().join("quotes.parquet")
+    }
+
+    /// Each theme's key points (`key_points.parquet`, shaped as the quotes).
+    pub fn key_points_file(&self) -> PathBuf {
+        self.themes_dir().join("key_points.parquet")
     }
 
     /// The settings of the last themes run (`params.json`).

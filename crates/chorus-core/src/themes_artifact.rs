@@ -45,6 +45,8 @@ pub struct AssignmentRecord {
     pub status: Status,
     /// The topic segment of a transcript unit.
     pub segment_id: Option<String>,
+    /// The rank of the key point of its theme it stands behind (nearest in meaning).
+    pub key_point: Option<u32>,
 }
 
 /// A representative quote of a theme or subtheme (`quotes.parquet`).
@@ -205,6 +207,12 @@ pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
     let status = strings(&df, col::STATUS)?;
     // written by versions before segments: none
     let segments = str_column(&df, col::SEGMENT_ID).unwrap_or_else(|_| vec![None; df.height()]);
+    // written by versions before key points: none
+    let key_points: Vec<Option<u32>> = df
+        .column(col::KEY_POINT)
+        .and_then(|c| c.cast(&DataType::UInt32))
+        .and_then(|c| Ok(c.u32()?.iter().collect()))
+        .unwrap_or_else(|_| vec![None; df.height()]);
     Ok(units
         .into_iter()
         .enumerate()
@@ -217,6 +225,7 @@ pub fn read_assignments(ws: &Workspace) -> PolarsResult<Vec<AssignmentRecord>> {
             // a status this version does not know reads as unassigned: never placed
             status: Status::parse(&status[i]).unwrap_or(Status::Unassigned),
             segment_id: segments[i].clone(),
+            key_point: key_points[i],
         })
         .collect())
 }
@@ -232,13 +241,29 @@ fn assignments_frame(rows: &[AssignmentRecord]) -> PolarsResult<DataFrame> {
             column!(rows, col::SIMILARITY, |r| r.similarity),
             column!(rows, col::STATUS, |r| r.status.as_str()),
             column!(rows, col::SEGMENT_ID, |r| r.segment_id.as_deref()),
+            column!(rows, col::KEY_POINT, |r| r.key_point),
         ],
     )
 }
 
 pub fn read_quotes(ws: &Workspace) -> PolarsResult<Vec<QuoteRecord>> {
     check_whole(ws)?;
-    let df = read_file(&ws.quotes_file())?;
+    quote_rows(&ws.quotes_file())
+}
+
+/// Each theme's key points: verbatim sentences of the units nearest its centre and unlike each
+/// other, in the shape of the quotes (none from a workspace themed before key points).
+pub fn read_key_points(ws: &Workspace) -> PolarsResult<Vec<QuoteRecord>> {
+    check_whole(ws)?;
+    let path = ws.key_points_file();
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    quote_rows(&path)
+}
+
+fn quote_rows(path: &std::path::Path) -> PolarsResult<Vec<QuoteRecord>> {
+    let df = read_file(path)?;
     let themes = strings(&df, col::THEME_ID)?;
     let ranks = numbers::<UInt32Type>(&df, col::RANK)?;
     let units = strings(&df, col::UNIT_ID)?;
@@ -345,21 +370,25 @@ pub struct ThemesArtifacts<'a> {
     pub themes: &'a [ThemeRecord],
     pub assignments: &'a [AssignmentRecord],
     pub quotes: &'a [QuoteRecord],
+    pub key_points: &'a [QuoteRecord],
     pub segments: &'a [SegmentRecord],
 }
 
-/// Writes `themes.parquet`, `assignments.parquet`, `quotes.parquet` and `segments.parquet` as
+/// Writes `themes.parquet`, `assignments.parquet`, `quotes.parquet`, `key_points.parquet` and
+/// `segments.parquet` as
 /// one: all are staged before any replaces its predecessor, so a run killed while writing
 /// leaves the last run's set whole, and one killed between the renames leaves staged files
 /// that [`interrupted`] reports.
 pub fn write_all(ws: &Workspace, a: &ThemesArtifacts) -> PolarsResult<()> {
     let (themes, assignments) = (ws.themes_file(), ws.assignments_file());
     let (quotes, segments) = (ws.quotes_file(), ws.segments_file());
+    let key_points = ws.key_points_file();
     stage_parquet(&themes, &mut themes_frame(a.themes)?)?;
     stage_parquet(&assignments, &mut assignments_frame(a.assignments)?)?;
     stage_parquet(&quotes, &mut quotes_frame(a.quotes)?)?;
+    stage_parquet(&key_points, &mut quotes_frame(a.key_points)?)?;
     stage_parquet(&segments, &mut segments_frame(a.segments)?)?;
-    commit_staged(&[&segments, &quotes, &assignments, &themes])
+    commit_staged(&[&segments, &key_points, &quotes, &assignments, &themes])
 }
 
 /// Whether the last themes run was killed between replacing its files (some are new, some
@@ -369,6 +398,7 @@ pub fn interrupted(ws: &Workspace) -> bool {
         ws.themes_file(),
         ws.assignments_file(),
         ws.quotes_file(),
+        ws.key_points_file(),
         ws.segments_file(),
     ]
     .iter()

@@ -26,6 +26,7 @@ mod contrasts;
 mod disclosure;
 mod flips;
 mod frames;
+pub mod key_points;
 mod overview;
 mod polis;
 mod prevalence;
@@ -123,6 +124,11 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
     let contrasts = contrasts::contrasts(&breakdowns, &themes, k);
     let suppressed_cells = disclosure::suppressed_cells(&themes, &scales);
     let agenda = agenda::agendas(ws, &theme_rows)?;
+    let mut points = key_points::key_points(ws, k)?;
+    let mut themes = themes;
+    for t in &mut themes {
+        t.key_points = points.remove(&t.id).unwrap_or_default();
+    }
     Ok(Insights {
         k,
         overview,

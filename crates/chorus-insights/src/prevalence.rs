@@ -24,6 +24,8 @@ pub struct ThemeInsight {
     /// (language, keywords) of its units in the corpus's other languages.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_keywords: Vec<(String, Vec<String>)>,
+    /// What its units say, in their words, with what stands behind each key point.
+    pub key_points: Vec<crate::key_points::KeyPoint>,
     pub units: u64,
     pub participants: u64,
     pub events: usize,
@@ -288,6 +290,7 @@ impl Figures<'_> {
             label: row.label.clone(),
             keywords: row.keywords.clone(),
             other_keywords: row.other_keywords.clone(),
+            key_points: Vec::new(),
             units: tally.units,
             participants: tally.participants,
             events: b.event.raised(id).count(),

@@ -183,6 +183,20 @@ fn themes(ins: &Insights, quotes: &[Quote]) -> Markup {
             section id=(t.id) {
                 h3 { (t.label) }
                 p { (prose::theme_summary(t)) }
+                @if !t.key_points.is_empty() {
+                    ul.kp {
+                        @for kp in &t.key_points {
+                            li {
+                                @if kp.withheld {
+                                    em { "Words withheld (an event with fewer than " (ins.k) " participants)." }
+                                } @else {
+                                    "“" (kp.text) "”"
+                                }
+                                " " span.sup { (prose::key_point_support(kp)) }
+                            }
+                        }
+                    }
+                }
                 @if !t.keywords.is_empty() {
                     p.kw { "Keywords: " (t.keywords.join(", ")) }
                 }
@@ -325,7 +339,7 @@ pub(crate) fn page(
                     h2 #method { "Method" }
                     p {
                         "Themes from " code { "chorus themes" } "; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; quotes are verbatim and checked against the corpus; "
-                        (prose::disclosure_note(ins.k, quotes.withheld)) " " (prose::parameters_note(ins))
+                        (prose::disclosure_note(ins.k, quotes.withheld)) " " (prose::KEY_POINTS_NOTE) " " (prose::parameters_note(ins))
                     }
                 }
             }

@@ -68,7 +68,7 @@ pub(crate) fn report(ins: &Insights, quotes: &Quotes, sources: &[SourceGroup]) -
     scales(&mut md, ins);
     statements(&mut md, ins);
     data_sources(&mut md, sources);
-    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes`; prevalence per event is the theme's share of the event's units, pooled as the mean over events; {} {}", prose::disclosure_note(ins.k, quotes.withheld), prose::parameters_note(ins));
+    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes`; prevalence per event is the theme's share of the event's units, pooled as the mean over events; {} {} {}", prose::disclosure_note(ins.k, quotes.withheld), prose::KEY_POINTS_NOTE, prose::parameters_note(ins));
     md
 }
 
@@ -146,6 +146,20 @@ fn themes(md: &mut String, ins: &Insights, quotes: &[Quote]) {
     for th in &ins.themes {
         let _ = writeln!(md, "### {} ({})\n", md_escape(&th.label), md_escape(&th.id));
         let _ = writeln!(md, "{}\n", md_escape(&prose::theme_summary(th)));
+        for kp in &th.key_points {
+            let words = if kp.withheld {
+                format!(
+                    "*Words withheld (an event with fewer than {} participants).*",
+                    ins.k
+                )
+            } else {
+                format!("“{}”", md_escape(&kp.text))
+            };
+            let _ = writeln!(md, "- {words} {}", md_escape(&prose::key_point_support(kp)));
+        }
+        if !th.key_points.is_empty() {
+            md.push('\n');
+        }
         if !th.keywords.is_empty() {
             let _ = writeln!(md, "Keywords: {}.\n", escaped_list(&th.keywords));
         }

@@ -164,7 +164,28 @@ pub(crate) fn parameters_note(ins: &Insights) -> String {
 
 /// The method's sentence on disclosure control, in the page and in `report.md`.
 pub(crate) fn disclosure_note(k: usize, quotes_withheld: usize) -> String {
-    format!("breakdown cells resting on fewer than {k} participants are withheld, and so are quotes from events with fewer than {k} participants ({quotes_withheld} withheld); a speaker's role is shown only when at least {k} participants of the event share it.")
+    format!("breakdown cells resting on fewer than {k} participants are withheld, and so are quotes (and the words of key points) from events with fewer than {k} participants ({quotes_withheld} quotes withheld); a speaker's role is shown only when at least {k} participants of the event share it.")
+}
+
+/// The method's sentence on key points.
+pub(crate) const KEY_POINTS_NOTE: &str = "Key points are the first sentences of units near a theme's centre and unlike each other, word for word; each of the theme's units stands behind the key point nearest it in meaning, and the counts are of those units, their participants and events. \"Most\" means at least half of the theme's units, \"some\" at least 15%, \"a few\" fewer.";
+
+/// "Some of its units (48 units, 31 participants, 10 events)" for a key point.
+pub(crate) fn key_point_support(p: &chorus_insights::key_points::KeyPoint) -> String {
+    let capital = {
+        let mut c = p.word.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{capital} of its units ({}, {}, {})",
+        plural(p.units, "unit", "units"),
+        plural(p.participants, "participant", "participants"),
+        plural(p.events, "event", "events")
+    )
 }
 
 /// "Subthemes: A (n units); B (m units)" for a theme with subthemes, labels escaped.

@@ -64,7 +64,7 @@ pub use assign::{Clustering, Placement};
 pub use find::find;
 use find::WORD_DIMS;
 use stage::last_run::{self, LastRun, State};
-use stage::{edits, ids, labels, members, quotes, segments, write, Model};
+use stage::{edits, ids, key_points, labels, members, quotes, segments, write, Model};
 pub use units::{content_units, unit_texts, UnitTexts};
 
 #[derive(Debug, Clone)]
@@ -236,6 +236,7 @@ pub fn run(
         cfg.model_labels,
     )?;
     let quotes = quotes::quotes(&vectors, &units, &groups);
+    let (key_points, behind) = key_points::key_points(&vectors, &units, &groups);
     let theme_of: HashMap<&str, String> = assigned
         .placement
         .iter()
@@ -255,6 +256,8 @@ pub fn run(
             units: &units,
             no_content: &no_content,
             quotes: &quotes,
+            key_points: &key_points,
+            behind: &behind,
             segments: &agenda,
             segment_of: &segment_of,
         },

@@ -32,6 +32,7 @@ fn cues(lang: &str) -> Option<&'static Regex> {
             // apologies, agenda, papers, minutes, private session
             r"apologies (for absence|from|have been)|sends? (their|his|her) apologies|",
             r"agenda|next item|item (number )?\d+|any other business|matters arising|",
+            r"(let'?s|we'?ll|shall we) (now )?(move|turn|go) on to|",
             r"minutes of the (last|previous) meeting|papers? (to|for) note|",
             r"(in|into) private( session)?|private session|",
             // thanks and closing
@@ -93,6 +94,12 @@ fn cues(lang: &str) -> Option<&'static Regex> {
         "es" => Some(&ES),
         _ => None,
     }
+}
+
+/// Whether a text says one of the cue phrases of running a meeting ("let's move on", "thank
+/// you all"), whatever else it says.
+pub fn has_cue(norm: &str, lang: &str) -> bool {
+    cues(lang).is_some_and(|c| c.is_match(&norm.to_lowercase()))
 }
 
 /// Whether a transcript unit (normalised text, its language) is procedural.

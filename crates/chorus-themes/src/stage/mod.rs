@@ -5,6 +5,7 @@
 
 pub mod edits;
 pub mod ids;
+pub mod key_points;
 pub mod labels;
 pub mod last_run;
 pub mod members;

@@ -11,6 +11,7 @@ use chorus_core::themes_artifact::{
 };
 
 use crate::assign::Placement;
+use crate::stage::key_points::KeyPoint;
 use crate::stage::last_run::State;
 use crate::stage::quotes::Quote;
 use crate::stage::Groups;
@@ -25,6 +26,9 @@ pub struct Artifacts<'a> {
     pub units: &'a UnitTexts,
     pub no_content: &'a [LeftOut],
     pub quotes: &'a [Quote],
+    pub key_points: &'a [KeyPoint],
+    /// For each unit (by index), the rank of the key point it stands behind.
+    pub behind: &'a [Option<u32>],
     pub segments: &'a [SegmentRecord],
     /// The segment of each transcript unit, by unit id.
     pub segment_of: &'a HashMap<String, String>,
@@ -43,6 +47,7 @@ pub fn artifacts(ws: &Workspace, a: &Artifacts) -> Result<(), ThemesError> {
             themes: &theme_records(a.themes),
             assignments: &assignment_records(a),
             quotes: &quote_records(a.quotes, a.units),
+            key_points: &key_point_records(a.key_points, a.units),
             segments: a.segments,
         },
     )
@@ -83,6 +88,7 @@ fn assignment_records(a: &Artifacts) -> Vec<AssignmentRecord> {
             similarity: p.similarity,
             status: p.status,
             segment_id: a.segment_of.get(&a.units.ids[i]).cloned(),
+            key_point: a.behind.get(i).copied().flatten(),
         });
     let left_out = a.no_content.iter().map(|x| AssignmentRecord {
         unit_id: x.unit.clone(),
@@ -92,8 +98,23 @@ fn assignment_records(a: &Artifacts) -> Vec<AssignmentRecord> {
         similarity: 0.0,
         status: x.status,
         segment_id: a.segment_of.get(&x.unit).cloned(),
+        key_point: None,
     });
     placed.chain(left_out).collect()
+}
+
+fn key_point_records(points: &[KeyPoint], units: &UnitTexts) -> Vec<QuoteRecord> {
+    points
+        .iter()
+        .map(|k| QuoteRecord {
+            theme_id: k.theme.to_string(),
+            rank: k.rank as u32,
+            unit_id: units.ids[k.unit].clone(),
+            event_id: units.events[k.unit].clone(),
+            similarity: k.similarity,
+            text: k.text.clone(),
+        })
+        .collect()
 }
 
 fn quote_records(quotes: &[Quote], units: &UnitTexts) -> Vec<QuoteRecord> {
