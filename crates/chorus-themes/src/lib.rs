@@ -49,7 +49,7 @@ pub mod stage;
 pub mod units;
 pub mod within;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use polars::prelude::PolarsError;
@@ -235,8 +235,10 @@ pub fn run(
         &mut model,
         cfg.model_labels,
     )?;
-    let quotes = quotes::quotes(&vectors, &units, &groups);
     let (key_points, behind) = key_points::key_points(&vectors, &units, &groups);
+    // a theme's quotes add voices to its key points rather than repeat them
+    let said: HashSet<usize> = key_points.iter().map(|k| k.unit).collect();
+    let quotes = quotes::quotes(&vectors, &units, &groups, &said);
     let theme_of: HashMap<&str, String> = assigned
         .placement
         .iter()

@@ -22,10 +22,22 @@ pub struct Quote {
     pub similarity: f32,
 }
 
-/// The quotes of every theme, then of every subtheme.
-pub fn quotes(vectors: &UnitVectors, units: &UnitTexts, groups: &Groups) -> Vec<Quote> {
+/// The quotes of every theme, then of every subtheme; a theme's quotes are never its key
+/// points (`key_points`, unit indices).
+pub fn quotes(
+    vectors: &UnitVectors,
+    units: &UnitTexts,
+    groups: &Groups,
+    key_points: &std::collections::HashSet<usize>,
+) -> Vec<Quote> {
     let of = |g: &Group, k: usize| {
-        pick_quotes(vectors, units, &g.members, &g.centre, k)
+        let members: Vec<usize> = g
+            .members
+            .iter()
+            .copied()
+            .filter(|u| g.parent.is_some() || !key_points.contains(u))
+            .collect();
+        pick_quotes(vectors, units, &members, &g.centre, k)
             .into_iter()
             .enumerate()
             .map(|(rank, u)| Quote {
