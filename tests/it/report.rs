@@ -243,7 +243,7 @@ fn demo_report_numbers_suppression_and_determinism() {
 /// Every key point of the demo report is word for word from its unit, and every number beside it
 /// recomputes from `assignments.parquet` and the units table.
 #[test]
-fn key_points_are_verbatim_and_their_numbers_recompute() {
+fn key_points_and_findings_are_verbatim_and_their_numbers_recompute() {
     use std::collections::{BTreeMap, BTreeSet};
     let ws = tempdir();
     let out = demo_pipeline(ws.path(), &[], &["themes", "report"]);
@@ -324,6 +324,71 @@ fn key_points_are_verbatim_and_their_numbers_recompute() {
     }
     assert!(seen >= 10, "the demo's themes have {seen} key points");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+
+    // findings by question frame: every number recounted from the units and their questions
+    let questions = frame(ws.path(), Table::Questions);
+    let frame_of: BTreeMap<&str, &str> = questions
+        .column(col::QUESTION_ID)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(questions.column(col::FRAME).unwrap().str().unwrap().iter())
+        .filter_map(|(q, f)| Some((q?, f?)))
+        .collect();
+    let asked = s(col::QUESTION_ID);
+    let unit_frame: BTreeMap<&str, &str> = ids
+        .iter()
+        .zip(asked.iter())
+        .filter_map(|(u, q)| Some((u?, *frame_of.get(q?)?)))
+        .collect();
+    let mut by_frame_theme: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for a in chorus_core::themes_artifact::read_assignments(&chorus_core::model::Workspace::new(
+        ws.path(),
+    ))
+    .unwrap()
+    {
+        if let (Some(t), Some(f)) = (a.theme_id, unit_frame.get(a.unit_id.as_str())) {
+            by_frame_theme
+                .entry((f.to_string(), t))
+                .or_default()
+                .push(a.unit_id);
+        }
+    }
+    let findings = ins["findings"].as_array().unwrap();
+    let framed: Vec<&serde_json::Value> =
+        findings.iter().filter(|f| f["frame"].is_string()).collect();
+    assert_eq!(framed.len(), 3, "leave behind, keep, do differently");
+    for f in framed {
+        let fr = f["frame"].as_str().unwrap();
+        let total: usize = by_frame_theme
+            .iter()
+            .filter(|((x, _), _)| x == fr)
+            .map(|(_, v)| v.len())
+            .sum();
+        assert_eq!(
+            f["units"].as_u64().unwrap() as usize,
+            total,
+            "{fr}: answers in a theme"
+        );
+        for t in f["themes"].as_array().unwrap() {
+            let us =
+                &by_frame_theme[&(fr.to_string(), t["theme_id"].as_str().unwrap().to_string())];
+            let who: BTreeSet<&str> = us.iter().filter_map(|u| person[u.as_str()]).collect();
+            assert_eq!(t["units"].as_u64().unwrap() as usize, us.len(), "{fr}: {t}");
+            assert_eq!(
+                t["participants"].as_u64().unwrap() as usize,
+                who.len(),
+                "{fr}: {t}"
+            );
+            assert!(
+                who.len() >= 5,
+                "a theme named under {fr} rests on {} participants",
+                who.len()
+            );
+        }
+    }
+    assert!(md.contains("## Findings by question") && md.contains("### What to keep"));
     assert!(md.contains("of its units (") && md.contains("\"Most\" means at least half"));
 }
 

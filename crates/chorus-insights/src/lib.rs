@@ -24,6 +24,7 @@
 mod agenda;
 mod contrasts;
 mod disclosure;
+mod findings;
 mod flips;
 mod frames;
 pub mod key_points;
@@ -40,6 +41,7 @@ use serde::Serialize;
 pub use agenda::{AgendaItem, EventAgenda};
 pub use contrasts::{DistinctiveTheme, GroupContrast, TOP_DISTINCTIVE};
 pub use disclosure::Cell;
+pub use findings::{Finding, FindingTheme};
 pub use flips::Flip;
 pub use frames::Method;
 pub use overview::Overview;
@@ -99,6 +101,8 @@ pub struct Insights {
     pub suppressed_cells: usize,
     /// Each event's topic segments in spoken order (events with a transcript).
     pub agenda: Vec<EventAgenda>,
+    /// For each question frame and free-text question, the themes its answers raised.
+    pub findings: Vec<findings::Finding>,
 }
 
 /// Every figure of the workspace, with cells resting on fewer than `cfg.k` participants withheld.
@@ -129,6 +133,7 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
     for t in &mut themes {
         t.key_points = points.remove(&t.id).unwrap_or_default();
     }
+    let findings = findings::findings(ws, &units, &themes, k)?;
     Ok(Insights {
         k,
         overview,
@@ -140,5 +145,6 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
         method: frames::read_method(ws),
         suppressed_cells,
         agenda,
+        findings,
     })
 }

@@ -184,13 +184,22 @@ pub(crate) fn timeline(ins: &Insights) -> (Vec<crate::charts::TimelineRow>, Vec<
     // "Government Aftershock: Bristol", "Government Aftershock: Lisbon"...: the rows show what
     // tells them apart
     let names: Vec<&str> = rows.iter().map(|r| r.event.as_str()).collect();
-    let common = common_prefix(&names).len();
-    if rows.len() > 1 && common >= 8 {
-        for r in &mut rows {
-            r.event = r.event[common..].trim_start().to_string();
-        }
+    let common = shared_prefix(&names);
+    for r in &mut rows {
+        r.event = r.event[common..].trim_start().to_string();
     }
     (rows, legend)
+}
+
+/// How many bytes of every name a shared prefix of whole words ("Government Aftershock: ")
+/// takes, when there are several names and it is long enough to be a series' name (else 0).
+pub(crate) fn shared_prefix(names: &[&str]) -> usize {
+    let common = common_prefix(names).len();
+    if names.len() > 1 && common >= 8 {
+        common
+    } else {
+        0
+    }
 }
 
 /// The longest prefix all `names` share, cut after a space, colon or dash (whole words only).

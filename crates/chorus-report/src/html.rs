@@ -265,6 +265,32 @@ fn frames(ins: &Insights, frames_svg: &str) -> Markup {
     }
 }
 
+fn findings(ins: &Insights) -> Markup {
+    let prefix = prose::findings_prefix(ins);
+    html! {
+        h2 #findings { "Findings by question" }
+        p { "For each question, the themes its answers raised, biggest first (a theme raised by fewer than " (ins.k) " participants in answer to it is not named), and the key point of the theme most of these answers stand behind." }
+        @for f in &ins.findings {
+            section {
+                h3 { (prose::finding_heading(f)) }
+                p { (prose::finding_summary(f)) }
+                ol {
+                    @for t in &f.themes {
+                        li {
+                            strong { (t.label) } " — " (prose::finding_theme(t, prefix))
+                            @if let Some(kp) = &t.key_point {
+                                @if !kp.withheld {
+                                    br; span.kw { "“" (kp.text) "”" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The page; `heatmap` and `frames_svg` are the charts' SVG (`frames_svg` empty without frames).
 pub(crate) fn page(
     ins: &Insights,
@@ -295,6 +321,7 @@ pub(crate) fn page(
                             li { a href="#overview" { "Overview" } }
                             li { a href="#heatmap" { "Themes across events" } }
                             li { a href="#frames" { "Leave behind, keep, do differently" } }
+                            @if !ins.findings.is_empty() { li { a href="#findings" { "Findings by question" } } }
                             @if !ins.contrasts.iter().all(|c| c.themes.is_empty()) {
                                 li { a href="#contrasts" { "What sets groups apart" } }
                             }
@@ -322,6 +349,7 @@ pub(crate) fn page(
                     }
                     (breakdown_table(ins, "event", |t| &t.by_event))
                     (frames(ins, frames_svg))
+                    @if !ins.findings.is_empty() { (findings(ins)) }
                     (contrasts(ins))
                     (themes(ins, &quotes.shown))
                     (agenda(ins, timeline_svg))

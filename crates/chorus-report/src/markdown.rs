@@ -62,6 +62,7 @@ pub(crate) fn report(ins: &Insights, quotes: &Quotes, sources: &[SourceGroup]) -
     let mut md = String::new();
     overview(&mut md, ins);
     themes_table(&mut md, ins);
+    findings(&mut md, ins);
     themes(&mut md, ins, &quotes.shown);
     agenda(&mut md, ins);
     contrasts(&mut md, ins);
@@ -139,6 +140,32 @@ fn themes_table(md: &mut String, ins: &Insights) {
         "\nCells marked · rest on fewer than {} participants and are withheld.\n",
         ins.k
     );
+}
+
+/// For each question, the themes its answers raised with the key point behind them.
+fn findings(md: &mut String, ins: &Insights) {
+    if ins.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "## Findings by question\n");
+    let prefix = prose::findings_prefix(ins);
+    for f in &ins.findings {
+        let _ = writeln!(md, "### {}\n", md_escape(&prose::finding_heading(f)));
+        let _ = writeln!(md, "{}\n", md_escape(&prose::finding_summary(f)));
+        for (i, t) in f.themes.iter().enumerate() {
+            let _ = writeln!(
+                md,
+                "{}. **{}** — {}",
+                i + 1,
+                md_escape(&t.label),
+                md_escape(&prose::finding_theme(t, prefix))
+            );
+            if let Some(kp) = t.key_point.as_ref().filter(|k| !k.withheld) {
+                let _ = writeln!(md, "   “{}”", md_escape(&kp.text));
+            }
+        }
+        md.push('\n');
+    }
 }
 
 /// A section per theme: its sentence, keywords, subthemes and quotes.

@@ -199,3 +199,67 @@ pub(crate) fn subtheme_list(t: &ThemeInsight, escape: fn(&str) -> String) -> Opt
         format!("Subthemes: {}", subs.join("; "))
     })
 }
+
+/// A finding's heading: the frame in words, else the question.
+pub(crate) fn finding_heading(f: &chorus_insights::Finding) -> String {
+    match f.frame.as_deref().and_then(Frame::parse) {
+        Some(Frame::LeaveBehind) => "What to leave behind".into(),
+        Some(Frame::Keep) => "What to keep".into(),
+        Some(Frame::DoDifferently) => "What to do differently".into(),
+        None => f.question.clone(),
+    }
+}
+
+/// "412 answers in a theme, from 180 participants in 10 events (asked as “What should we
+/// keep?”)."
+pub(crate) fn finding_summary(f: &chorus_insights::Finding) -> String {
+    let asked = match f.frame {
+        Some(_) => format!(" (most often asked as “{}”)", f.question),
+        None => String::new(),
+    };
+    format!(
+        "{} answers in a theme, from {} participants in {} events{asked}.",
+        f.units, f.participants, f.events
+    )
+}
+
+/// Events named per theme in a finding; more are counted.
+const NAMED_EVENTS: usize = 5;
+
+/// "23% of these answers (96 units, 71 participants); raised in Berlin and Bogotá" (event
+/// names without the prefix all the findings' events share; more than five counted).
+pub(crate) fn finding_theme(t: &chorus_insights::FindingTheme, prefix: usize) -> String {
+    let where_ = if t.events.len() > NAMED_EVENTS {
+        format!("{} events", t.events.len())
+    } else {
+        let names: Vec<&str> = t
+            .events
+            .iter()
+            .map(|e| e.get(prefix..).unwrap_or(e).trim_start())
+            .collect();
+        match names.as_slice() {
+            [] => "no event".to_string(),
+            [one] => one.to_string(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        }
+    };
+    format!(
+        "{} of these answers ({} units, {} participants); raised in {where_}.",
+        pct(t.share),
+        t.units,
+        t.participants
+    )
+}
+
+/// The prefix all the findings' event names share (see [`crate::figures::shared_prefix`]).
+pub(crate) fn findings_prefix(ins: &Insights) -> usize {
+    let names: std::collections::BTreeSet<&str> = ins
+        .findings
+        .iter()
+        .flat_map(|f| &f.themes)
+        .flat_map(|t| &t.events)
+        .map(String::as_str)
+        .collect();
+    let names: Vec<&str> = names.into_iter().collect();
+    crate::figures::shared_prefix(&names)
+}

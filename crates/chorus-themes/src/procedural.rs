@@ -45,7 +45,8 @@ fn cues(lang: &str) -> Option<&'static Regex> {
             r"(anything|something) (else )?(to add|from (you|your|the))|(you wanted|would you like|do you want|want) to (add|say|come in)|over to you|(you have|you've got) the floor|",
             // time-keeping
             r"(\d+|one|two|three|five|ten|fifteen|few) minutes? (left|remaining|to go)|",
-            r"(running|run) out of time|(we'?re|we are) (out of|short of|over) time|",
+            r"(running|run) out of time|(we'?re|we are) (almost |nearly )?(out of|short of|over|at) time|",
+            r"one (line|word|sentence|minute) each|",
             // technical trouble
             r"can (you|everyone|everybody) (all )?(hear|see) (me|us|my screen)|",
             r"(you'?re|you are|still) (on )?mute|unmute|",
