@@ -15,7 +15,7 @@ use chorus_insights::{Cell, Insights, Interval, ThemeInsight};
 use crate::figures::{self, CONTRAST_HEADER, OVERVIEW_HEADER};
 use crate::prose::{self, pct};
 use crate::provenance::SourceGroup;
-use crate::quotes::{Quote, Quotes};
+use crate::quotes::Quotes;
 
 /// Where the report puts the CJK font when its text needs it (relative to `index.html`).
 pub(crate) const CJK_FONT_PATH: &str = "fonts/wqy-microhei.ttf";
@@ -176,7 +176,8 @@ fn statements(ins: &Insights) -> Markup {
     }
 }
 
-fn themes(ins: &Insights, quotes: &[Quote]) -> Markup {
+fn themes(ins: &Insights, all: &Quotes) -> Markup {
+    let quotes = &all.shown;
     html! {
         h2 #themes { "Themes" }
         @for t in &ins.themes {
@@ -212,8 +213,12 @@ fn themes(ins: &Insights, quotes: &[Quote]) -> Markup {
                         footer {
                             (q.event) ", " (q.who())
                             @if !q.place.is_empty() { ", " (q.place) }
+                            @if let Some(question) = &q.question { ", answering “" (question) "”" }
                         }
                     }
+                }
+                @if let Some(why) = all.none_shown_because(&t.id, ins.k) {
+                    p.kw { (why) }
                 }
             }
         }
@@ -351,7 +356,7 @@ pub(crate) fn page(
                     (frames(ins, frames_svg))
                     @if !ins.findings.is_empty() { (findings(ins)) }
                     (contrasts(ins))
-                    (themes(ins, &quotes.shown))
+                    (themes(ins, quotes))
                     (agenda(ins, timeline_svg))
                     (scales(ins))
                     (statements(ins))

@@ -14,7 +14,7 @@ use crate::figures::{
 };
 use crate::prose::{self, pct};
 use crate::provenance::SourceGroup;
-use crate::quotes::{Quote, Quotes};
+use crate::quotes::Quotes;
 
 /// Escapes text for Markdown (and the HTML Markdown may carry). Participants' URLs stay inert
 /// text: `https://` and `www.` are broken with a backslash escape, so no renderer links them.
@@ -63,7 +63,7 @@ pub(crate) fn report(ins: &Insights, quotes: &Quotes, sources: &[SourceGroup]) -
     overview(&mut md, ins);
     themes_table(&mut md, ins);
     findings(&mut md, ins);
-    themes(&mut md, ins, &quotes.shown);
+    themes(&mut md, ins, quotes);
     agenda(&mut md, ins);
     contrasts(&mut md, ins);
     scales(&mut md, ins);
@@ -169,7 +169,8 @@ fn findings(md: &mut String, ins: &Insights) {
 }
 
 /// A section per theme: its sentence, keywords, subthemes and quotes.
-fn themes(md: &mut String, ins: &Insights, quotes: &[Quote]) {
+fn themes(md: &mut String, ins: &Insights, all: &Quotes) {
+    let quotes = &all.shown;
     for th in &ins.themes {
         let _ = writeln!(md, "### {} ({})\n", md_escape(&th.label), md_escape(&th.id));
         let _ = writeln!(md, "{}\n", md_escape(&prose::theme_summary(th)));
@@ -199,7 +200,7 @@ fn themes(md: &mut String, ins: &Insights, quotes: &[Quote]) {
         for q in quotes.iter().filter(|q| q.theme == th.id) {
             let _ = writeln!(
                 md,
-                "> {}\n>\n> — {}, {}{}\n",
+                "> {}\n>\n> — {}, {}{}{}\n",
                 md_escape(&q.text),
                 md_escape(&q.event),
                 md_escape(&q.who()),
@@ -207,8 +208,15 @@ fn themes(md: &mut String, ins: &Insights, quotes: &[Quote]) {
                     String::new()
                 } else {
                     format!(", {}", q.place)
-                }
+                },
+                q.question
+                    .as_ref()
+                    .map(|x| format!(", answering “{}”", md_escape(x)))
+                    .unwrap_or_default()
             );
+        }
+        if let Some(why) = all.none_shown_because(&th.id, ins.k) {
+            let _ = writeln!(md, "{why}\n");
         }
     }
 }

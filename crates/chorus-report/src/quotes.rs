@@ -22,6 +22,8 @@ pub(crate) struct Quote {
     role: Option<String>,
     /// Where in its source the unit is (`00:12:05`, `line 12`), or empty.
     pub place: String,
+    /// The question it answers, when it answers one.
+    pub question: Option<String>,
 }
 
 impl Quote {
@@ -39,6 +41,18 @@ impl Quote {
 pub(crate) struct Quotes {
     pub shown: Vec<Quote>,
     pub withheld: usize,
+    /// Theme -> its quotes withheld.
+    pub withheld_of: BTreeMap<String, usize>,
+}
+
+impl Quotes {
+    /// Why a theme shows no quote, when it had some and all were withheld.
+    pub(crate) fn none_shown_because(&self, theme: &str, k: usize) -> Option<String> {
+        let withheld = self.withheld_of.get(theme).copied().unwrap_or(0);
+        (withheld > 0 && !self.shown.iter().any(|q| q.theme == theme)).then(|| {
+            format!("Quotes withheld: all {withheld} come from events with fewer than {k} participants.")
+        })
+    }
 }
 
 /// Who may be named: participants per event, and per event and role.
@@ -98,6 +112,13 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
     let people = str_column(&units, col::PARTICIPANT_ID)?;
     let lines: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.iter().collect();
     let starts: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.iter().collect();
+    let asked = str_column(&units, col::QUESTION_ID)?;
+    let questions = read_table(ws, Table::Questions)?;
+    let wording: BTreeMap<String, String> = str_column(&questions, col::QUESTION_ID)?
+        .into_iter()
+        .zip(str_column(&questions, col::TEXT)?)
+        .filter_map(|(q, t)| Some((q?, t?)))
+        .collect();
     let by_id: BTreeMap<&str, usize> = ids
         .iter()
         .enumerate()
@@ -112,6 +133,7 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
     let mut quotes = Quotes {
         shown: Vec::new(),
         withheld: 0,
+        withheld_of: BTreeMap::new(),
     };
     for ((t, u), (e, text)) in str_column(&q, col::THEME_ID)?
         .into_iter()
@@ -133,6 +155,7 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
         let speaker = people[i].as_ref().and_then(|p| holders.role_of.get(p));
         if speaker.is_some() && !holders.held(&e, None, k) {
             quotes.withheld += 1;
+            *quotes.withheld_of.entry(t).or_default() += 1;
             continue;
         }
         let role = speaker
@@ -145,6 +168,7 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
             text,
             participant: people[i].clone(),
             place: place(lines[i], starts[i]),
+            question: asked[i].as_ref().and_then(|q| wording.get(q)).cloned(),
         });
     }
     Ok(quotes)
