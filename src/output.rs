@@ -167,7 +167,7 @@ pub fn search_text(r: &chorus_index::search::SearchResponse, color: bool) -> Str
     } else {
         format!(" (showing {}-{})", r.offset + 1, r.offset + r.hits.len())
     };
-    let _ = writeln!(out, "{} units match `{}`{shown}", r.total, r.query);
+    let _ = writeln!(out, "{}{shown}", r.total_phrase(true));
     for (i, h) in r.hits.iter().enumerate() {
         let place = match (h.start_ms, h.line) {
             (Some(ms), _) => chorus_core::text::format_ms(ms),

@@ -155,7 +155,16 @@ pub struct FacetCount {
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResponse {
     pub query: String,
+    /// Units in the result: those matching the words and filters (lexical), or the ones ranked
+    /// (meaning, hybrid: the nearest `CANDIDATES`, or as deep as the page asks, among the units
+    /// that pass the filters; every unit has some similarity, so no cut-off is pretended).
     pub total: usize,
+    /// For a ranking by meaning: "meaning" or "words and meaning".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranked_by: Option<&'static str>,
+    /// For a ranking by meaning: the units that pass the filters (what the facets count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matching_filters: Option<usize>,
     pub offset: usize,
     pub limit: usize,
     pub hits: Vec<Hit>,
@@ -404,8 +413,14 @@ fn ranked(
             for (rank, (_, addr, _)) in semantic.iter().enumerate() {
                 *score.entry(*addr).or_default() += 1.0 / (RRF_K + rank as f64 + 1.0);
             }
+            // scaled so that a unit first in both rankings scores 1: a reader's 0..1, not
+            // reciprocal-rank sums of about 0.02
+            let best = 2.0 / (RRF_K + 1.0);
             (
-                score.into_iter().map(|(a, s)| (a, s as f32)).collect(),
+                score
+                    .into_iter()
+                    .map(|(a, s)| (a, (s / best) as f32))
+                    .collect(),
                 lexical_q,
             )
         }
@@ -415,14 +430,45 @@ fn ranked(
         ),
     };
     fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let (total, facets) = totals(searcher, &*filter_only)?;
+    let (matching, facets) = totals(searcher, &*filter_only)?;
+    let ranked = fused.len();
     let page: Vec<(f32, DocAddress)> = fused
         .into_iter()
         .skip(req.offset)
         .take(req.limit)
         .map(|(a, s)| (s, a))
         .collect();
-    respond(searcher, f, req, &*highlight_q, page, total, facets)
+    let mut r = respond(searcher, f, req, &*highlight_q, page, ranked, facets)?;
+    r.ranked_by = Some(match mode {
+        Mode::Hybrid => "words and meaning",
+        _ => "meaning",
+    });
+    r.matching_filters = Some(matching);
+    Ok(r)
+}
+
+impl SearchResponse {
+    /// What the result holds, said plainly: "12 units match `tax`" for words; for a ranking by
+    /// meaning, "the 200 units nearest in meaning to `tax`, of 2633 that pass the filters"
+    /// (the query quoted when `with_query`).
+    pub fn total_phrase(&self, with_query: bool) -> String {
+        let q = if with_query {
+            format!(" `{}`", self.query)
+        } else {
+            String::new()
+        };
+        match (self.ranked_by, self.matching_filters) {
+            (Some(by), Some(m)) => {
+                let to = if with_query { " to" } else { "" };
+                format!(
+                    "the {} units nearest in {by}{to}{q}, of {m} that pass the filters",
+                    self.total
+                )
+            }
+            _ if self.total == 1 => format!("1 unit matches{q}"),
+            _ => format!("{} units match{q}", self.total),
+        }
+    }
 }
 
 /// A page of ranked documents as the response: hits with snippets for `query`'s words.
@@ -443,6 +489,8 @@ fn respond(
     Ok(SearchResponse {
         query: req.query.clone(),
         total,
+        ranked_by: None,
+        matching_filters: None,
         offset: req.offset,
         limit: req.limit,
         hits,

@@ -128,7 +128,7 @@ fn results(app: &App, pairs: &[(String, String)], r: &SearchResponse) -> Markup 
     };
     html! {
         p #total {
-            (r.total) " units match; " ((r.offset + 1).min(r.total)) "–"
+            (r.total_phrase(false)) "; " ((r.offset + 1).min(r.total)) "–"
             ((r.offset + r.hits.len()).min(r.total)) " shown."
         }
         div.facets {
