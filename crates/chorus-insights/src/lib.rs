@@ -112,7 +112,19 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
     let units = frames::read_units(ws)?;
     let themed = frames::themed(&units)?;
     let theme_rows = frames::read_themes(ws)?;
-    let overview = overview::overview(&units, &themed)?;
+    let mut overview = overview::overview(&units, &themed)?;
+    let people = chorus_core::store::read_table(ws, chorus_core::model::Table::Participants)?;
+    overview.participants_all = overview.participants.max(people.height() as u64);
+    let events = chorus_core::store::read_table(ws, chorus_core::model::Table::Events)?;
+    overview.event_titles =
+        chorus_core::store::str_column(&events, chorus_core::model::col::EVENT_ID)?
+            .into_iter()
+            .zip(chorus_core::store::str_column(
+                &events,
+                chorus_core::model::col::TITLE,
+            )?)
+            .filter_map(|(id, title)| Some((id?, title?)))
+            .collect();
     let breakdowns = prevalence::Breakdowns::count(&units)?;
     let leanings = flips::Leanings::count(&units)?;
     let themes = prevalence::themes(

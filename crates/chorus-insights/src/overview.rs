@@ -26,6 +26,11 @@ pub struct Overview {
     pub no_content_units: u64,
     /// Transcript units that run the meeting (welcome, agenda, thanks), left out too.
     pub procedural_units: u64,
+    /// Everyone the sources list as taking part, those who only voted (Pol.is) included;
+    /// `participants` counts those who said or wrote a unit.
+    pub participants_all: u64,
+    /// Event id -> its title (`event.toml`), for the events that have one.
+    pub event_titles: std::collections::BTreeMap<String, String>,
 }
 
 /// The overview of `units`, of which `themed` are in a theme.
@@ -63,6 +68,8 @@ pub(crate) fn overview(units: &DataFrame, themed: &DataFrame) -> Result<Overview
         events_without_theme: events.difference(&themed_events).cloned().collect(),
         no_content_units,
         procedural_units,
+        participants_all: participants,
+        event_titles: Default::default(),
     })
 }
 

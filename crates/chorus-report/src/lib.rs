@@ -200,7 +200,17 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
                 .collect()
         })
         .collect();
-    let heat = charts::heatmap(&labels, &event_ids, &heat_values)?;
+    // columns named by the events' titles, less what they all share ("Government Aftershock: ")
+    let titles: Vec<&str> = event_ids
+        .iter()
+        .map(|e| ins.overview.event_titles.get(e).unwrap_or(e).as_str())
+        .collect();
+    let prefix = figures::shared_prefix(&titles);
+    let columns: Vec<String> = titles
+        .iter()
+        .map(|t| t.get(prefix..).unwrap_or(t).trim_start().to_string())
+        .collect();
+    let heat = charts::heatmap(&labels, &columns, &heat_values)?;
     let timeline = if ins.agenda.is_empty() {
         None
     } else {

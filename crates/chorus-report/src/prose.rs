@@ -24,7 +24,7 @@ pub(crate) fn pct(x: f64) -> String {
 pub(crate) fn summary(ins: &Insights) -> String {
     let o = &ins.overview;
     let mut summary = format!(
-        "{} events{}, {} participants, {} units; the {} themes shown cover {} of the units and {} of the participants.",
+        "{} events{}, {} participants{}, {} units; the {} themes shown cover {} of the units and {} of the participants.",
         o.events,
         match o.countries.len() {
             0 => String::new(),
@@ -32,6 +32,14 @@ pub(crate) fn summary(ins: &Insights) -> String {
             c => format!(" in {c} countries"),
         },
         o.participants,
+        if o.participants_all > o.participants {
+            format!(
+                " who wrote or said something (of {} who took part, voters included)",
+                o.participants_all
+            )
+        } else {
+            String::new()
+        },
         o.units,
         ins.themes.len(),
         pct(o.unit_coverage),
