@@ -46,7 +46,7 @@ pub use flips::Flip;
 pub use frames::Method;
 pub use overview::Overview;
 pub use polis::StatementVotes;
-pub use prevalence::{most_prevalent, Subtheme, ThemeInsight};
+pub use prevalence::{most_prevalent, Subtheme, ThemeInsight, RAISED_BY};
 pub use scales::{mean_interval, wilson, Interval, ScaleGroup, ScaleInsight};
 
 /// The group of units whose country is not known (neither the event's nor the respondent's).

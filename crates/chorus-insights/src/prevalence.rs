@@ -73,6 +73,9 @@ pub struct Subtheme {
 }
 
 /// The units and distinct participants behind a figure.
+/// Participants of a group in a theme for the group to count as raising it.
+pub const RAISED_BY: u64 = 2;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Tally {
     pub units: u64,
@@ -181,11 +184,14 @@ impl Breakdown {
             .collect()
     }
 
-    /// The groups where the theme has units.
+    /// The groups that raised the theme: where at least [`RAISED_BY`] participants (or, with
+    /// no participants known, as many units) are in it. One stray unit does not make an event
+    /// count among those that raised a theme.
     fn raised<'a>(&'a self, theme: &'a str) -> impl Iterator<Item = &'a String> {
-        self.totals
-            .keys()
-            .filter(move |g| self.tally(g, theme).units > 0)
+        self.totals.keys().filter(move |g| {
+            let t = self.tally(g, theme);
+            t.participants >= RAISED_BY || (t.participants == 0 && t.units >= RAISED_BY)
+        })
     }
 
     /// The mean over groups of the theme's share of the group's units.

@@ -372,7 +372,7 @@ pub(crate) fn page(
                     h2 #method { "Method" }
                     p {
                         "Themes from " code { "chorus themes" } "; a theme's prevalence in an event is its share of the event's units, pooled as the mean over events; quotes are verbatim and checked against the corpus; "
-                        (prose::disclosure_note(ins.k, quotes.withheld)) " " (prose::KEY_POINTS_NOTE) " " (prose::parameters_note(ins))
+                        (prose::disclosure_note(ins.k, quotes.withheld)) " " (prose::counting_note()) " " (prose::parameters_note(ins))
                     }
                 }
             }

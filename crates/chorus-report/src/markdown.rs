@@ -69,7 +69,7 @@ pub(crate) fn report(ins: &Insights, quotes: &Quotes, sources: &[SourceGroup]) -
     scales(&mut md, ins);
     statements(&mut md, ins);
     data_sources(&mut md, sources);
-    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes`; prevalence per event is the theme's share of the event's units, pooled as the mean over events; {} {} {}", prose::disclosure_note(ins.k, quotes.withheld), prose::KEY_POINTS_NOTE, prose::parameters_note(ins));
+    let _ = writeln!(md, "\n## Method\n\nThemes from `chorus themes`; prevalence per event is the theme's share of the event's units, pooled as the mean over events; {} {} {}", prose::disclosure_note(ins.k, quotes.withheld), prose::counting_note(), prose::parameters_note(ins));
     md
 }
 

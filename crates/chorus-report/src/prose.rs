@@ -175,8 +175,10 @@ pub(crate) fn disclosure_note(k: usize, quotes_withheld: usize) -> String {
     format!("breakdown cells resting on fewer than {k} participants are withheld, and so are quotes (and the words of key points) from events with fewer than {k} participants ({quotes_withheld} quotes withheld); a speaker's role is shown only when at least {k} participants of the event share it.")
 }
 
-/// The method's sentence on key points.
-pub(crate) const KEY_POINTS_NOTE: &str = "Key points are the first sentences of units near a theme's centre and unlike each other, word for word; each of the theme's units stands behind the key point nearest it in meaning, and the counts are of those units, their participants and events. \"Most\" means at least half of the theme's units, \"some\" at least 15%, \"a few\" fewer.";
+/// The method's sentences on what "raised in" counts and on key points.
+pub(crate) fn counting_note() -> String {
+    format!("An event (country, sector, level) counts as raising a theme when at least {} of its participants are in it. Key points are the first sentences of units near a theme's centre and unlike each other, word for word; each of the theme's units stands behind the key point nearest it in meaning, and the counts are of those units, their participants and events. \"Most\" means at least half of the theme's units, \"some\" at least 15%, \"a few\" fewer.", chorus_insights::RAISED_BY)
+}
 
 /// "Some of its units (48 units, 31 participants, 10 events)" for a key point.
 pub(crate) fn key_point_support(p: &chorus_insights::key_points::KeyPoint) -> String {
@@ -234,7 +236,7 @@ pub(crate) fn finding_summary(f: &chorus_insights::Finding) -> String {
 /// Events named per theme in a finding; more are counted.
 const NAMED_EVENTS: usize = 5;
 
-/// "23% of these answers (96 units, 71 participants); raised in Berlin and Bogotá" (event
+/// "23% of these answers (96 units, 71 participants), from Berlin and Bogotá" (event
 /// names without the prefix all the findings' events share; more than five counted).
 pub(crate) fn finding_theme(t: &chorus_insights::FindingTheme, prefix: usize) -> String {
     let where_ = if t.events.len() > NAMED_EVENTS {
@@ -252,7 +254,7 @@ pub(crate) fn finding_theme(t: &chorus_insights::FindingTheme, prefix: usize) ->
         }
     };
     format!(
-        "{} of these answers ({} units, {} participants); raised in {where_}.",
+        "{} of these answers ({} units, {} participants), from {where_}.",
         pct(t.share),
         t.units,
         t.participants
