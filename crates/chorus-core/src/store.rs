@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::model::{Table, Workspace};
+use crate::model::{col, Table, Workspace};
 
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
     let staged = stage_parquet(path, df)?;
@@ -58,6 +58,24 @@ pub fn str_column(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>
         .iter()
         .map(|v| v.map(str::to_string))
         .collect())
+}
+
+/// `key` -> `value` of every row where both are set (the last row wins for a repeated key).
+pub fn string_map(
+    df: &DataFrame,
+    key: &str,
+    value: &str,
+) -> PolarsResult<std::collections::BTreeMap<String, String>> {
+    Ok(str_column(df, key)?
+        .into_iter()
+        .zip(str_column(df, value)?)
+        .filter_map(|(k, v)| Some((k?, v?)))
+        .collect())
+}
+
+/// Each event's title (`event.toml`), by event id, for the events that have one.
+pub fn event_titles(ws: &Workspace) -> PolarsResult<std::collections::BTreeMap<String, String>> {
+    string_map(&read_table(ws, Table::Events)?, col::EVENT_ID, col::TITLE)
 }
 
 /// Reads one parquet file.

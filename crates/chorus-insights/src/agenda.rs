@@ -42,16 +42,7 @@ pub(crate) fn agendas(
         .iter()
         .map(|t| (t.id.as_str(), t.label.as_str()))
         .collect();
-    let events = chorus_core::store::read_table(ws, chorus_core::model::Table::Events)?;
-    let titles: HashMap<String, String> =
-        chorus_core::store::str_column(&events, chorus_core::model::col::EVENT_ID)?
-            .into_iter()
-            .zip(chorus_core::store::str_column(
-                &events,
-                chorus_core::model::col::TITLE,
-            )?)
-            .filter_map(|(id, title)| Some((id?, title?)))
-            .collect();
+    let titles = chorus_core::store::event_titles(ws)?;
     let mut by_event: BTreeMap<String, Vec<AgendaItem>> = BTreeMap::new();
     for s in read_segments(ws)? {
         let theme_label = s

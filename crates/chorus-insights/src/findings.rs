@@ -12,7 +12,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use chorus_core::model::{col, Frame, Table, Workspace};
-use chorus_core::store::{read_table, str_column};
+use chorus_core::store::{read_table, str_column, string_map};
 use chorus_core::themes_artifact::read_assignments;
 
 use crate::key_points::KeyPoint;
@@ -49,8 +49,9 @@ pub struct FindingTheme {
     pub key_point: Option<KeyPoint>,
 }
 
-/// Answers of one question group: (unit, theme, participant, event).
-type Answers = Vec<(String, String, Option<String>, String)>;
+/// One answer of a question group: (unit, theme, participant, event).
+type Answer = (String, String, Option<String>, String);
+type Answers = Vec<Answer>;
 
 pub(crate) fn findings(
     ws: &Workspace,
@@ -62,24 +63,9 @@ pub(crate) fn findings(
     let (ids, events, people) = (s(col::UNIT_ID)?, s(col::EVENT_ID)?, s(col::PARTICIPANT_ID)?);
     let (questions, frames, theme_ids) = (s(col::QUESTION_ID)?, s(col::FRAME)?, s(col::THEME_ID)?);
     let q = read_table(ws, Table::Questions)?;
-    let q_ids = str_column(&q, col::QUESTION_ID)?;
-    let q_text: BTreeMap<String, String> = q_ids
-        .iter()
-        .cloned()
-        .zip(str_column(&q, col::TEXT)?)
-        .filter_map(|(i, t)| Some((i?, t?)))
-        .collect();
-    let q_kind: BTreeMap<String, String> = q_ids
-        .into_iter()
-        .zip(str_column(&q, "kind")?)
-        .filter_map(|(i, t)| Some((i?, t?)))
-        .collect();
-    let ev = read_table(ws, Table::Events)?;
-    let titles: BTreeMap<String, String> = str_column(&ev, col::EVENT_ID)?
-        .into_iter()
-        .zip(str_column(&ev, col::TITLE)?)
-        .filter_map(|(i, t)| Some((i?, t?)))
-        .collect();
+    let q_text = string_map(&q, col::QUESTION_ID, col::TEXT)?;
+    let q_kind = string_map(&q, col::QUESTION_ID, "kind")?;
+    let titles = chorus_core::store::event_titles(ws)?;
     let key_point_of: BTreeMap<String, u32> = read_assignments(ws)?
         .into_iter()
         .filter_map(|a| Some((a.unit_id, a.key_point?)))
@@ -118,8 +104,7 @@ pub(crate) fn findings(
     for ((order, key), (answers, wordings)) in groups {
         let participants: BTreeSet<&str> = answers.iter().filter_map(|a| a.2.as_deref()).collect();
         let event_set: BTreeSet<&str> = answers.iter().map(|a| a.3.as_str()).collect();
-        let mut per_theme: BTreeMap<&str, Vec<&(String, String, Option<String>, String)>> =
-            BTreeMap::new();
+        let mut per_theme: BTreeMap<&str, Vec<&Answer>> = BTreeMap::new();
         for a in &answers {
             per_theme.entry(a.1.as_str()).or_default().push(a);
         }

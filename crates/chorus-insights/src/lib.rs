@@ -115,16 +115,7 @@ pub fn compute(ws: &Workspace, cfg: &InsightsConfig) -> Result<Insights, Insight
     let mut overview = overview::overview(&units, &themed)?;
     let people = chorus_core::store::read_table(ws, chorus_core::model::Table::Participants)?;
     overview.participants_all = overview.participants.max(people.height() as u64);
-    let events = chorus_core::store::read_table(ws, chorus_core::model::Table::Events)?;
-    overview.event_titles =
-        chorus_core::store::str_column(&events, chorus_core::model::col::EVENT_ID)?
-            .into_iter()
-            .zip(chorus_core::store::str_column(
-                &events,
-                chorus_core::model::col::TITLE,
-            )?)
-            .filter_map(|(id, title)| Some((id?, title?)))
-            .collect();
+    overview.event_titles = chorus_core::store::event_titles(ws)?;
     let breakdowns = prevalence::Breakdowns::count(&units)?;
     let leanings = flips::Leanings::count(&units)?;
     let themes = prevalence::themes(

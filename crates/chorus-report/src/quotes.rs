@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chorus_core::model::{col, Table, Workspace};
-use chorus_core::store::{read_file, read_table, str_column};
+use chorus_core::store::{read_file, read_table, str_column, string_map};
 use chorus_core::text::place;
 
 use crate::ReportError;
@@ -113,23 +113,17 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
     let lines: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.iter().collect();
     let starts: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.iter().collect();
     let asked = str_column(&units, col::QUESTION_ID)?;
-    let questions = read_table(ws, Table::Questions)?;
-    let wording: BTreeMap<String, String> = str_column(&questions, col::QUESTION_ID)?
-        .into_iter()
-        .zip(str_column(&questions, col::TEXT)?)
-        .filter_map(|(q, t)| Some((q?, t?)))
-        .collect();
+    let wording = string_map(
+        &read_table(ws, Table::Questions)?,
+        col::QUESTION_ID,
+        col::TEXT,
+    )?;
     let by_id: BTreeMap<&str, usize> = ids
         .iter()
         .enumerate()
         .filter_map(|(i, u)| u.as_deref().map(|u| (u, i)))
         .collect();
-    let events = read_table(ws, Table::Events)?;
-    let titles: BTreeMap<String, String> = str_column(&events, col::EVENT_ID)?
-        .into_iter()
-        .zip(str_column(&events, col::TITLE)?)
-        .filter_map(|(id, title)| Some((id?, title?)))
-        .collect();
+    let titles = chorus_core::store::event_titles(ws)?;
     let mut quotes = Quotes {
         shown: Vec::new(),
         withheld: 0,

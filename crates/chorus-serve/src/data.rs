@@ -204,11 +204,7 @@ impl Data {
             .collect();
 
         let q = read_table(ws, Table::Questions)?;
-        let questions: BTreeMap<String, String> = strings(&q, col::QUESTION_ID)?
-            .into_iter()
-            .zip(strings(&q, col::TEXT)?)
-            .filter_map(|(id, text)| Some((id?, text?)))
-            .collect();
+        let questions = chorus_core::store::string_map(&q, col::QUESTION_ID, col::TEXT)?;
         let (mut themes, mut quotes, mut insights) = (Vec::new(), Vec::new(), None);
         if themes_exist(ws) {
             themes = read_themes(ws)?;

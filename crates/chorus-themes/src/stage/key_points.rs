@@ -181,27 +181,13 @@ fn pick(
     if cands.iter().filter(|(u, _)| units.lang[*u] == main).count() >= k {
         cands.retain(|(u, _)| units.lang[*u] == main);
     }
-    cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    cands.truncate(100);
-    let mut picked: Vec<usize> = Vec::new();
-    while picked.len() < k {
-        let best = cands
+    crate::stage::quotes::greedy_mmr(cands, 100, k, |u, s, picked| {
+        let redundancy = picked
             .iter()
-            .filter(|(u, _)| !picked.contains(u))
-            .map(|&(u, s)| {
-                let redundancy = picked
-                    .iter()
-                    .map(|&p| residual.like(u, p))
-                    .fold(0.0f32, f32::max);
-                (u, s - DIVERSITY * redundancy)
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        match best {
-            Some((u, _)) => picked.push(u),
-            None => break,
-        }
-    }
-    picked
+            .map(|&p| residual.like(u, p))
+            .fold(0.0f32, f32::max);
+        s - DIVERSITY * redundancy
+    })
 }
 
 /// A unit's first sentences, whole, up to [`MAX_WORDS`] words (`None` when its first sentence

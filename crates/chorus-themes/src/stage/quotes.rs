@@ -62,7 +62,7 @@ pub fn pick_quotes(
     centre: &[f32],
     k: usize,
 ) -> Vec<usize> {
-    let mut cands: Vec<(usize, f32)> = members
+    let cands: Vec<(usize, f32)> = members
         .iter()
         .copied()
         .filter(|&u| {
@@ -70,24 +70,36 @@ pub fn pick_quotes(
         })
         .map(|u| (u, dot(vectors.row(u), centre)))
         .collect();
+    greedy_mmr(cands, 60, k, |u, s, picked| {
+        let redundancy = picked
+            .iter()
+            .map(|&p| dot(vectors.row(u), vectors.row(p)))
+            .fold(0.0f32, f32::max);
+        let same_event = picked
+            .iter()
+            .filter(|&&p| units.events[p] == units.events[u])
+            .count() as f32;
+        s - 0.5 * redundancy - 0.15 * same_event
+    })
+}
+
+/// Picks up to `k` of `cands` (unit, nearness to the centre): the `pool` nearest are kept,
+/// then each round the one with the best `score(unit, nearness, picked so far)` (maximal
+/// marginal relevance); ties go to the lower unit index.
+pub fn greedy_mmr(
+    mut cands: Vec<(usize, f32)>,
+    pool: usize,
+    k: usize,
+    score: impl Fn(usize, f32, &[usize]) -> f32,
+) -> Vec<usize> {
     cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    cands.truncate(60);
+    cands.truncate(pool);
     let mut picked: Vec<usize> = Vec::new();
     while picked.len() < k {
         let best = cands
             .iter()
             .filter(|(u, _)| !picked.contains(u))
-            .map(|&(u, s)| {
-                let redundancy = picked
-                    .iter()
-                    .map(|&p| dot(vectors.row(u), vectors.row(p)))
-                    .fold(0.0f32, f32::max);
-                let same_event = picked
-                    .iter()
-                    .filter(|&&p| units.events[p] == units.events[u])
-                    .count() as f32;
-                (u, s - 0.5 * redundancy - 0.15 * same_event)
-            })
+            .map(|&(u, s)| (u, score(u, s, &picked)))
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         match best {
             Some((u, _)) => picked.push(u),

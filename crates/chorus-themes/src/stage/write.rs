@@ -106,29 +106,43 @@ fn assignment_records(a: &Artifacts) -> Vec<AssignmentRecord> {
 fn key_point_records(points: &[KeyPoint], units: &UnitTexts) -> Vec<QuoteRecord> {
     points
         .iter()
-        .map(|k| QuoteRecord {
-            theme_id: k.theme.to_string(),
-            rank: k.rank as u32,
-            unit_id: units.ids[k.unit].clone(),
-            event_id: units.events[k.unit].clone(),
-            similarity: k.similarity,
-            text: k.text.clone(),
-        })
+        .map(|k| quote_record(&k.theme, k.rank, k.unit, k.similarity, &k.text, units))
         .collect()
 }
 
 fn quote_records(quotes: &[Quote], units: &UnitTexts) -> Vec<QuoteRecord> {
     quotes
         .iter()
-        .map(|q| QuoteRecord {
-            theme_id: q.theme.to_string(),
-            rank: q.rank as u32,
-            unit_id: units.ids[q.unit].clone(),
-            event_id: units.events[q.unit].clone(),
-            similarity: q.similarity,
-            text: units.text[q.unit].clone(),
+        .map(|q| {
+            quote_record(
+                &q.theme,
+                q.rank,
+                q.unit,
+                q.similarity,
+                &units.text[q.unit],
+                units,
+            )
         })
         .collect()
+}
+
+/// A row of `quotes.parquet` or `key_points.parquet`: words of unit `unit` for a theme.
+fn quote_record(
+    theme: &chorus_core::model::ThemeId,
+    rank: usize,
+    unit: usize,
+    similarity: f32,
+    text: &str,
+    units: &UnitTexts,
+) -> QuoteRecord {
+    QuoteRecord {
+        theme_id: theme.to_string(),
+        rank: rank as u32,
+        unit_id: units.ids[unit].clone(),
+        event_id: units.events[unit].clone(),
+        similarity,
+        text: text.to_string(),
+    }
 }
 
 /// Writes the parameters of the run (`params.json`).
