@@ -392,6 +392,66 @@ fn key_points_and_findings_are_verbatim_and_their_numbers_recompute() {
     assert!(md.contains("of its units (") && md.contains("\"Most\" means at least half"));
 }
 
+/// A quote the codebook pins comes first in its theme, and an id that is no unit is an error
+/// naming the codebook.
+#[test]
+fn the_codebook_pins_a_quote() {
+    let ws = tempdir();
+    demo_pipeline(ws.path(), &[], &["themes"]);
+    let a = read_file(&ws.path().join("themes/assignments.parquet")).unwrap();
+    let q = read_file(&ws.path().join("themes/quotes.parquet")).unwrap();
+    let quoted: std::collections::BTreeSet<String> = q
+        .column(col::UNIT_ID)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|u| u.unwrap().to_string())
+        .collect();
+    // a unit of a theme that is not quoted yet
+    let (unit, theme) = a
+        .column(col::UNIT_ID)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(a.column(col::THEME_ID).unwrap().str().unwrap().iter())
+        .find_map(|(u, t)| {
+            Some((u?.to_string(), t?.to_string())).filter(|(u, _)| !quoted.contains(u))
+        })
+        .expect("an unquoted unit in a theme");
+    let book = ws.path().join("themes/codebook.toml");
+    std::fs::write(
+        &book,
+        format!("[[theme]]\nid = \"{theme}\"\nquotes = [\"{unit}\"]\n"),
+    )
+    .unwrap();
+    ok(ws.path(), &["themes"]);
+    let q = read_file(&ws.path().join("themes/quotes.parquet")).unwrap();
+    let first = q
+        .column(col::THEME_ID)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(q.column(col::UNIT_ID).unwrap().str().unwrap().iter())
+        .find(|(t, _)| *t == Some(theme.as_str()))
+        .and_then(|(_, u)| u);
+    assert_eq!(first, Some(unit.as_str()), "the pinned quote leads {theme}");
+    std::fs::write(
+        &book,
+        format!("[[theme]]\nid = \"{theme}\"\nquotes = [\"no-such-unit\"]\n"),
+    )
+    .unwrap();
+    let run = chorus(ws.path(), &["themes"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("codebook.toml") && run.stderr.contains("no-such-unit"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn stale_quotes_fail_the_report() {
     let ws = tempdir();

@@ -8,6 +8,7 @@
 //! pin = true                         # keep this theme (its centre) whatever the clustering says
 //! merge = ["t-7", "t-9"]             # fold these themes into this one
 //! split = 2                          # split into this many themes
+//! quotes = ["survey.csv#L12.q1"]     # quote these units first (unit ids)
 //!
 //! [[seed]]                           # a theme you expect, from its label and example phrases
 //! label = "Digital exclusion"
@@ -36,6 +37,9 @@ pub struct ThemeEdit {
     #[serde(default)]
     pub merge: Vec<String>,
     pub split: Option<usize>,
+    /// Units (by id) quoted first for this theme, in this order.
+    #[serde(default)]
+    pub quotes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -47,11 +51,17 @@ pub struct Seed {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodebookError {
-    #[error("`{path}`:{line}: expected codebook entries ([[theme]] id, label, pin, merge, split; [[seed]] label, examples), found: {message}")]
+    #[error("`{path}`:{line}: expected codebook entries ([[theme]] id, label, pin, merge, split, quotes; [[seed]] label, examples), found: {message}")]
     Parse {
         path: PathBuf,
         line: usize,
         message: String,
+    },
+    #[error("`{path}`: theme `{theme}` pins the quote `{unit}`, which is no unit of the corpus (or has no content)")]
+    UnknownQuote {
+        path: PathBuf,
+        theme: String,
+        unit: String,
     },
     #[error("could not read `{path}`")]
     Read {
@@ -94,4 +104,37 @@ impl Codebook {
             .flat_map(|t| t.merge.iter().map(move |m| (m.clone(), t.id.clone())))
             .collect()
     }
+}
+
+/// The units each theme's edit pins as quotes, as unit indices into `unit_ids` (theme id ->
+/// units in order); an id that is no unit is an error naming the codebook.
+pub fn pinned_quotes(
+    book: &Codebook,
+    path: &Path,
+    unit_ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<usize>>, CodebookError> {
+    let index: std::collections::HashMap<&str, usize> = unit_ids
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.as_str(), i))
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    for e in book.theme.iter().filter(|e| !e.quotes.is_empty()) {
+        let units = e
+            .quotes
+            .iter()
+            .map(|u| {
+                index
+                    .get(u.as_str())
+                    .copied()
+                    .ok_or_else(|| CodebookError::UnknownQuote {
+                        path: path.to_path_buf(),
+                        theme: e.id.clone(),
+                        unit: u.clone(),
+                    })
+            })
+            .collect::<Result<Vec<usize>, _>>()?;
+        out.insert(e.id.clone(), units);
+    }
+    Ok(out)
 }

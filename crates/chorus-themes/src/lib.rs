@@ -238,7 +238,8 @@ pub fn run(
     let (key_points, behind) = key_points::key_points(&vectors, &units, &groups);
     // a theme's quotes add voices to its key points rather than repeat them
     let said: HashSet<usize> = key_points.iter().map(|k| k.unit).collect();
-    let quotes = quotes::quotes(&vectors, &units, &groups, &said);
+    let pinned_quotes = codebook::pinned_quotes(&book, &ws.codebook_file(), &units.ids)?;
+    let quotes = quotes::quotes(&vectors, &units, &groups, &said, &pinned_quotes);
     let theme_of: HashMap<&str, String> = assigned
         .placement
         .iter()

@@ -22,23 +22,34 @@ pub struct Quote {
     pub similarity: f32,
 }
 
-/// The quotes of every theme, then of every subtheme; a theme's quotes are never its key
-/// points (`key_points`, unit indices).
+/// The quotes of every theme, then of every subtheme: first those the codebook pins (`pinned`:
+/// theme id -> unit indices), then picked; a theme's picked quotes are never its key points
+/// (`key_points`, unit indices).
 pub fn quotes(
     vectors: &UnitVectors,
     units: &UnitTexts,
     groups: &Groups,
     key_points: &std::collections::HashSet<usize>,
+    pinned: &std::collections::HashMap<String, Vec<usize>>,
 ) -> Vec<Quote> {
     let of = |g: &Group, k: usize| {
+        let first = pinned.get(g.id.as_str()).cloned().unwrap_or_default();
         let members: Vec<usize> = g
             .members
             .iter()
             .copied()
-            .filter(|u| g.parent.is_some() || !key_points.contains(u))
+            .filter(|u| (g.parent.is_some() || !key_points.contains(u)) && !first.contains(u))
             .collect();
-        pick_quotes(vectors, units, &members, &g.centre, k)
+        let picked = pick_quotes(
+            vectors,
+            units,
+            &members,
+            &g.centre,
+            k.saturating_sub(first.len()),
+        );
+        first
             .into_iter()
+            .chain(picked)
             .enumerate()
             .map(|(rank, u)| Quote {
                 theme: g.id.clone(),
