@@ -183,7 +183,7 @@ fn themes(ins: &Insights, all: &Quotes) -> Markup {
         @for t in &ins.themes {
             section id=(t.id) {
                 h3 { (t.label) }
-                p { (prose::theme_summary(t)) }
+                p { (prose::theme_summary(t, ins)) }
                 @if !t.key_points.is_empty() {
                     ul.kp {
                         @for kp in &t.key_points {

@@ -12,7 +12,7 @@ pub(crate) fn insights_json(ins: &Insights) -> String {
     let mut json = serde_json::to_value(ins).unwrap_or_default();
     for (t, v) in ins.themes.iter().zip(objects(&mut json["themes"])) {
         let at = v.keys().position(|k| k == "subthemes").unwrap_or(v.len());
-        v.shift_insert(at, "summary".into(), prose::theme_summary(t).into());
+        v.shift_insert(at, "summary".into(), prose::theme_summary(t, ins).into());
     }
     for (s, v) in ins.scales.iter().zip(objects(&mut json["scales"])) {
         v.insert("summary".into(), prose::scale_summary(s, ins.k).into());

@@ -173,7 +173,7 @@ fn themes(md: &mut String, ins: &Insights, all: &Quotes) {
     let quotes = &all.shown;
     for th in &ins.themes {
         let _ = writeln!(md, "### {} ({})\n", md_escape(&th.label), md_escape(&th.id));
-        let _ = writeln!(md, "{}\n", md_escape(&prose::theme_summary(th)));
+        let _ = writeln!(md, "{}\n", md_escape(&prose::theme_summary(th, ins)));
         for kp in &th.key_points {
             let words = if kp.withheld {
                 format!(

@@ -73,7 +73,7 @@ fn frame_words(f: Frame) -> &'static str {
 
 /// A theme's sentence: where it was raised, how prevalent it is, under which frame, whether it
 /// flips, and the sector and level where it is strongest.
-pub(crate) fn theme_summary(t: &ThemeInsight) -> String {
+pub(crate) fn theme_summary(t: &ThemeInsight, ins: &Insights) -> String {
     let mut summary = format!(
         "{}: raised in {} of {} events{}, {} of all units (on average {} of an event's units).",
         t.label,
@@ -96,9 +96,9 @@ pub(crate) fn theme_summary(t: &ThemeInsight) -> String {
     }
     if let Some(f) = &t.flip {
         summary.push_str(&format!(
-            " Kept in {} and left behind in {} events.",
-            f.keep.len(),
-            f.leave_behind.len()
+            " Kept in {}; left behind in {}.",
+            events_named(&f.keep, ins),
+            events_named(&f.leave_behind, ins)
         ));
     }
     let strong: Vec<String> = [
@@ -112,6 +112,33 @@ pub(crate) fn theme_summary(t: &ThemeInsight) -> String {
         summary.push_str(&format!(" Strongest {}.", strong.join(" and ")));
     }
     summary
+}
+
+/// Events named by title (less the prefix all the report's titles share), up to three, then
+/// counted: "Berlin, Lisbon and Ottawa", "Berlin, Lisbon, Ottawa and 4 more events", "1 event".
+fn events_named(ids: &[String], ins: &Insights) -> String {
+    const NAMED: usize = 3;
+    let titles = &ins.overview.event_titles;
+    let all: Vec<&str> = titles.values().map(String::as_str).collect();
+    let prefix = crate::figures::shared_prefix(&all);
+    let names: Vec<&str> = ids
+        .iter()
+        .take(NAMED)
+        .map(|e| {
+            titles
+                .get(e)
+                .map_or(e.as_str(), |t| t.get(prefix..).unwrap_or(t).trim_start())
+        })
+        .collect();
+    match (names.as_slice(), ids.len()) {
+        ([], _) => "no event".into(),
+        ([one], 1) => one.to_string(),
+        (_, n) if n <= NAMED => {
+            let (last, rest) = names.split_last().unwrap_or((&"", &[]));
+            format!("{} and {last}", rest.join(", "))
+        }
+        (_, n) => format!("{} and {} more events", names.join(", "), n - NAMED),
+    }
 }
 
 /// The group where the theme is most prevalent, among two or more shown known groups (with
