@@ -149,6 +149,25 @@ fn api_answers_and_refuses_bad_requests() {
         }
     }
     assert!(r["facets"]["event"].as_array().unwrap().len() == 1);
+    // the same search exported as CSV: a header, one row per hit, in the same order
+    let (s, csv) = http(
+        b,
+        "GET",
+        "/api/search.csv?q=paper&event=lisbon-digital&limit=5",
+    );
+    assert_eq!(s, 200, "{csv}");
+    let body = &csv;
+    let mut lines = body.lines().filter(|l| !l.is_empty());
+    assert_eq!(
+        lines.next(),
+        Some("rank,unit_id,score,event,participant,question,frame,theme,text")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() >= hits.len(), "{body}");
+    assert!(
+        rows[0].starts_with(&format!("1,{},", hits[0]["unit_id"].as_str().unwrap())),
+        "{body}"
+    );
     // two values of one filter: either
     let (_, two) = json(
         b,

@@ -68,3 +68,18 @@ pub fn other_languages(keywords: &[(String, Vec<String>)]) -> Option<String> {
         format!("In other languages: {}", parts.join("; "))
     })
 }
+
+/// A CSV field: quoted when needed, and text a spreadsheet would run as a formula (`=`, `+`,
+/// `-`, `@`, tab, carriage return first) made inert with a leading `'`.
+pub fn csv_field(s: &str) -> String {
+    let inert = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if inert.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", inert.replace('"', "\"\""))
+    } else {
+        inert
+    }
+}

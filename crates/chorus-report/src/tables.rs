@@ -11,20 +11,7 @@ use chorus_insights::{Cell, Insights, Interval, ThemeInsight};
 
 use crate::figures::breakdown_groups;
 use crate::{write, ReportError};
-
-/// A CSV field: quoted when needed, formula-looking text made inert.
-pub(crate) fn csv_field(s: &str) -> String {
-    let inert = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if inert.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", inert.replace('"', "\"\""))
-    } else {
-        inert
-    }
-}
+pub(crate) use chorus_core::text::csv_field;
 
 /// Writes every table into `out/tables/`.
 pub(crate) fn write_tables(out: &Path, ins: &Insights) -> Result<Vec<PathBuf>, ReportError> {

@@ -286,6 +286,42 @@ async fn api_search(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Respo
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
+/// The same search as `/api/search`, its page of hits as CSV (one row per hit; participant
+/// text inert for spreadsheets), to take a result set elsewhere.
+async fn api_search_csv(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    use chorus_core::text::csv_field;
+    let req = search_request(&pairs(&raw))?;
+    let r = app.search(&req)?;
+    let mut out = String::from("rank,unit_id,score,event,participant,question,frame,theme,text\n");
+    for (i, h) in r.hits.iter().enumerate() {
+        let cells = [
+            (r.offset + i + 1).to_string(),
+            h.unit_id.clone(),
+            format!("{:.4}", h.score),
+            h.event.clone(),
+            h.participant.clone().unwrap_or_default(),
+            h.question.clone().unwrap_or_default(),
+            h.frame.clone().unwrap_or_default(),
+            h.theme.clone().unwrap_or_default(),
+            h.text.clone(),
+        ];
+        let row: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"chorus-search.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
 /// Answers of recent API searches, by query string. The index does not change while the
 /// server runs, so an answer stays right; the cache is emptied when it is full.
 pub struct Cache {
@@ -491,6 +527,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/report/", get(report))
         .route("/report/{*path}", get(report))
         .route("/api/search", get(api_search))
+        .route("/api/search.csv", get(api_search_csv))
         .route("/api/themes", get(api_themes))
         .route("/api/themes/{id}", get(api_theme))
         .route("/api/units/{id}", get(api_unit))

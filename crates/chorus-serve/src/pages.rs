@@ -129,7 +129,9 @@ fn results(app: &App, pairs: &[(String, String)], r: &SearchResponse) -> Markup 
     html! {
         p #total {
             (r.total_phrase(false)) "; " ((r.offset + 1).min(r.total)) "–"
-            ((r.offset + r.hits.len()).min(r.total)) " shown."
+            ((r.offset + r.hits.len()).min(r.total)) " shown. Export these: "
+            a #export-csv href={ "/api/search.csv?" (query(pairs)) } { "CSV" } " · "
+            a #export-json href={ "/api/search?" (query(pairs)) } { "JSON" }
         }
         div.facets {
             @for (name, counts) in &r.facets {
