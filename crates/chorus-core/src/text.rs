@@ -83,3 +83,14 @@ pub fn csv_field(s: &str) -> String {
         inert
     }
 }
+
+/// How many units each language has (unknown ones, empty, left out), most first, ties by code.
+pub fn language_counts<'a>(langs: impl IntoIterator<Item = &'a str>) -> Vec<(&'a str, usize)> {
+    let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
+    for l in langs.into_iter().filter(|l| !l.is_empty()) {
+        *count.entry(l).or_default() += 1;
+    }
+    let mut counts: Vec<(&str, usize)> = count.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    counts
+}

@@ -261,21 +261,19 @@ pub fn choose_model(ws: &Workspace, explicit: Option<&ModelChoice>) -> Result<Ch
 fn language_shares(ws: &Workspace) -> Result<Vec<(String, f64)>, EmbedError> {
     let units = chorus_core::store::read_table(ws, chorus_core::model::Table::Units)
         .map_err(|e| EmbedError::Vectors(VectorsError::Frames(e)))?;
-    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
-    if let Ok(langs) = units
+    let langs: Vec<&str> = match units
         .column(chorus_core::model::col::LANG)
-        .and_then(|c| c.str().cloned())
+        .and_then(|c| c.str())
     {
-        for l in langs.iter().flatten().filter(|l| !l.is_empty()) {
-            *counts.entry(l.to_string()).or_default() += 1;
-        }
-    }
-    let total: usize = counts.values().sum();
-    let mut shares: Vec<(String, f64)> = counts
+        Ok(c) => c.iter().flatten().collect(),
+        Err(_) => Vec::new(),
+    };
+    let counts = chorus_core::text::language_counts(langs);
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let shares: Vec<(String, f64)> = counts
         .into_iter()
-        .map(|(l, n)| (l, n as f64 / total.max(1) as f64))
+        .map(|(l, n)| (l.to_string(), n as f64 / total.max(1) as f64))
         .collect();
-    shares.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(shares)
 }
 

@@ -35,13 +35,10 @@ pub struct LeftOut {
 impl UnitTexts {
     /// The languages of the units (known ones), most units first.
     pub fn languages(&self) -> Vec<&str> {
-        let mut count: std::collections::BTreeMap<&str, usize> = Default::default();
-        for l in self.lang.iter().filter(|l| !l.is_empty()) {
-            *count.entry(l.as_str()).or_default() += 1;
-        }
-        let mut langs: Vec<(&str, usize)> = count.into_iter().collect();
-        langs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        langs.into_iter().map(|(l, _)| l).collect()
+        chorus_core::text::language_counts(self.lang.iter().map(String::as_str))
+            .into_iter()
+            .map(|(l, _)| l)
+            .collect()
     }
 
     /// The language most units are in ("" when none is known).
