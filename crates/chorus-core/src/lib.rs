@@ -5,7 +5,8 @@
 //! - [`store`]: reading and writing the workspace's parquet frames;
 //! - [`vectors`]: the vector artifact and the [`vectors::Embedder`] trait (no libtorch here);
 //! - [`text`]: formatting shared by every output (times, places in a source);
-//! - [`progress`]: progress of long stages on stderr.
+//! - [`progress`]: progress of long stages on stderr;
+//! - [`sys`]: random bytes and the time.
 //!
 //! The pipeline, one crate per stage on this one, each reading the artifacts of the one before
 //! from the workspace (`.chorus/`) and writing its own:
@@ -33,6 +34,7 @@ pub mod error;
 pub mod model;
 pub mod progress;
 pub mod store;
+pub mod sys;
 pub mod text;
 pub mod themes_artifact;
 pub mod vectors;

@@ -461,15 +461,25 @@ pub const MIN_DUPLICATE_WORDS: usize = 4;
 const BANDS: usize = 16;
 const ROWS: usize = 4;
 
+/// Members of one LSH bucket compared with each later member, at most: a bucket of thousands
+/// of near-identical answers (a campaign) finds its first copy among them, and a bucket that
+/// hash luck filled cannot make the pass quadratic.
+const BUCKET_CHECKS: usize = 32;
+
 /// For each text, the index of the earlier text it duplicates and how. `texts` are the
 /// normalised copies, in unit order. MinHash with banded LSH finds candidates; each is then
 /// checked by exact Jaccard, so the result does not depend on hash luck beyond recall.
+///
+/// Memory stays a small fraction of the texts' own: the repeats are found by hashes checked
+/// against the texts, each text keeps only its 16 band keys, and shingle sets are rebuilt for
+/// the few texts a bucket compares.
 pub fn flag_duplicates(texts: &[&str]) -> Vec<Option<(usize, DuplicateKind)>> {
+    use rayon::prelude::*;
     let mut out = vec![None; texts.len()];
+    // the same text, or the same words up to case and punctuation, as an earlier one
     let mut exact: HashMap<&str, usize> = HashMap::new();
-    let mut loose: HashMap<String, usize> = HashMap::new();
-    let mut shingles: Vec<Vec<u64>> = vec![Vec::new(); texts.len()];
-    let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+    let mut loose: HashMap<u64, usize> = HashMap::new();
+    let mut candidates: Vec<usize> = Vec::new();
     for (i, t) in texts.iter().enumerate() {
         if t.split_whitespace().count() < MIN_DUPLICATE_WORDS {
             continue;
@@ -479,38 +489,65 @@ pub fn flag_duplicates(texts: &[&str]) -> Vec<Option<(usize, DuplicateKind)>> {
             continue;
         }
         exact.insert(t, i);
-        let key: String = t
-            .chars()
-            .filter(|c| c.is_alphanumeric() || c.is_whitespace())
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if let Some(&j) = loose.get(&key) {
-            out[i] = Some((j, DuplicateKind::Near));
-            continue;
+        let key = loose_key(t);
+        match loose.get(&fnv(key.as_bytes())) {
+            Some(&j) if loose_key(texts[j]) == key => out[i] = Some((j, DuplicateKind::Near)),
+            Some(_) => candidates.push(i),
+            None => {
+                loose.insert(fnv(key.as_bytes()), i);
+                candidates.push(i);
+            }
         }
-        let sh = shingle_set(&key);
-        let sig = minhash(&sh);
-        let mut best: Option<usize> = None;
-        for b in 0..BANDS {
-            let band = band_hash(&sig[b * ROWS..(b + 1) * ROWS]);
-            let slot = buckets.entry((b, band)).or_default();
-            for &j in slot.iter() {
-                if best.is_some_and(|x| x <= j) {
-                    continue;
-                }
-                if jaccard(&sh, &shingles[j]) >= NEAR_JACCARD {
-                    best = Some(j);
+    }
+    drop(exact);
+    drop(loose);
+    // overlapping shingles: each band of the MinHash signature is a bucket key
+    let keys: Vec<[u32; BANDS]> = candidates
+        .par_iter()
+        .map(|&i| {
+            let sig = minhash(&shingle_set(&loose_key(texts[i])));
+            std::array::from_fn(|b| band_hash(&sig[b * ROWS..(b + 1) * ROWS]) as u32)
+        })
+        .collect();
+    let mut best: Vec<Option<usize>> = vec![None; texts.len()];
+    let mut bucket: Vec<(u32, u32)> = Vec::with_capacity(candidates.len());
+    for b in 0..BANDS {
+        bucket.clear();
+        bucket.extend(keys.iter().enumerate().map(|(c, k)| (k[b], c as u32)));
+        bucket.sort_unstable();
+        for group in bucket.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
+            // members in text order; the first few compared with every later one
+            let members: Vec<usize> = group.iter().map(|&(_, c)| candidates[c as usize]).collect();
+            let firsts: Vec<Vec<u64>> = members
+                .iter()
+                .take(BUCKET_CHECKS)
+                .map(|&j| shingle_set(&loose_key(texts[j])))
+                .collect();
+            for (p, &i) in members.iter().enumerate().skip(1) {
+                let own;
+                let sh = match firsts.get(p) {
+                    Some(sh) => sh,
+                    None => {
+                        own = shingle_set(&loose_key(texts[i]));
+                        &own
+                    }
+                };
+                for (q, &j) in members[..p.min(BUCKET_CHECKS)].iter().enumerate() {
+                    if best[i].is_some_and(|x| x <= j) {
+                        break;
+                    }
+                    if jaccard(sh, &firsts[q]) >= NEAR_JACCARD {
+                        best[i] = Some(j);
+                        break;
+                    }
                 }
             }
-            slot.push(i);
         }
-        loose.insert(key, i);
-        if let Some(j) = best {
+    }
+    for (i, j) in best.into_iter().enumerate() {
+        if let Some(j) = j {
             out[i] = Some((j, DuplicateKind::Near));
         }
-        shingles[i] = sh;
     }
     // point at the first of a chain
     for i in 0..out.len() {
@@ -523,14 +560,36 @@ pub fn flag_duplicates(texts: &[&str]) -> Vec<Option<(usize, DuplicateKind)>> {
     out
 }
 
+/// The text's words without punctuation, one space apart.
+fn loose_key(t: &str) -> String {
+    let mut key = String::with_capacity(t.len());
+    for w in t
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .collect::<String>()
+        .split_whitespace()
+    {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(w);
+    }
+    key
+}
+
+/// The hashes of the text's 5-character windows, sorted and distinct.
 fn shingle_set(s: &str) -> Vec<u64> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut v: Vec<u64> = if chars.len() < 5 {
+    let starts: Vec<usize> = s
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(s.len()))
+        .collect();
+    let mut v: Vec<u64> = if starts.len() < 6 {
         vec![fnv(s.as_bytes())]
     } else {
-        chars
-            .windows(5)
-            .map(|w| fnv(w.iter().collect::<String>().as_bytes()))
+        starts
+            .windows(6)
+            .map(|w| fnv(&s.as_bytes()[w[0]..w[5]]))
             .collect()
     };
     v.sort_unstable();

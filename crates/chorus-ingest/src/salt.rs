@@ -21,17 +21,8 @@ pub(crate) fn load_salt(ws: &Workspace) -> Result<[u8; 32], IngestError> {
         }
     }
     std::fs::create_dir_all(ws.root()).map_err(err)?;
-    // entropy from the OS via the std hasher's random keys, mixed with time and pid
-    let mut seed = blake3::Hasher::new();
-    for _ in 0..4 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(0);
-        seed.update(&h.finish().to_le_bytes());
-    }
-    seed.update(&format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).into_bytes());
-    let salt: [u8; 32] = *seed.finalize().as_bytes();
-    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    let salt = chorus_core::sys::random_bytes();
+    let hex = chorus_core::sys::hex(&salt);
     std::fs::write(&path, hex + "\n").map_err(err)?;
     Ok(salt)
 }

@@ -143,9 +143,13 @@ impl Rows {
         }
     }
 
-    fn add_units(&mut self, units: Vec<RawUnit>, ids: &mut SourceIds, cx: &Context) {
-        for u in units {
-            let windows = windows(&u, cx.max_unit_chars);
+    /// The units' ids and windows in order, then each window's row (redaction, language, hash:
+    /// the costly part) in parallel, kept in order.
+    fn add_units(&mut self, mut units: Vec<RawUnit>, ids: &mut SourceIds, cx: &Context) {
+        use rayon::prelude::*;
+        let mut pending: Vec<(usize, String, u32, Window)> = Vec::with_capacity(units.len());
+        for (k, u) in units.iter_mut().enumerate() {
+            let windows = windows(u, cx.max_unit_chars);
             let many = windows.len() > 1;
             for (i, window) in windows.into_iter().enumerate() {
                 let unit_id = if many {
@@ -156,52 +160,18 @@ impl Rows {
                 if i == 0 {
                     ids.units.insert(u.locator.clone(), unit_id.clone());
                 }
-                let row = self.unit_row(&u, unit_id, i as u32 + 1, window, ids, cx);
-                self.units.push(row);
+                pending.push((k, unit_id, i as u32 + 1, window));
             }
         }
-    }
-
-    /// One window of a unit as a row, redacted (counted in the event's total) and normalised.
-    fn unit_row(
-        &mut self,
-        u: &RawUnit,
-        unit_id: String,
-        part: u32,
-        window: Window,
-        ids: &SourceIds,
-        cx: &Context,
-    ) -> UnitRow {
-        let redacted = cx
-            .redactor
-            .redact(&window.text, u.kind == UnitKind::Utterance);
-        self.redactions.add(&redacted.counts);
-        let text = redacted.text;
-        let text_norm = clean::normalise(&text);
-        UnitRow {
-            unit_id,
-            source_id: ids.source_id.clone(),
-            kind: u.kind.as_str().to_string(),
-            participant_id: u
-                .participant
-                .as_deref()
-                .map(|p| cx.pseudonyms.participant_id(p)),
-            question_id: u
-                .question
-                .as_ref()
-                .and_then(|q| ids.questions.get(q).cloned()),
-            line: u.line,
-            cue: u.cue,
-            part,
-            start_ms: window.start_ms,
-            end_ms: window.end_ms,
-            text_hash: content_hash(text_norm.as_bytes())[..32].to_string(),
-            lang: clean::detect_language(&text, cx.meta.language.as_deref()),
-            text,
-            text_norm,
-            duplicate_of: None,
-            duplicate_kind: None,
-            redactions: redacted.counts.total(),
+        let ids = &*ids;
+        let rows: Vec<(UnitRow, Redactions)> = pending
+            .into_par_iter()
+            .map(|(k, unit_id, part, window)| unit_row(&units[k], unit_id, part, window, ids, cx))
+            .collect();
+        self.units.reserve(rows.len());
+        for (row, counts) in rows {
+            self.redactions.add(&counts);
+            self.units.push(row);
         }
     }
 
@@ -234,14 +204,56 @@ impl Rows {
     }
 }
 
+/// One window of a unit as a row, redacted and normalised, with what the redaction counted.
+fn unit_row(
+    u: &RawUnit,
+    unit_id: String,
+    part: u32,
+    window: Window,
+    ids: &SourceIds,
+    cx: &Context,
+) -> (UnitRow, Redactions) {
+    let redacted = cx
+        .redactor
+        .redact(&window.text, u.kind == UnitKind::Utterance);
+    let text = redacted.text;
+    let text_norm = clean::normalise(&text);
+    let row = UnitRow {
+        unit_id,
+        source_id: ids.source_id.clone(),
+        kind: u.kind.as_str().to_string(),
+        participant_id: u
+            .participant
+            .as_deref()
+            .map(|p| cx.pseudonyms.participant_id(p)),
+        question_id: u
+            .question
+            .as_ref()
+            .and_then(|q| ids.questions.get(q).cloned()),
+        line: u.line,
+        cue: u.cue,
+        part,
+        start_ms: window.start_ms,
+        end_ms: window.end_ms,
+        text_hash: content_hash(text_norm.as_bytes())[..32].to_string(),
+        lang: clean::detect_language(&text, cx.meta.language.as_deref()),
+        text,
+        text_norm,
+        duplicate_of: None,
+        duplicate_kind: None,
+        redactions: redacted.counts.total(),
+    };
+    (row, redacted.counts)
+}
+
 /// A transcript turn split at sentence boundaries into windows of at most `max_chars`; any
-/// other unit whole (a written answer is read as one).
-fn windows(u: &RawUnit, max_chars: usize) -> Vec<Window> {
+/// other unit whole (a written answer is read as one, its text moved out of `u`).
+fn windows(u: &mut RawUnit, max_chars: usize) -> Vec<Window> {
     if u.kind == UnitKind::Utterance {
         split_turn(&u.text, u.start_ms, u.end_ms, max_chars)
     } else {
         vec![Window {
-            text: u.text.clone(),
+            text: std::mem::take(&mut u.text),
             start_ms: u.start_ms,
             end_ms: u.end_ms,
         }]
