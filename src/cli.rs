@@ -132,6 +132,14 @@ pub struct ServeArgs {
     /// Do not keep the answers of recent API searches (every request searches the index).
     #[arg(long)]
     pub no_cache: bool,
+    /// Theme review in the browser: rename, merge, split, seed, pin quotes and sign themes off
+    /// on /review. Each edit writes the codebook and an audit log, then reruns the stale stages.
+    /// Loopback only; needs the one-time token printed at start.
+    #[arg(long)]
+    pub review: bool,
+    /// The name the audit log records for review actions (default: the login name).
+    #[arg(long, value_name = "NAME", requires = "review")]
+    pub reviewer: Option<String>,
 }
 
 #[derive(Debug, Args)]

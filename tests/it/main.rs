@@ -10,6 +10,7 @@ mod ingest;
 mod languages;
 mod redaction;
 mod report;
+mod review;
 mod segments;
 mod serve;
 mod themes;

@@ -8,9 +8,11 @@ use std::process::{Child, Command, Stdio};
 use crate::browser::{chromium, dump_dom};
 use crate::common::*;
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
+    /// What the server printed after its address (the review link, in review mode).
+    pub(crate) said: Vec<String>,
 }
 
 impl Drop for Server {
@@ -21,26 +23,39 @@ impl Drop for Server {
 }
 
 fn start(ws: &std::path::Path, report: &std::path::Path) -> Server {
+    start_with(ws, report, &[])
+}
+
+/// `chorus serve` on a free port with `extra` arguments; in review mode, with its review link.
+pub(crate) fn start_with(ws: &std::path::Path, report: &std::path::Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chorus"))
         .arg("--workspace")
         .arg(ws)
         .args(["serve", "--addr", "127.0.0.1:0", "--report"])
         .arg(report)
+        .args(extra)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("chorus serve starts");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    out.read_line(&mut line).unwrap();
     let base = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no address in `{line}`"))
         .to_string();
-    Server { child, base }
+    let mut said = Vec::new();
+    if extra.contains(&"--review") {
+        for _ in 0..2 {
+            let mut l = String::new();
+            out.read_line(&mut l).unwrap();
+            said.push(l.trim().to_string());
+        }
+    }
+    Server { child, base, said }
 }
 
 /// The head of a GET response (status line and headers), lowercased.
@@ -60,12 +75,18 @@ fn head(base: &str, path: &str) -> String {
 }
 
 /// A plain HTTP/1.1 request; returns (status, body).
-fn http(base: &str, method: &str, path: &str) -> (u16, String) {
+pub(crate) fn http(base: &str, method: &str, path: &str) -> (u16, String) {
+    send(base, method, path, "")
+}
+
+/// A request with a form body (`application/x-www-form-urlencoded`); returns (status, body).
+pub(crate) fn send(base: &str, method: &str, path: &str, form: &str) -> (u16, String) {
     let host = base.trim_start_matches("http://");
     let mut s = TcpStream::connect(host).unwrap();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -95,14 +116,14 @@ fn http(base: &str, method: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
-fn json(base: &str, path: &str) -> (u16, serde_json::Value) {
+pub(crate) fn json(base: &str, path: &str) -> (u16, serde_json::Value) {
     let (status, body) = http(base, "GET", path);
     let v =
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"));
     (status, v)
 }
 
-fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+pub(crate) fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
     let ws = tempdir();
     let report = demo_pipeline(
         ws.path(),
@@ -255,7 +276,12 @@ fn api_answers_and_refuses_bad_requests() {
     for p in doc["paths"].as_object().unwrap().keys() {
         let concrete = p.replace("{id}", &id);
         let (s, _) = http(b, "GET", &concrete);
-        assert!(s == 200 || (s == 404 && p.contains("units")), "{p}: {s}");
+        // review routes exist only in review mode (tests/it/review.rs)
+        let review_only = p == "/api/review";
+        assert!(
+            s == 200 || (s == 404 && (p.contains("units") || review_only)),
+            "{p}: {s}"
+        );
     }
 
     // bad requests: 4xx with a JSON error, never a crash

@@ -1,4 +1,5 @@
-//! `chorus serve`: a local, read-only web page and JSON API over a workspace.
+//! `chorus serve`: a local web page and JSON API over a workspace (read-only unless review
+//! mode is on).
 //!
 //! - `/` search with facet filters, highlighted snippets and a word / meaning / both toggle;
 //!   `/themes` the theme browser (theme -> subthemes -> quotes -> the quote in its source);
@@ -6,8 +7,11 @@
 //!   the published report, when there is one.
 //! - `/api/...` the same as JSON, described by the OpenAPI document at `/api/openapi.json`.
 //!
-//! Everything is loaded once at start (the index reader, the themes, the units' order within
-//! their sources, the insights); requests only read. Bad requests get a 4xx with a JSON error
+//! Everything is loaded at start (the index reader, the themes, the units' order within their
+//! sources, the insights) and again when the workspace changes (new themes, an index commit, a
+//! new report): the server follows the workspace without a restart, requests meanwhile served
+//! from the last whole load. Requests only read, but for review mode (`review.rs`, off by
+//! default, token required), which edits the codebook. Bad requests get a 4xx with a JSON error
 //! (`{"error": code, "message": text}`), never a crash; queries over
 //! [`MAX_QUERY_CHARS`](chorus_index::search::MAX_QUERY_CHARS) characters and pages past
 //! [`MAX_DEPTH`](chorus_index::search::MAX_DEPTH) hits are refused; files outside the report
@@ -15,6 +19,7 @@
 
 mod data;
 mod pages;
+pub mod review;
 
 use chorus_core::error::{Category, Diagnostic};
 use chorus_core::model::Facet;
@@ -85,7 +90,7 @@ impl Diagnostic for ServeError {
 }
 
 /// Options of `chorus serve`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ServeConfig {
     pub addr: SocketAddr,
     /// The report folder served under `/report/` (when it holds an `index.html`).
@@ -95,6 +100,8 @@ pub struct ServeConfig {
     pub semantic: bool,
     /// Keep the answers of recent API searches.
     pub cache: bool,
+    /// Review mode (`--review`): theme edits in the browser, with the token it holds.
+    pub review: Option<review::Review>,
 }
 
 /// The server's state: read once, shared by every request.
@@ -105,6 +112,53 @@ pub struct App {
     pub cache: Option<Cache>,
     /// The OpenAPI document, naming the address the server listens on.
     pub openapi: String,
+    /// Whether review mode is on (the pages link to `/review`).
+    pub reviewing: bool,
+}
+
+/// What the routes share: the workspace as last loaded (swapped whole on a reload) and review
+/// mode.
+pub struct Live {
+    current: std::sync::RwLock<Arc<App>>,
+    pub review: Option<review::Review>,
+}
+
+impl Live {
+    pub fn new(app: App, review: Option<review::Review>) -> Self {
+        Self {
+            current: std::sync::RwLock::new(Arc::new(app)),
+            review,
+        }
+    }
+
+    /// The app as last loaded.
+    pub fn app(&self) -> Arc<App> {
+        match self.current.read() {
+            Ok(a) => a.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, app: App) {
+        match self.current.write() {
+            Ok(mut a) => *a = Arc::new(app),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(app),
+        }
+    }
+}
+
+/// The app as last loaded, for a request.
+pub struct Current(pub Arc<App>);
+
+impl axum::extract::FromRequestParts<Arc<Live>> for Current {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        _parts: &mut axum::http::request::Parts,
+        live: &Arc<Live>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Current(live.app()))
+    }
 }
 
 /// The OpenAPI document for a server listening on `addr`.
@@ -269,9 +323,7 @@ impl App {
     }
 }
 
-type Shared = State<Arc<App>>;
-
-async fn api_search(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+async fn api_search(Current(app): Current, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let key = raw.clone().unwrap_or_default();
     if let Some(body) = app.cache.as_ref().and_then(|c| c.get(&key)) {
         return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
@@ -288,7 +340,10 @@ async fn api_search(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Respo
 
 /// The same search as `/api/search`, its page of hits as CSV (one row per hit; participant
 /// text inert for spreadsheets), to take a result set elsewhere.
-async fn api_search_csv(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+async fn api_search_csv(
+    Current(app): Current,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     use chorus_core::text::csv_field;
     let req = search_request(&pairs(&raw))?;
     let r = app.search(&req)?;
@@ -351,16 +406,19 @@ impl Cache {
     }
 }
 
-async fn api_themes(State(app): Shared) -> Response {
+async fn api_themes(Current(app): Current) -> Response {
     Json(app.data.theme_list()).into_response()
 }
 
-async fn api_theme(State(app): Shared, UrlPath(id): UrlPath<String>) -> Result<Response, ApiError> {
+async fn api_theme(
+    Current(app): Current,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
     Ok(Json(app.data.theme(&id)?).into_response())
 }
 
 async fn api_unit(
-    State(app): Shared,
+    Current(app): Current,
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -368,24 +426,24 @@ async fn api_unit(
     Ok(Json(app.data.context(&id, around)?).into_response())
 }
 
-async fn api_events(State(app): Shared) -> Response {
+async fn api_events(Current(app): Current) -> Response {
     Json(&app.data.events).into_response()
 }
 
-async fn api_agenda(State(app): Shared) -> Response {
+async fn api_agenda(Current(app): Current) -> Response {
     Json(app.data.agenda()).into_response()
 }
 
-async fn page_agenda(State(app): Shared) -> Response {
+async fn page_agenda(Current(app): Current) -> Response {
     Html(pages::agenda(&app)).into_response()
 }
 
-async fn api_compare(State(app): Shared, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+async fn api_compare(Current(app): Current, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let p = pairs(&raw);
     Ok(Json(app.data.compare(first(&p, "a"), first(&p, "b"))?).into_response())
 }
 
-async fn api_openapi(State(app): Shared) -> Response {
+async fn api_openapi(Current(app): Current) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
         app.openapi.clone(),
@@ -406,7 +464,7 @@ fn around(p: &[(String, String)]) -> Result<usize, ApiError> {
     }
 }
 
-async fn page_search(State(app): Shared, RawQuery(raw): RawQuery) -> Response {
+async fn page_search(Current(app): Current, RawQuery(raw): RawQuery) -> Response {
     let p = pairs(&raw);
     let asked = first(&p, "q").is_some();
     let result = if asked {
@@ -430,11 +488,11 @@ async fn page_search(State(app): Shared, RawQuery(raw): RawQuery) -> Response {
     (status, Html(pages::search(&app, &p, result.as_ref()))).into_response()
 }
 
-async fn page_themes(State(app): Shared) -> Response {
+async fn page_themes(Current(app): Current) -> Response {
     Html(pages::themes(&app)).into_response()
 }
 
-async fn page_theme(State(app): Shared, UrlPath(id): UrlPath<String>) -> Response {
+async fn page_theme(Current(app): Current, UrlPath(id): UrlPath<String>) -> Response {
     match app.data.theme(&id) {
         Ok(t) => Html(pages::theme(&app, &t)).into_response(),
         Err(e) => (e.status, Html(pages::error(&app, &e))).into_response(),
@@ -442,7 +500,7 @@ async fn page_theme(State(app): Shared, UrlPath(id): UrlPath<String>) -> Respons
 }
 
 async fn page_unit(
-    State(app): Shared,
+    Current(app): Current,
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -452,7 +510,7 @@ async fn page_unit(
     }
 }
 
-async fn page_compare(State(app): Shared, RawQuery(raw): RawQuery) -> Response {
+async fn page_compare(Current(app): Current, RawQuery(raw): RawQuery) -> Response {
     let p = pairs(&raw);
     match app.data.compare(first(&p, "a"), first(&p, "b")) {
         Ok(c) => Html(pages::compare(&app, &c)).into_response(),
@@ -471,7 +529,10 @@ pub fn report_file(report: &Path, rel: &str) -> Option<PathBuf> {
     (path.starts_with(&root) && path.is_file()).then_some(path)
 }
 
-async fn report(State(app): Shared, path: Option<UrlPath<String>>) -> Result<Response, ApiError> {
+async fn report(
+    Current(app): Current,
+    path: Option<UrlPath<String>>,
+) -> Result<Response, ApiError> {
     let rel = path.map_or_else(|| "index.html".to_string(), |UrlPath(p)| p);
     let rel = if rel.is_empty() {
         "index.html".into()
@@ -514,9 +575,9 @@ async fn read_only(method: axum::http::Method) -> ApiError {
     }
 }
 
-/// The routes over a loaded app.
-pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+/// The routes over the live app (review routes answer only in review mode).
+pub fn router(live: Arc<Live>) -> Router {
+    let mut r = Router::new()
         .route("/", get(page_search))
         .route("/themes", get(page_themes))
         .route("/themes/{id}", get(page_theme))
@@ -534,11 +595,168 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/events", get(api_events))
         .route("/api/agenda", get(api_agenda))
         .route("/api/compare", get(api_compare))
-        .route("/api/openapi.json", get(api_openapi))
-        .fallback(fallback)
+        .route("/api/openapi.json", get(api_openapi));
+    if live.review.is_some() {
+        r = r
+            .route("/review", get(page_review).post(post_review))
+            .route("/api/review", get(api_review_state).post(api_review));
+    }
+    r.fallback(fallback)
         .method_not_allowed_fallback(read_only)
         .layer(axum::middleware::map_response(security_headers))
-        .with_state(app)
+        .with_state(live)
+}
+
+/// The token a request carries: `Authorization: Bearer`, else the form's or query's `token`.
+fn token<'a>(headers: &'a axum::http::HeaderMap, pairs: &'a [(String, String)]) -> Option<&'a str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| first(pairs, "token"))
+}
+
+fn forbidden() -> ApiError {
+    ApiError {
+        status: StatusCode::FORBIDDEN,
+        error: "forbidden",
+        message:
+            "review needs the token `chorus serve --review` printed at start; nothing was changed"
+                .into(),
+        hint: Some("open the review link the server printed (it carries the token)".into()),
+    }
+}
+
+/// The review mode and its checked token, or 403.
+fn reviewer<'a>(
+    live: &'a Live,
+    headers: &axum::http::HeaderMap,
+    pairs: &[(String, String)],
+) -> Result<&'a review::Review, ApiError> {
+    let r = live
+        .review
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("review mode is off"))?;
+    if r.allows(token(headers, pairs)) {
+        Ok(r)
+    } else {
+        Err(forbidden())
+    }
+}
+
+async fn page_review(
+    State(live): State<Arc<Live>>,
+    headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let p = pairs(&raw);
+    let app = live.app();
+    match reviewer(&live, &headers, &p) {
+        Ok(r) => Html(pages::review(&app, r, first(&p, "done"))).into_response(),
+        Err(e) => (e.status, Html(pages::error(&app, &e))).into_response(),
+    }
+}
+
+/// A review form: the action applied, then back to the review page saying what was done.
+async fn post_review(
+    State(live): State<Arc<Live>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let p: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let app = live.app();
+    let done = reviewer(&live, &headers, &p).and_then(|r| {
+        let action = review::action(&p)?;
+        known(&app, &action)?;
+        r.act(first(&p, "version").unwrap_or(""), &action)?;
+        Ok((r, action))
+    });
+    match done {
+        Ok((r, action)) => {
+            let said = format!(
+                "{} {}: saved; rerunning the themes",
+                action_name(&action),
+                action.theme()
+            );
+            let to = format!(
+                "/review?{}",
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("token", &r.token)
+                    .append_pair("done", &said)
+                    .finish()
+            );
+            (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+        }
+        Err(e) => (e.status, Html(pages::error(&app, &e))).into_response(),
+    }
+}
+
+/// An action names themes and units the server knows (an edit naming none would change
+/// nothing, and a quote that is no unit would stop the rerun).
+fn known(app: &App, action: &chorus_themes::codebook_edit::Action) -> Result<(), ApiError> {
+    use chorus_themes::codebook_edit::Action::*;
+    let theme = |id: &str| {
+        if app.data.themes.iter().any(|t| t.id == id) {
+            Ok(())
+        } else {
+            Err(ApiError::bad_request(format!(
+                "no theme `{id}`; see /api/themes"
+            )))
+        }
+    };
+    match action {
+        Seed { .. } => Ok(()),
+        Merge { theme: a, into } => theme(a).and(theme(into)),
+        PinQuote { theme: t, unit } => {
+            theme(t)?;
+            app.data.context(unit, 0).map(|_| ()).map_err(|_| {
+                ApiError::bad_request(format!("no unit `{unit}`; unit ids are on each search hit"))
+            })
+        }
+        other => theme(other.theme()),
+    }
+}
+
+fn action_name(a: &chorus_themes::codebook_edit::Action) -> &'static str {
+    use chorus_themes::codebook_edit::Action::*;
+    match a {
+        Rename { .. } => "rename",
+        Merge { .. } => "merge",
+        Split { .. } => "split",
+        PinQuote { .. } => "pin quote",
+        Seed { .. } => "seed",
+        Review { .. } => "review",
+    }
+}
+
+/// The same as a review form, as JSON: the change made, or the error.
+async fn api_review(
+    State(live): State<Arc<Live>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let p: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let r = reviewer(&live, &headers, &p)?;
+    let action = review::action(&p)?;
+    known(&live.app(), &action)?;
+    let change = r.act(first(&p, "version").unwrap_or(""), &action)?;
+    Ok(Json(change).into_response())
+}
+
+/// Review state as JSON: the codebook's version, the rerun, the last audit entries.
+async fn api_review_state(
+    State(live): State<Arc<Live>>,
+    headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = pairs(&raw);
+    let r = reviewer(&live, &headers, &p)?;
+    Ok(Json(serde_json::json!({
+        "version": chorus_themes::codebook_edit::version(&r.codebook),
+        "rerun": r.rerun.state(),
+        "audit": r.recent(20),
+    }))
+    .into_response())
 }
 
 /// What every response carries: no script, no framing, no type sniffing, no referrer (pages
@@ -574,47 +792,108 @@ fn published_k(dir: &Path) -> Option<usize> {
     manifest["disclosure_k"].as_u64().map(|k| k as usize)
 }
 
-/// Loads the workspace and serves it until Ctrl-C. `on_listen` gets the bound address (the
-/// port may have been 0).
+/// What the server reads, by size and modification time: when it changes (and then holds
+/// still for a moment), the workspace is loaded again.
+fn fingerprint(
+    ws: &Workspace,
+    report: Option<&Path>,
+) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in [ws.themes_dir(), ws.index_dir()] {
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            files.extend(rd.flatten().map(|e| e.path()).filter(|p| {
+                // the review log and codebook change without anything to reload
+                !p.ends_with("audit.jsonl") && p.extension().is_none_or(|x| x != "lock")
+            }));
+        }
+    }
+    if let Some(r) = report {
+        files.extend(["index.html", "insights.json", "manifest.json"].map(|f| r.join(f)));
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let m = std::fs::metadata(&p).ok();
+            let len = m.as_ref().map_or(0, |m| m.len());
+            let modified = m.and_then(|m| m.modified().ok());
+            (p, len, modified)
+        })
+        .collect()
+}
+
+/// Loads the workspace and serves it until Ctrl-C, loading it again whenever a stage rewrites
+/// what the server reads. `on_listen` gets the bound address (the port may have been 0).
 pub fn run(
     ws: &Workspace,
-    cfg: &ServeConfig,
+    mut cfg: ServeConfig,
     embedder: LoadEmbedder,
     on_listen: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let report = cfg
-        .report
-        .clone()
-        .filter(|r| r.join("index.html").is_file());
-    let k = report
-        .as_deref()
-        .and_then(published_k)
-        .unwrap_or(InsightsConfig::default().k);
-    let data = Data::load(ws, cfg.semantic.then_some(embedder), k)?;
-    let cache = cfg.cache.then(|| Cache::new(4096));
+    let review = cfg.review.take();
+    let reviewing = review.is_some();
+    let load = |addr: SocketAddr| -> Result<App, ServeError> {
+        let report = cfg
+            .report
+            .clone()
+            .filter(|r| r.join("index.html").is_file());
+        let k = report
+            .as_deref()
+            .and_then(published_k)
+            .unwrap_or(InsightsConfig::default().k);
+        let data = Data::load(ws, cfg.semantic.then_some(embedder), k)?;
+        Ok(App {
+            data,
+            report,
+            cache: cfg.cache.then(|| Cache::new(4096)),
+            openapi: openapi(addr),
+            reviewing,
+        })
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(cfg.addr)
-            .await
-            .map_err(|source| ServeError::Bind {
-                addr: cfg.addr,
-                source,
-            })?;
-        let addr = listener.local_addr()?;
-        let app = Arc::new(App {
-            data,
-            report,
-            cache,
-            openapi: openapi(addr),
-        });
-        on_listen(addr);
-        axum::serve(listener, router(app))
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(cfg.addr))
+        .map_err(|source| ServeError::Bind {
+            addr: cfg.addr,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    let mut seen = fingerprint(ws, cfg.report.as_deref());
+    let live = Arc::new(Live::new(load(addr)?, review));
+    on_listen(addr);
+    let routes = router(live.clone());
+    let server = rt.spawn(async move {
+        axum::serve(listener, routes)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
-            .await?;
-        Ok(())
-    })
+            .await
+    });
+    // follow the workspace: a change is loaded once it has held still for one poll
+    while !server.is_finished() {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let now = fingerprint(ws, cfg.report.as_deref());
+        if now == seen {
+            continue;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        if fingerprint(ws, cfg.report.as_deref()) != now {
+            continue;
+        }
+        match load(addr) {
+            Ok(app) => {
+                live.replace(app);
+                tracing::info!("the workspace changed: reloaded");
+            }
+            Err(e) => tracing::warn!(
+                "the workspace changed but could not be loaded ({e}); still serving the last load"
+            ),
+        }
+        seen = now;
+    }
+    rt.block_on(server)
+        .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    Ok(())
 }

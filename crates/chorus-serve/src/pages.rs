@@ -16,7 +16,9 @@ mark{background:#ffe08a}.hit{margin:1rem 0;padding-bottom:.5rem;border-bottom:1p
 .facets{font-size:.85rem}.facets a{margin-right:.6rem}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
 .focus{background:#fff6d5;border-left-color:#D55E00}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}
 th:first-child,td:first-child{text-align:left}.error{color:#a00}
-.filters{font-size:.9rem}.chip{display:inline-block;background:#eef3f8;border:1px solid #c9d6e3;border-radius:1rem;padding:0 .5rem;margin:.1rem .2rem}.chip a{text-decoration:none;margin-left:.2rem}";
+.filters{font-size:.9rem}.chip{display:inline-block;background:#eef3f8;border:1px solid #c9d6e3;border-radius:1rem;padding:0 .5rem;margin:.1rem .2rem}.chip a{text-decoration:none;margin-left:.2rem}
+.review section{border-top:1px solid #ddd;padding:.5rem 0}.review form{margin:.3rem 1rem .3rem 0;display:inline-flex;flex-wrap:wrap;gap:.3rem;align-items:center}.review blockquote{font-size:.9rem;margin:.3rem 0}.review input[type=text]{width:14rem;max-width:100%}
+.ok{color:#060}.badge{font-size:.8rem;background:#e6f4ea;border:1px solid #9c9;border-radius:.6rem;padding:0 .4rem}.wide{overflow-x:auto}";
 
 fn layout(app: &App, title: &str, body: Markup) -> String {
     html! {
@@ -36,6 +38,7 @@ fn layout(app: &App, title: &str, body: Markup) -> String {
                     a href="/compare" { "Compare events" }
                     a href="/agenda" { "Agendas" }
                     @if app.report.is_some() { a href="/report/" { "Report" } }
+                    @if app.reviewing { a href="/review" { "Review" } }
                 }
                 main { (body) }
             }
@@ -445,4 +448,116 @@ pub fn error(app: &App, e: &ApiError) -> String {
         p.error { (e.message) }
     };
     layout(app, "Not found", body)
+}
+
+/// The review page: every theme with its edits (rename, merge, split, pin a quote, sign off), a
+/// seed form, the rerun's state and the audit log's last entries. Each form carries the token
+/// and the codebook's version, so an edit made on an older page is refused, not lost.
+pub fn review(app: &App, r: &crate::review::Review, done: Option<&str>) -> String {
+    let version = chorus_themes::codebook_edit::version(&r.codebook);
+    let book = chorus_themes::codebook::read(&r.codebook).unwrap_or_default();
+    let state = r.rerun.state();
+    let themes = app.data.theme_list();
+    let hidden = |action: &str| {
+        html! {
+            input type="hidden" name="token" value=(r.token);
+            input type="hidden" name="version" value=(version);
+            input type="hidden" name="action" value=(action);
+        }
+    };
+    let body = html! {
+        h1 { "Review themes" }
+        p.meta {
+            "Each change is written to the codebook (" code { (r.codebook.display()) } ") and the audit log ("
+            code { (r.audit.display()) } "), then the themes, index and report are rebuilt in the background; "
+            "this page shows the new themes once they are ready. Reviewer: " (r.reviewer) "."
+        }
+        @if let Some(d) = done { p.ok { (d) } }
+        p {
+            @if state.running || state.pending { "Rebuilding the themes… reload this page in a moment." }
+            @else if let Some(last) = &state.last {
+                @if last.ok { span.ok { "Rebuilt at " (last.finished) ": " (last.message) "." } }
+                @else { span.error { "The rebuild at " (last.finished) " failed: " (last.message) } }
+            }
+        }
+        div.review {
+            @for t in &themes {
+                @let edit = book.edit(&t.id);
+                section id=(t.id) {
+                    h2 {
+                        a href={ "/themes/" (t.id) } { (t.label) }
+                        " " @if edit.is_some_and(|e| e.reviewed) { span.badge { "reviewed" } }
+                    }
+                    p.meta { (t.id) " · " (t.size) " units in " (t.events) " events · " (t.keywords.join(", ")) }
+                    @for q in app.data.quotes.iter().filter(|q| q.theme == t.id).take(2) {
+                        blockquote { (q.text) " " span.meta { "(" (app.data.event_title(&q.event)) ", " code { (q.unit_id) } ")" } }
+                    }
+                    form method="post" action="/review" {
+                        (hidden("rename")) input type="hidden" name="theme" value=(t.id);
+                        label { "Rename " input type="text" name="label" value=(t.label) required; }
+                        button { "Save" }
+                    }
+                    form method="post" action="/review" {
+                        (hidden("merge")) input type="hidden" name="theme" value=(t.id);
+                        label { "Merge into "
+                            select name="into" {
+                                @for o in themes.iter().filter(|o| o.id != t.id) {
+                                    option value=(o.id) { (o.label) " (" (o.id) ")" }
+                                }
+                            }
+                        }
+                        button { "Merge" }
+                    }
+                    form method="post" action="/review" {
+                        (hidden("split")) input type="hidden" name="theme" value=(t.id);
+                        label { "Split into " input type="number" name="parts" min="2" max="10" value="2"; }
+                        button { "Split" }
+                    }
+                    form method="post" action="/review" {
+                        (hidden("pin_quote")) input type="hidden" name="theme" value=(t.id);
+                        label { "Quote first: unit " input type="text" name="unit" placeholder="event/file.csv#L12.q1" required; }
+                        button { "Pin" }
+                    }
+                    form method="post" action="/review" {
+                        (hidden("review")) input type="hidden" name="theme" value=(t.id);
+                        @if edit.is_some_and(|e| e.reviewed) {
+                            input type="hidden" name="reviewed" value="false";
+                            button { "Mark not reviewed" }
+                        } @else {
+                            input type="hidden" name="reviewed" value="true";
+                            button { "Mark reviewed" }
+                        }
+                    }
+                }
+            }
+            section {
+                h2 { "A theme you expect" }
+                form method="post" action="/review" {
+                    (hidden("seed"))
+                    label { "Label " input type="text" name="label" required; }
+                    label { "Examples, one per line " textarea name="examples" rows="3" cols="40" required {} }
+                    button { "Add seed" }
+                }
+            }
+        }
+        h2 { "Audit log" }
+        @let recent = r.recent(20);
+        @if recent.is_empty() { p { "No review actions yet." } }
+        @else {
+            div.wide {
+                table {
+                    tr { th { "when (UTC)" } th { "who" } th { "action" } th { "before" } th { "after" } }
+                    @for e in &recent {
+                        tr {
+                            td { (e.at) } td { (e.who) }
+                            td { (e.action.get("action").and_then(|a| a.as_str()).unwrap_or("")) " "
+                                 (e.action.get("theme").or(e.action.get("label")).and_then(|a| a.as_str()).unwrap_or("")) }
+                            td { pre { (e.before) } } td { pre { (e.after) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(app, "Review themes", body)
 }

@@ -9,6 +9,7 @@
 //! merge = ["t-7", "t-9"]             # fold these themes into this one
 //! split = 2                          # split into this many themes
 //! quotes = ["survey.csv#L12.q1"]     # quote these units first (unit ids)
+//! reviewed = true                   # an analyst signed this theme off
 //!
 //! [[seed]]                           # a theme you expect, from its label and example phrases
 //! label = "Digital exclusion"
@@ -40,6 +41,9 @@ pub struct ThemeEdit {
     /// Units (by id) quoted first for this theme, in this order.
     #[serde(default)]
     pub quotes: Vec<String>,
+    /// An analyst has read the theme and signed it off.
+    #[serde(default)]
+    pub reviewed: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -51,7 +55,7 @@ pub struct Seed {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodebookError {
-    #[error("`{path}`:{line}: expected codebook entries ([[theme]] id, label, pin, merge, split, quotes; [[seed]] label, examples), found: {message}")]
+    #[error("`{path}`:{line}: expected codebook entries ([[theme]] id, label, pin, merge, split, quotes, reviewed; [[seed]] label, examples), found: {message}")]
     Parse {
         path: PathBuf,
         line: usize,

@@ -36,6 +36,7 @@
 pub mod assign;
 pub mod cluster;
 pub mod codebook;
+pub mod codebook_edit;
 pub mod eval;
 pub mod find;
 pub mod gold;
