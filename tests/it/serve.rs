@@ -256,6 +256,17 @@ fn api_answers_and_refuses_bad_requests() {
             .all(|u| u["participant"] == answer["participant"]),
         "{c}"
     );
+    // its page: the question (and its frame, where it has one), and each other answer's own
+    let (s, page) = http(b, "GET", &path.replace("/api/units/", "/units/"));
+    assert_eq!(s, 200);
+    assert!(page.contains("Question: <em>"), "{page}");
+    assert!(
+        page.matches("Question: <em>").count() > 1,
+        "the other answers name their questions"
+    );
+    if c["frame"].is_string() {
+        assert!(page.contains("(something to "), "the frame in words");
+    }
     let (s, _) = json(b, "/api/events");
     assert_eq!(s, 200);
     let (s, cmp) = json(b, "/api/compare?a=lisbon-digital&b=ottawa-health");
@@ -264,6 +275,56 @@ fn api_answers_and_refuses_bad_requests() {
         cmp["themes"].as_array().unwrap().len(),
         themes.as_array().unwrap().len()
     );
+    // three events side by side: a cell per event, quotes from each, in the order asked
+    let (s, cmp) = json(
+        b,
+        "/api/compare?e=nairobi-county&e=lisbon-digital&e=ottawa-health",
+    );
+    assert_eq!(s, 200, "{cmp}");
+    assert_eq!(
+        cmp["events"],
+        serde_json::json!(["nairobi-county", "lisbon-digital", "ottawa-health"])
+    );
+    assert!(cmp["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["cells"].as_array().unwrap().len() == 3));
+    for (i, e) in ["nairobi-county", "lisbon-digital", "ottawa-health"]
+        .iter()
+        .enumerate()
+    {
+        assert!(cmp["quotes"][i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["event"] == *e));
+    }
+    let (s, page) = http(
+        b,
+        "GET",
+        "/compare?e=nairobi-county&e=lisbon-digital&e=ottawa-health",
+    );
+    assert_eq!(s, 200);
+    assert!(page.matches("<h2>").count() >= 3, "a section per event");
+    let seven = (0..7)
+        .map(|i| format!("e=x{i}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    assert_eq!(http(b, "GET", &format!("/api/compare?{seven}")).0, 400);
+    // a theme page: its summary, key points with their support, its share by event
+    let first_theme = themes[0]["id"].as_str().unwrap();
+    let (s, page) = http(b, "GET", &format!("/themes/{first_theme}"));
+    assert_eq!(s, 200);
+    for part in [
+        "raised in",
+        "Key points",
+        "of its units (",
+        "Share of each event",
+        "class=\"bar\"",
+    ] {
+        assert!(page.contains(part), "the theme page lacks `{part}`");
+    }
 
     // the OpenAPI document names every API route, and each answers
     let (s, doc) = json(b, "/api/openapi.json");
@@ -381,6 +442,35 @@ fn browser_searches_filters_opens_a_theme_and_reads_a_quote() {
         filtered.contains("href=\"/?q=community\""),
         "the chip's link drops its filter"
     );
+    // following the chip's link removes the filter: no chip, more hits
+    let total = |dom: &str| -> usize {
+        let at = dom.find("id=\"total\"").expect("a total");
+        dom[at..]
+            .split(|c: char| !c.is_ascii_digit() && c != ',')
+            .find(|w| !w.is_empty() && w.chars().any(|c| c.is_ascii_digit()))
+            .and_then(|w| w.replace(',', "").parse().ok())
+            .expect("a number in the total")
+    };
+    let unfiltered = dump_dom(&browser, &format!("{b}/?q=community"));
+    assert!(!unfiltered.contains("class=\"chip\""), "the chip stayed");
+    assert!(
+        total(&unfiltered) > total(&filtered),
+        "removing the filter changed nothing"
+    );
+    // the page's export links give the same result set as CSV and JSON
+    let csv = link(&filtered, "/api/search.csv?").expect("an export link");
+    assert!(
+        csv.contains("country=Canada"),
+        "the export keeps the filter: {csv}"
+    );
+    let (s, body) = http(b, "GET", &csv);
+    assert_eq!(s, 200);
+    assert!(body.starts_with("rank,unit_id,score,event"), "{body}");
+    assert_eq!(body.lines().count() - 1, total(&filtered).min(10), "{body}");
+    let export = link(&filtered, "/api/search?").expect("a JSON export link");
+    let (s, j) = json(b, &export);
+    assert_eq!(s, 200);
+    assert_eq!(j["total"].as_u64().unwrap() as usize, total(&filtered));
     // a theme from the results, then a quote in it
     let theme = link(&results, "/themes/").expect("a hit links its theme");
     let page = dump_dom(&browser, &format!("{b}{theme}"));
@@ -394,4 +484,63 @@ fn browser_searches_filters_opens_a_theme_and_reads_a_quote() {
         ctx.contains("class=\"focus\""),
         "the quote is not shown in its source"
     );
+}
+
+/// A Pol.is statement's page shows its votes and how each opinion group voted.
+#[test]
+fn a_polis_statement_shows_its_votes_and_group_split() {
+    let Some(shared) = shared_data() else { return };
+    let ws = tempdir();
+    let conv = shared.join("polis/london.youth.policing");
+    assert!(chorus(ws.path(), &["ingest", conv.to_str().unwrap()]).code <= 1);
+    ok(ws.path(), &["index"]);
+    let srv = start_with(ws.path(), &ws.path().join("no-report"), &["--no-semantic"]);
+    let b = &srv.base;
+    let (_, hits) = json(b, "/api/search?q=*&limit=100");
+    let with_votes: Vec<serde_json::Value> = hits["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| {
+            let id: String =
+                form_urlencoded::byte_serialize(h["unit_id"].as_str()?.as_bytes()).collect();
+            let (_, c) = json(b, &format!("/api/units/{id}"));
+            c["votes"].is_object().then_some(c)
+        })
+        .collect();
+    assert!(!with_votes.is_empty(), "no statement has its votes");
+    let v = &with_votes[0]["votes"];
+    assert!(v["votes"].as_u64().unwrap() >= 5);
+    let (agree, disagree) = (
+        v["agree"].as_f64().unwrap(),
+        v["disagree"].as_f64().unwrap(),
+    );
+    assert!((0.0..=1.0).contains(&(agree + disagree)));
+    let id: String = form_urlencoded::byte_serialize(
+        with_votes[0]["unit"]["unit_id"]
+            .as_str()
+            .unwrap()
+            .as_bytes(),
+    )
+    .collect();
+    let (_, page) = http(b, "GET", &format!("/units/{id}"));
+    assert!(
+        page.contains(" votes: ") && page.contains("agree"),
+        "{page}"
+    );
+    if with_votes
+        .iter()
+        .any(|c| !c["votes"]["groups"].as_object().unwrap().is_empty())
+    {
+        let grouped = with_votes
+            .iter()
+            .find(|c| !c["votes"]["groups"].as_object().unwrap().is_empty())
+            .unwrap();
+        let id: String = form_urlencoded::byte_serialize(
+            grouped["unit"]["unit_id"].as_str().unwrap().as_bytes(),
+        )
+        .collect();
+        let (_, page) = http(b, "GET", &format!("/units/{id}"));
+        assert!(page.contains("opinion group"), "{page}");
+    }
 }

@@ -45,7 +45,7 @@ pub use findings::{Finding, FindingTheme};
 pub use flips::Flip;
 pub use frames::Method;
 pub use overview::Overview;
-pub use polis::StatementVotes;
+pub use polis::{statement_votes, StatementVotes};
 pub use prevalence::{most_prevalent, Subtheme, ThemeInsight, RAISED_BY};
 pub use scales::{mean_interval, wilson, Interval, ScaleGroup, ScaleInsight};
 

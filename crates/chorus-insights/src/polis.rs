@@ -63,8 +63,17 @@ struct Statement {
 }
 
 pub(crate) fn statements(ws: &Workspace, k: usize) -> Result<Statements, InsightsError> {
+    Ok(rank(statement_votes(ws, k)?.into_values().collect()))
+}
+
+/// Every statement with at least `k` votes: its votes overall and per opinion group (groups
+/// under `k` voters left out), by unit id. Empty when the workspace has no votes.
+pub fn statement_votes(
+    ws: &Workspace,
+    k: usize,
+) -> Result<BTreeMap<String, StatementVotes>, InsightsError> {
     let Some(votes) = read_votes(ws)? else {
-        return Ok(Statements::default());
+        return Ok(BTreeMap::new());
     };
     let units = read_table(ws, Table::Units)?;
     let texts: BTreeMap<String, Statement> = str_column(&units, col::UNIT_ID)?
@@ -76,12 +85,11 @@ pub(crate) fn statements(ws: &Workspace, k: usize) -> Result<Statements, Insight
             Some((u?, Statement { event, text }))
         })
         .collect();
-    let all = tally(&votes)?
+    Ok(tally(&votes)?
         .into_iter()
         .filter(|(_, t)| t.votes as usize >= k)
-        .filter_map(|(u, t)| Some(shares(u.clone(), texts.get(&u)?, t, k)))
-        .collect();
-    Ok(rank(all))
+        .filter_map(|(u, t)| Some((u.clone(), shares(u.clone(), texts.get(&u)?, t, k))))
+        .collect())
 }
 
 /// The votes (answers to `vote` questions) with the voter's opinion group, or `None` when there

@@ -19,7 +19,7 @@ mod figures;
 mod html;
 mod json;
 mod markdown;
-mod prose;
+pub mod prose;
 mod provenance;
 mod quotes;
 mod script;

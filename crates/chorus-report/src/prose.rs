@@ -1,8 +1,8 @@
 //! The report's sentences, built only from the insights' numbers (the style guide's rule:
 //! every sentence of a summary is verbatim from a unit or made from numbers the frames
 //! recompute): the report's summary, each theme's and each scale question's, and the method's
-//! notes. Reads the insights; writes nothing (`insights.json`, `report.md` and the page carry
-//! the sentences).
+//! notes. Reads the insights; writes nothing (`insights.json`, `report.md`, the page and the
+//! server's theme pages carry the sentences).
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,7 @@ pub(crate) fn other_keywords(t: &ThemeInsight) -> Option<String> {
     chorus_core::text::other_languages(&t.other_keywords)
 }
 
-pub(crate) fn pct(x: f64) -> String {
+pub fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 
@@ -63,7 +63,7 @@ pub(crate) fn summary(ins: &Insights) -> String {
 }
 
 /// What a question frame asks for, as the theme sentences say it.
-fn frame_words(f: Frame) -> &'static str {
+pub fn frame_words(f: Frame) -> &'static str {
     match f {
         Frame::LeaveBehind => "something to leave behind",
         Frame::Keep => "something to keep",
@@ -73,7 +73,7 @@ fn frame_words(f: Frame) -> &'static str {
 
 /// A theme's sentence: where it was raised, how prevalent it is, under which frame, whether it
 /// flips, and the sector and level where it is strongest.
-pub(crate) fn theme_summary(t: &ThemeInsight, ins: &Insights) -> String {
+pub fn theme_summary(t: &ThemeInsight, ins: &Insights) -> String {
     let mut summary = format!(
         "{}: raised in {} of {} events{}, {} of all units (on average {} of an event's units).",
         t.label,
@@ -208,7 +208,7 @@ pub(crate) fn counting_note() -> String {
 }
 
 /// "Some of its units (48 units, 31 participants, 10 events)" for a key point.
-pub(crate) fn key_point_support(p: &chorus_insights::key_points::KeyPoint) -> String {
+pub fn key_point_support(p: &chorus_insights::key_points::KeyPoint) -> String {
     let capital = {
         let mut c = p.word.chars();
         c.next()

@@ -1,5 +1,6 @@
-//! What the server reads once at start: the index reader, the themes with their quotes, every
-//! unit with its place in its source, the events, and the insights for comparing events.
+//! What the server reads at start (and again when the workspace changes): the index reader, the
+//! themes with their quotes, every unit with its place in its source, the events, the questions
+//! with their frames, the Pol.is votes, the codebook's sign-offs, and the insights.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,12 @@ pub struct Data {
     pub events: Vec<EventRow>,
     /// question id -> its text
     pub questions: BTreeMap<String, String>,
+    /// question id -> its frame (leave_behind, keep, do_differently), where it has one
+    pub frames: BTreeMap<String, String>,
+    /// Pol.is statement (unit id) -> its votes overall and per opinion group
+    pub votes: BTreeMap<String, chorus_insights::StatementVotes>,
+    /// Themes an analyst marked reviewed in the codebook.
+    pub reviewed: std::collections::BTreeSet<String>,
     pub insights: Option<Insights>,
 }
 
@@ -83,27 +90,39 @@ pub struct Context {
     pub unit: UnitRow,
     /// The question the unit answers, when it is an answer.
     pub question: Option<String>,
+    /// That question's frame (leave_behind, keep, do_differently), when it has one.
+    pub frame: Option<String>,
+    /// The votes on it, when it is a Pol.is statement with at least k votes.
+    pub votes: Option<chorus_insights::StatementVotes>,
     pub before: Vec<UnitRow>,
     pub after: Vec<UnitRow>,
 }
 
-/// Two events' theme shares side by side.
+/// Events' theme shares side by side (two to [`MAX_COMPARED`]), what sets each apart, and a
+/// few quotes from each.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
-    pub a: String,
-    pub b: String,
+    /// The events compared, in the order asked.
+    pub events: Vec<String>,
     pub themes: Vec<ComparedTheme>,
-    /// The distinctive themes of each event, from the insights.
-    pub distinctive_a: Vec<chorus_insights::DistinctiveTheme>,
-    pub distinctive_b: Vec<chorus_insights::DistinctiveTheme>,
+    /// Per event (same order): its distinctive themes, from the insights.
+    pub distinctive: Vec<Vec<chorus_insights::DistinctiveTheme>>,
+    /// Per event (same order): quotes of its distinctive themes first, then of any theme.
+    pub quotes: Vec<Vec<QuoteRow>>,
 }
+
+/// Most events compared side by side.
+pub const MAX_COMPARED: usize = 6;
+
+/// Quotes shown per compared event.
+const QUOTES_PER_EVENT: usize = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ComparedTheme {
     pub theme: String,
     pub label: String,
-    pub a: Option<Cell>,
-    pub b: Option<Cell>,
+    /// Its share of each compared event's units (same order as the events).
+    pub cells: Vec<Option<Cell>>,
 }
 
 fn strings(df: &polars::prelude::DataFrame, c: &str) -> Result<Vec<Option<String>>, ServeError> {
@@ -205,6 +224,17 @@ impl Data {
 
         let q = read_table(ws, Table::Questions)?;
         let questions = chorus_core::store::string_map(&q, col::QUESTION_ID, col::TEXT)?;
+        let frames = chorus_core::store::string_map(&q, col::QUESTION_ID, col::FRAME)?;
+        let votes = chorus_insights::statement_votes(ws, k)?;
+        let reviewed = chorus_themes::codebook::read(&ws.codebook_file())
+            .map(|b| {
+                b.theme
+                    .into_iter()
+                    .filter(|t| t.reviewed)
+                    .map(|t| t.id)
+                    .collect()
+            })
+            .unwrap_or_default();
         let (mut themes, mut quotes, mut insights) = (Vec::new(), Vec::new(), None);
         if themes_exist(ws) {
             themes = read_themes(ws)?;
@@ -229,6 +259,9 @@ impl Data {
             units,
             events,
             questions,
+            frames,
+            votes,
+            reviewed,
             insights,
         })
     }
@@ -346,34 +379,53 @@ impl Data {
             .question
             .as_ref()
             .and_then(|q| self.questions.get(q).cloned());
+        let frame = unit
+            .question
+            .as_ref()
+            .and_then(|q| self.frames.get(q).cloned());
+        let votes = self.votes.get(unit_id).cloned();
         Ok(Context {
             unit,
             question,
+            frame,
+            votes,
             before,
             after,
         })
     }
 
-    pub fn compare(&self, a: Option<&str>, b: Option<&str>) -> Result<Comparison, ApiError> {
+    /// The events asked for (distinct, in order), or the two with most units.
+    pub fn compare(&self, asked: &[String]) -> Result<Comparison, ApiError> {
         let ins = self.insights.as_ref().ok_or_else(|| {
             ApiError::not_found("the workspace has no themes yet; run `chorus themes`")
         })?;
-        // default: the two events with most units
+        let mut events: Vec<String> = Vec::new();
+        for e in asked {
+            if !events.contains(e) {
+                events.push(e.clone());
+            }
+        }
+        if events.len() > MAX_COMPARED {
+            return Err(ApiError::bad_request(format!(
+                "{} events asked for; at most {MAX_COMPARED} are compared side by side",
+                events.len()
+            )));
+        }
+        // default (and the second of one): the events with most units
         let mut by_size: Vec<&EventRow> = self.events.iter().collect();
         by_size.sort_by(|x, y| y.units.cmp(&x.units).then(x.id.cmp(&y.id)));
-        let a = a
-            .map(str::to_string)
-            .or_else(|| by_size.first().map(|e| e.id.clone()));
-        let b = b.map(str::to_string).or_else(|| {
-            by_size
-                .iter()
-                .map(|e| e.id.clone())
-                .find(|e| Some(e) != a.as_ref())
-        });
-        let (Some(a), Some(b)) = (a, b) else {
+        for e in by_size {
+            if events.len() >= 2 {
+                break;
+            }
+            if !events.contains(&e.id) {
+                events.push(e.id.clone());
+            }
+        }
+        if events.len() < 2 {
             return Err(ApiError::bad_request("comparing needs two events"));
-        };
-        for e in [&a, &b] {
+        }
+        for e in &events {
             if !self.events.iter().any(|x| &x.id == e) {
                 return Err(ApiError::not_found(format!(
                     "no event `{e}`; see /api/events"
@@ -386,23 +438,39 @@ impl Data {
             .map(|t| ComparedTheme {
                 theme: t.id.clone(),
                 label: t.label.clone(),
-                a: t.by_event.get(&a).cloned(),
-                b: t.by_event.get(&b).cloned(),
+                cells: events.iter().map(|e| t.by_event.get(e).cloned()).collect(),
             })
             .collect();
-        let distinctive = |e: &str| {
-            ins.contrasts
-                .iter()
-                .find(|c| c.by == "event" && c.group == e)
-                .map(|c| c.themes.clone())
-                .unwrap_or_default()
-        };
+        let distinctive: Vec<Vec<chorus_insights::DistinctiveTheme>> = events
+            .iter()
+            .map(|e| {
+                ins.contrasts
+                    .iter()
+                    .find(|c| c.by == "event" && &c.group == e)
+                    .map(|c| c.themes.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let quotes = events
+            .iter()
+            .zip(&distinctive)
+            .map(|(e, dist)| {
+                let mut own: Vec<&QuoteRow> =
+                    self.quotes.iter().filter(|q| &q.event == e).collect();
+                // stable: the distinctive themes' quotes first, then the rest in theme order
+                own.sort_by_key(|q| {
+                    dist.iter()
+                        .position(|d| d.theme == q.theme)
+                        .unwrap_or(usize::MAX)
+                });
+                own.into_iter().take(QUOTES_PER_EVENT).cloned().collect()
+            })
+            .collect();
         Ok(Comparison {
-            distinctive_a: distinctive(&a),
-            distinctive_b: distinctive(&b),
-            a,
-            b,
+            events,
             themes,
+            distinctive,
+            quotes,
         })
     }
 }

@@ -438,9 +438,16 @@ async fn page_agenda(Current(app): Current) -> Response {
     Html(pages::agenda(&app)).into_response()
 }
 
+/// The events a compare request names: `a`, `b` and every `e`, in order.
+fn compared(p: &[(String, String)]) -> Vec<String> {
+    p.iter()
+        .filter(|(k, v)| matches!(k.as_str(), "a" | "b" | "e") && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
 async fn api_compare(Current(app): Current, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    let p = pairs(&raw);
-    Ok(Json(app.data.compare(first(&p, "a"), first(&p, "b"))?).into_response())
+    Ok(Json(app.data.compare(&compared(&pairs(&raw)))?).into_response())
 }
 
 async fn api_openapi(Current(app): Current) -> Response {
@@ -511,8 +518,7 @@ async fn page_unit(
 }
 
 async fn page_compare(Current(app): Current, RawQuery(raw): RawQuery) -> Response {
-    let p = pairs(&raw);
-    match app.data.compare(first(&p, "a"), first(&p, "b")) {
+    match app.data.compare(&compared(&pairs(&raw))) {
         Ok(c) => Html(pages::compare(&app, &c)).into_response(),
         Err(e) => (e.status, Html(pages::error(&app, &e))).into_response(),
     }

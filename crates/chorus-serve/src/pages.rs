@@ -18,7 +18,7 @@ mark{background:#ffe08a}.hit{margin:1rem 0;padding-bottom:.5rem;border-bottom:1p
 th:first-child,td:first-child{text-align:left}.error{color:#a00}
 .filters{font-size:.9rem}.chip{display:inline-block;background:#eef3f8;border:1px solid #c9d6e3;border-radius:1rem;padding:0 .5rem;margin:.1rem .2rem}.chip a{text-decoration:none;margin-left:.2rem}
 .review section{border-top:1px solid #ddd;padding:.5rem 0}.review form{margin:.3rem 1rem .3rem 0;display:inline-flex;flex-wrap:wrap;gap:.3rem;align-items:center}.review blockquote{font-size:.9rem;margin:.3rem 0}.review input[type=text]{width:14rem;max-width:100%}
-.ok{color:#060}.badge{font-size:.8rem;background:#e6f4ea;border:1px solid #9c9;border-radius:.6rem;padding:0 .4rem}.wide{overflow-x:auto}";
+.ok{color:#060}table.bars td{border:0;padding:.1rem .4rem}td.cmp{text-align:left;white-space:nowrap}td.cmp .bar{vertical-align:middle}.barcell{width:50%;min-width:6rem;text-align:left}.bar{display:inline-block;height:.8rem;background:#0072B2}.badge{font-size:.8rem;background:#e6f4ea;border:1px solid #9c9;border-radius:.6rem;padding:0 .4rem}.wide{overflow-x:auto}";
 
 fn layout(app: &App, title: &str, body: Markup) -> String {
     html! {
@@ -262,7 +262,10 @@ pub fn themes(app: &App) -> String {
             tr { th { "theme" } th { "units" } th { "events" } th { "keywords" } }
             @for t in app.data.theme_list() {
                 tr {
-                    td { a href={ "/themes/" (t.id) } { (t.label) } }
+                    td {
+                        a href={ "/themes/" (t.id) } { (t.label) }
+                        @if app.data.reviewed.contains(&t.id) { " " span.badge { "reviewed" } }
+                    }
                     td { (t.size) }
                     td { (t.events) }
                     td { (t.keywords.join(", ")) }
@@ -328,7 +331,10 @@ pub fn theme(app: &App, v: &ThemeView) -> String {
         @if let Some(p) = &v.parent {
             p { a href={ "/themes/" (p.id) } { "↑ " (p.label) } }
         }
-        h1 { (t.label) }
+        h1 {
+            (t.label)
+            @if app.data.reviewed.contains(&t.id) { " " span.badge { "reviewed" } }
+        }
         p.meta {
             (t.id) " · " (t.size) " units in " (t.events) " events · keywords: " (t.keywords.join(", "))
         }
@@ -339,6 +345,28 @@ pub fn theme(app: &App, v: &ThemeView) -> String {
             a href={ "/?" (search) } { "Search this theme's units" }
             @if app.report.is_some() && t.parent.is_none() {
                 " · " a href={ "/report/#" (t.id) } { "in the report" }
+            }
+        }
+        @if let Some((ins, ti)) = app.data.insights.as_ref().and_then(|i| i.themes.iter().find(|x| x.id == t.id).map(|x| (i, x))) {
+            p { (chorus_report::prose::theme_summary(ti, ins)) }
+            @if !ti.key_points.is_empty() {
+                h2 { "Key points" }
+                ul {
+                    @for kp in &ti.key_points {
+                        li {
+                            @if kp.withheld { em { "Words withheld (an event with fewer than " (ins.k) " participants)." } }
+                            @else { "“" (kp.text) "” " a href={ "/units/" (seg(&kp.unit_id)) } { "in its source" } }
+                            " " span.meta { (chorus_report::prose::key_point_support(kp)) }
+                        }
+                    }
+                }
+            }
+            @let by_event = by_event_sorted(app, &ti.by_event);
+            h2 { "Share of each event's units" }
+            (bars(&by_event, ins.k))
+            @if !ti.by_frame.is_empty() {
+                h2 { "Share of the answers to each kind of question" }
+                (bars(&ti.by_frame.iter().map(|(f, c)| (frame_words(f), c)).collect::<Vec<_>>(), ins.k))
             }
         }
         @if !v.subthemes.is_empty() {
@@ -354,7 +382,7 @@ pub fn theme(app: &App, v: &ThemeView) -> String {
             blockquote.quote {
                 p { (q.text) }
                 footer.meta {
-                    (q.event) " · " a href={ "/units/" (seg(&q.unit_id)) } { "in its source" }
+                    (app.data.event_title(&q.event)) " · " a href={ "/units/" (seg(&q.unit_id)) } { "in its source" }
                 }
             }
         }
@@ -362,8 +390,13 @@ pub fn theme(app: &App, v: &ThemeView) -> String {
     layout(app, &t.label, body)
 }
 
-fn unit_block(u: &UnitRow, focus: bool) -> Markup {
+/// A unit as a quote block; an answer to another question than the focused one names it.
+fn unit_block(app: &App, u: &UnitRow, focus: bool, question: Option<&str>) -> Markup {
+    let own = u.question.as_ref().and_then(|q| app.data.questions.get(q));
     html! {
+        @if let Some(q) = own.filter(|q| Some(q.as_str()) != question) {
+            p.meta { "Question: " em { (q) } }
+        }
         blockquote.focus[focus] id=[focus.then_some("unit")] {
             p { (u.text) }
             footer.meta {
@@ -374,67 +407,162 @@ fn unit_block(u: &UnitRow, focus: bool) -> Markup {
     }
 }
 
+/// A question frame in words ("something to keep"), else the frame as written.
+fn frame_words(f: &str) -> String {
+    chorus_core::model::Frame::parse(f).map_or_else(
+        || f.to_string(),
+        |f| chorus_report::prose::frame_words(f).to_string(),
+    )
+}
+
+/// A theme's cells by event, titled, largest share first (withheld last).
+fn by_event_sorted<'a>(
+    app: &App,
+    cells: &'a std::collections::BTreeMap<String, Cell>,
+) -> Vec<(String, &'a Cell)> {
+    let mut rows: Vec<(String, &Cell)> = cells
+        .iter()
+        .map(|(e, c)| (app.data.event_title(e), c))
+        .collect();
+    rows.sort_by(|a, b| {
+        let v = |c: &Cell| c.value.unwrap_or(-1.0);
+        v(b.1).total_cmp(&v(a.1)).then(a.0.cmp(&b.0))
+    });
+    rows
+}
+
+/// Small horizontal bars, one row per (label, cell), widths relative to the largest value;
+/// a withheld cell says so instead of a bar.
+fn bars(rows: &[(String, &Cell)], k: usize) -> Markup {
+    let max = rows
+        .iter()
+        .filter_map(|(_, c)| c.value)
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    html! {
+        div.wide {
+            table.bars {
+                @for (label, c) in rows {
+                    tr {
+                        td { (label) }
+                        @match c.value {
+                            Some(v) => {
+                                td.pct { (chorus_report::prose::pct(v)) }
+                                td.barcell { span.bar style={ "width:" (format!("{:.1}", 100.0 * v / max)) "%" } {} }
+                            }
+                            None => { td.pct { "—" } td.meta { "withheld: fewer than " (k) " participants" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn unit(app: &App, c: &Context) -> String {
+    let question = c.question.as_deref();
     let body = html! {
         h1 { "In context" }
-        p.meta { "event " (c.unit.event) " · source " (c.unit.source.as_deref().unwrap_or("-")) }
-        @if let Some(q) = &c.question {
-            p { "Question: " em { (q) } }
+        p.meta { (app.data.event_title(&c.unit.event)) " · source " (c.unit.source.as_deref().unwrap_or("-")) }
+        @if let Some(q) = question {
+            p {
+                "Question: " em { (q) }
+                @if let Some(f) = &c.frame { " (" (frame_words(f)) ")" }
+            }
         }
-        @for u in &c.before { (unit_block(u, false)) }
-        (unit_block(&c.unit, true))
-        @for u in &c.after { (unit_block(u, false)) }
+        @if let Some(v) = &c.votes {
+            p {
+                (v.votes) " votes: " (chorus_report::prose::pct(v.agree)) " agree, "
+                (chorus_report::prose::pct(v.disagree)) " disagree, "
+                (chorus_report::prose::pct((1.0 - v.agree - v.disagree).max(0.0))) " pass."
+            }
+            @if !v.groups.is_empty() {
+                p.meta { "Agree, by opinion group (groups of fewer voters than the report shows are left out):" }
+                table {
+                    tr { th { "opinion group" } th { "agree" } }
+                    @for (g, a) in &v.groups { tr { td { (g) } td { (chorus_report::prose::pct(*a)) } } }
+                }
+            }
+        }
+        @if !c.before.is_empty() || !c.after.is_empty() {
+            p.meta {
+                @if question.is_some() { "The same person's other answers around it:" }
+                @else { "The turns around it:" }
+            }
+        }
+        @for u in &c.before { (unit_block(app, u, false, question)) }
+        (unit_block(app, &c.unit, true, question))
+        @for u in &c.after { (unit_block(app, u, false, question)) }
     };
     layout(app, "In context", body)
 }
 
-fn share(c: &Option<Cell>) -> String {
-    match c {
-        Some(c) if c.suppressed => "withheld".into(),
-        Some(c) => c
-            .value
-            .map_or(String::new(), |v| format!("{:.0}%", 100.0 * v)),
-        None => String::new(),
+/// A compared cell: its share and a bar scaled to the row's largest, or why it is empty.
+fn compared_cell(c: &Option<Cell>, max: f64) -> Markup {
+    html! {
+        @match c {
+            Some(c) if c.suppressed => { span.meta { "withheld" } }
+            Some(Cell { value: Some(v), .. }) => {
+                (chorus_report::prose::pct(*v)) " "
+                span.bar style={ "width:" (format!("{:.1}", 4.0 * v / max.max(1e-9))) "rem" } {}
+            }
+            _ => { span.meta { "—" } }
+        }
     }
 }
 
 pub fn compare(app: &App, c: &Comparison) -> String {
     let k = app.data.insights.as_ref().map_or(5, |i| i.k);
     let body = html! {
-        h1 { "Compare two events" }
+        h1 { "Compare events" }
         form method="get" action="/compare" {
-            @for (name, chosen) in [("a", &c.a), ("b", &c.b)] {
-                select name=(name) aria-label={ "event " (name) } {
+            label {
+                "Events (two to " (crate::data::MAX_COMPARED) "; hold Ctrl or ⌘ to choose several) "
+                select name="e" multiple size="6" {
                     @for e in &app.data.events {
-                        option value=(e.id) selected[&e.id == chosen] { (e.id) }
+                        option value=(e.id) selected[c.events.contains(&e.id)] { (app.data.event_title(&e.id)) }
                     }
                 }
             }
             button type="submit" { "Compare" }
         }
-        table {
-            tr { th { "theme" } th { (c.a) } th { (c.b) } }
-            @for t in &c.themes {
+        div.wide {
+            table.compare {
                 tr {
-                    td { a href={ "/themes/" (t.theme) } { (t.label) } }
-                    td { (share(&t.a)) }
-                    td { (share(&t.b)) }
+                    th { "theme" }
+                    @for e in &c.events { th { (app.data.event_title(e)) } }
+                }
+                @for t in &c.themes {
+                    @let max = t.cells.iter().flatten().filter_map(|x| x.value).fold(0.0f64, f64::max);
+                    tr {
+                        td { a href={ "/themes/" (t.theme) } { (t.label) } }
+                        @for cell in &t.cells { td.cmp { (compared_cell(cell, max)) } }
+                    }
                 }
             }
         }
         p.meta {
-            "Each cell is the theme's share of the event's units; cells resting on fewer than "
+            "Each cell is the theme's share of the event's units, its bar scaled to the largest in its row; cells resting on fewer than "
             (k) " participants are withheld."
         }
-        @for (e, list) in [(&c.a, &c.distinctive_a), (&c.b, &c.distinctive_b)] {
+        @for ((e, list), quotes) in c.events.iter().zip(&c.distinctive).zip(&c.quotes) {
+            h2 { (app.data.event_title(e)) }
             @if !list.is_empty() {
-                h2 { "What sets " (e) " apart" }
+                p { "What sets it apart:" }
                 ul {
                     @for d in list {
                         li {
-                            (d.label) ": " (format!("{:.0}% there, {:.0}% elsewhere (z = {:.1})", 100.0 * d.share, 100.0 * d.rest_share, d.z))
+                            a href={ "/themes/" (d.theme) } { (d.label) } ": "
+                            (chorus_report::prose::pct(d.share)) " of its units in themes, " (chorus_report::prose::pct(d.rest_share)) " of the other events'"
+                            span.meta { (format!(" (z = {:.1})", d.z)) }
                         }
                     }
+                }
+            }
+            @for q in quotes {
+                blockquote {
+                    p { (q.text) }
+                    footer.meta { a href={ "/units/" (seg(&q.unit_id)) } { "in its source" } }
                 }
             }
         }
