@@ -53,6 +53,7 @@ pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         let semantic = Semantic {
             model: &model,
             vectors: &vectors,
+            addresses: None,
         };
         search::search(&idx, &fields, &req, Some(&semantic))?
     };

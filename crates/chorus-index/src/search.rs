@@ -7,7 +7,7 @@
 
 use chorus_core::error::{Category, Diagnostic};
 use chorus_core::model::Facet as UnitFacet;
-use chorus_core::vectors::{cosine, EmbedFailure, Embedder, UnitVectors, VectorsError};
+use chorus_core::vectors::{dot, EmbedFailure, Embedder, UnitVectors, VectorsError};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -63,6 +63,34 @@ pub enum Mode {
 pub struct Semantic<'a> {
     pub model: &'a dyn Embedder,
     pub vectors: &'a UnitVectors,
+    /// Each unit's document in the searcher this is used with ([`unit_addresses`]); `None`:
+    /// found for the search (a server keeps them for its reader's life).
+    pub addresses: Option<&'a std::collections::HashMap<String, DocAddress>>,
+}
+
+/// Every unit's document (unit id -> address) in the searcher's segments: a ranking by
+/// meaning finds its candidates here instead of one index lookup each.
+pub fn unit_addresses(
+    searcher: &Searcher,
+    f: &Fields,
+) -> tantivy::Result<std::collections::HashMap<String, DocAddress>> {
+    use tantivy::DocSet;
+    let mut out = std::collections::HashMap::new();
+    for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+        let inv = seg.inverted_index(f.id)?;
+        let mut terms = inv.terms().stream()?;
+        while terms.advance() {
+            let mut postings =
+                inv.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+            let doc = postings.doc();
+            if doc != tantivy::TERMINATED && !seg.is_deleted(doc) {
+                let id = String::from_utf8_lossy(terms.key()).into_owned();
+                out.insert(id, DocAddress::new(ord as u32, doc));
+            }
+            let _ = postings.advance();
+        }
+    }
+    Ok(out)
 }
 
 /// Candidates taken from each ranking before fusion or filtering.
@@ -370,34 +398,52 @@ fn ranked(
         .encode(&[q], 1)
         .map_err(SearchError::Embed)?
         .remove(0);
+    // the model's vectors are unit-length: the dot product is the cosine
     let mut by_cos: Vec<(usize, f32)> = (0..sem.vectors.unit_ids.len())
-        .map(|i| (i, cosine(&qv, sem.vectors.row(i))))
+        .map(|i| (i, dot(&qv, sem.vectors.row(i))))
         .collect();
-    by_cos.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let id_query = |unit: &str| -> Result<Option<DocAddress>, SearchError> {
-        let by_id: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.id, unit),
-                    IndexRecordOption::Basic,
-                )) as Box<dyn Query>,
-            ),
-            (Occur::Must, filter_only.box_clone()),
-        ]));
-        Ok(searcher
-            .search(&by_id, &TopDocs::with_limit(1).order_by_score())?
-            .first()
-            .map(|(_, a)| *a))
+    let nearest_first =
+        |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    // the nearest few first (a partial sort); the rest sorted only if filters need them
+    let head = (want * 4).max(1000).min(by_cos.len());
+    if head < by_cos.len() {
+        by_cos.select_nth_unstable_by(head, nearest_first);
+    }
+    by_cos[..head].sort_by(nearest_first);
+    let mut rest_sorted = head == by_cos.len();
+    let found;
+    let addresses = match sem.addresses {
+        Some(a) => a,
+        None => {
+            found = unit_addresses(searcher, f)?;
+            &found
+        }
+    };
+    // with filters, the documents that pass them (one pass over the index, not one lookup per
+    // candidate); without, every unit passes
+    let filtered = !req.filters.is_empty() || req.from.is_some() || req.to.is_some();
+    let members: Option<std::collections::HashSet<DocAddress>> = if filtered {
+        Some(searcher.search(&*filter_only, &tantivy::collector::DocSetCollector)?)
+    } else {
+        None
     };
     // semantic ranks among the units that pass the filters
     let mut semantic: Vec<(String, DocAddress, f32)> = Vec::new();
-    for &(i, c) in &by_cos {
+    for k in 0..by_cos.len() {
         if semantic.len() >= want {
             break;
         }
-        if let Some(addr) = id_query(&sem.vectors.unit_ids[i])? {
-            semantic.push((sem.vectors.unit_ids[i].clone(), addr, c));
+        if k == head && !rest_sorted {
+            by_cos[head..].sort_by(nearest_first);
+            rest_sorted = true;
+        }
+        let (i, c) = by_cos[k];
+        let unit = &sem.vectors.unit_ids[i];
+        let Some(&addr) = addresses.get(unit) else {
+            continue;
+        };
+        if members.as_ref().is_none_or(|m| m.contains(&addr)) {
+            semantic.push((unit.clone(), addr, c));
         }
     }
     // the query as words: ranks for hybrid, highlights for both (where it parses)

@@ -20,6 +20,8 @@ pub struct Data {
     pub fields: Fields,
     pub reader: IndexReader,
     pub semantic: Option<(Box<dyn Embedder>, UnitVectors)>,
+    /// Each unit's document in `reader`'s searcher (it never reloads: a new index is a new load).
+    pub addresses: std::collections::HashMap<String, tantivy::DocAddress>,
     pub themes: Vec<ThemeRecord>,
     pub quotes: Vec<QuoteRow>,
     pub units: Units,
@@ -152,11 +154,18 @@ impl Data {
             Some(load) if vectors::info_exists(ws) => {
                 let vectors = vectors::load(ws)?;
                 let model = load(Some(&vectors.info.model_dir)).map_err(ServeError::Embed)?;
+                // concurrent meaning searches share forward passes; repeated queries are kept
+                let model: Box<dyn Embedder> = Box::new(vectors::batched::Batched::new(model));
                 Some((model, vectors))
             }
             _ => None,
         };
 
+        let addresses = if semantic.is_some() {
+            chorus_index::search::unit_addresses(&reader.searcher(), &fields)?
+        } else {
+            Default::default()
+        };
         let units_df = read_table(ws, Table::Units)?;
         let ids = strings(&units_df, col::UNIT_ID)?;
         let events = strings(&units_df, col::EVENT_ID)?;
@@ -250,6 +259,7 @@ impl Data {
             insights = Some(chorus_insights::compute(ws, &InsightsConfig { k })?);
         }
         Ok(Self {
+            addresses,
             index,
             fields,
             reader,

@@ -114,6 +114,8 @@ pub struct App {
     pub openapi: String,
     /// Whether review mode is on (the pages link to `/review`).
     pub reviewing: bool,
+    /// Rankings by meaning running at once (twice the cores), the rest waiting their turn.
+    pub rankings: tokio::sync::Semaphore,
 }
 
 /// What the routes share: the workspace as last loaded (swapped whole on a reload) and review
@@ -312,6 +314,7 @@ impl App {
             .map(|(model, vectors)| search::Semantic {
                 model: model.as_ref(),
                 vectors,
+                addresses: Some(&self.data.addresses),
             });
         Ok(search::search_with(
             &self.data.reader.searcher(),
@@ -329,13 +332,44 @@ async fn api_search(Current(app): Current, RawQuery(raw): RawQuery) -> Result<Re
         return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
     }
     let req = search_request(&pairs(&raw))?;
-    // a search takes well under a millisecond of CPU: run it on the worker, no thread hand-off
-    let body = serde_json::to_string(&app.search(&req)?)
-        .map_err(|e| ApiError::search_failed(e.to_string()))?;
+    // a word search takes well under a millisecond of CPU: run it on the worker, no thread
+    // hand-off; a meaning search waits for the model's shared pass, off the workers
+    let found = if req.mode == Mode::Lexical || req.themes {
+        app.search(&req)
+    } else {
+        meaning_search(&app, req).await
+    };
+    let body =
+        serde_json::to_string(&found?).map_err(|e| ApiError::search_failed(e.to_string()))?;
     if let Some(c) = &app.cache {
         c.put(key, body.clone());
     }
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// A search by meaning, off the workers: first the query embedded (concurrent queries share
+/// the model's passes, so all may wait for it at once), then the ranking, a few at a time in
+/// arrival order: 200 rankings at once on two cores would all finish late.
+async fn meaning_search(app: &Arc<App>, req: SearchRequest) -> Result<SearchResponse, ApiError> {
+    let failed = |e: tokio::task::JoinError| ApiError::search_failed(e.to_string());
+    if app.data.semantic.is_some() {
+        let (a, q) = (app.clone(), req.query.trim().to_string());
+        // the vector is kept by the model wrapper; the ranking below finds it there
+        tokio::task::spawn_blocking(move || {
+            a.data.semantic.as_ref().map(|(m, _)| m.encode(&[&q], 1))
+        })
+        .await
+        .map_err(failed)?;
+    }
+    let _turn = app
+        .rankings
+        .acquire()
+        .await
+        .map_err(|e| ApiError::search_failed(e.to_string()))?;
+    let a = app.clone();
+    tokio::task::spawn_blocking(move || a.search(&req))
+        .await
+        .map_err(failed)?
 }
 
 /// The same search as `/api/search`, its page of hits as CSV (one row per hit; participant
@@ -854,6 +888,9 @@ pub fn run(
             cache: cfg.cache.then(|| Cache::new(4096)),
             openapi: openapi(addr),
             reviewing,
+            rankings: tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         })
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
