@@ -54,6 +54,8 @@ pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             model: &model,
             vectors: &vectors,
             addresses: None,
+            quantized: None,
+            totals: None,
         };
         search::search(&idx, &fields, &req, Some(&semantic))?
     };

@@ -203,6 +203,16 @@ fn index_is_incremental() {
         j["documents"].as_u64().unwrap() as usize,
         frame(ws.path(), Table::Units).height()
     );
+    // the replaced documents are merged away: no segment keeps deletes for searches to skip
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join("index/meta.json")).unwrap())
+            .unwrap();
+    let segments = meta["segments"].as_array().unwrap();
+    assert!(segments.iter().all(|s| s["deletes"].is_null()), "{meta}");
+    assert!(
+        !meta["payload"].is_null(),
+        "the merge kept the commit's payload"
+    );
 }
 
 #[test]

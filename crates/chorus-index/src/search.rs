@@ -66,6 +66,37 @@ pub struct Semantic<'a> {
     /// Each unit's document in the searcher this is used with ([`unit_addresses`]); `None`:
     /// found for the search (a server keeps them for its reader's life).
     pub addresses: Option<&'a std::collections::HashMap<String, DocAddress>>,
+    /// An 8-bit copy of `vectors` for the first pass (the nearest then scored exactly).
+    pub quantized: Option<&'a chorus_core::vectors::quantized::Quantized>,
+    /// Totals and facet counts of filter sets already seen with this searcher.
+    pub totals: Option<&'a TotalsCache>,
+}
+
+/// The units passing a filter set and their facet counts, by filter set: a search by meaning
+/// counts the filters alone, so a server keeps them for its reader's life.
+#[derive(Default)]
+pub struct TotalsCache(std::sync::Mutex<std::collections::HashMap<String, Totals>>);
+
+type Totals = (usize, BTreeMap<String, Vec<FacetCount>>);
+
+impl TotalsCache {
+    fn get_or(
+        &self,
+        key: String,
+        count: impl FnOnce() -> Result<Totals, SearchError>,
+    ) -> Result<Totals, SearchError> {
+        if let Some(t) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(t);
+        }
+        let t = count()?;
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= 1024 {
+                m.clear();
+            }
+            m.insert(key, t.clone());
+        }
+        Ok(t)
+    }
 }
 
 /// Every unit's document (unit id -> address) in the searcher's segments: a ranking by
@@ -398,10 +429,20 @@ fn ranked(
         .encode(&[q], 1)
         .map_err(SearchError::Embed)?
         .remove(0);
-    // the model's vectors are unit-length: the dot product is the cosine
-    let mut by_cos: Vec<(usize, f32)> = (0..sem.vectors.unit_ids.len())
-        .map(|i| (i, dot(&qv, sem.vectors.row(i))))
-        .collect();
+    // the model's vectors are unit-length: the dot product is the cosine; with an 8-bit copy,
+    // a first pass over it, and the nearest scored again exactly
+    let exact = |i: usize| dot(&qv, sem.vectors.row(i));
+    let mut by_cos: Vec<(usize, f32)> = match sem.quantized {
+        Some(qz) => qz.scores(&qv).into_iter().enumerate().collect(),
+        None => (0..sem.vectors.unit_ids.len())
+            .map(|i| (i, exact(i)))
+            .collect(),
+    };
+    let rescore = |part: &mut [(usize, f32)]| {
+        if sem.quantized.is_some() {
+            part.iter_mut().for_each(|e| e.1 = exact(e.0));
+        }
+    };
     let nearest_first =
         |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     // the nearest few first (a partial sort); the rest sorted only if filters need them
@@ -409,6 +450,7 @@ fn ranked(
     if head < by_cos.len() {
         by_cos.select_nth_unstable_by(head, nearest_first);
     }
+    rescore(&mut by_cos[..head]);
     by_cos[..head].sort_by(nearest_first);
     let mut rest_sorted = head == by_cos.len();
     let found;
@@ -434,6 +476,7 @@ fn ranked(
             break;
         }
         if k == head && !rest_sorted {
+            rescore(&mut by_cos[head..]);
             by_cos[head..].sort_by(nearest_first);
             rest_sorted = true;
         }
@@ -476,7 +519,13 @@ fn ranked(
         ),
     };
     fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let (matching, facets) = totals(searcher, &*filter_only)?;
+    let (matching, facets) = match sem.totals {
+        Some(cache) => cache.get_or(
+            format!("{:?}|{:?}|{:?}", req.filters, req.from, req.to),
+            || totals(searcher, &*filter_only),
+        )?,
+        None => totals(searcher, &*filter_only)?,
+    };
     let ranked = fused.len();
     let page: Vec<(f32, DocAddress)> = fused
         .into_iter()

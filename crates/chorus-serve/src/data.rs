@@ -22,6 +22,10 @@ pub struct Data {
     pub semantic: Option<(Box<dyn Embedder>, UnitVectors)>,
     /// Each unit's document in `reader`'s searcher (it never reloads: a new index is a new load).
     pub addresses: std::collections::HashMap<String, tantivy::DocAddress>,
+    /// An 8-bit copy of the vectors for the first pass of a search by meaning.
+    pub quantized: Option<vectors::quantized::Quantized>,
+    /// Totals and facet counts of the filter sets searched by meaning so far.
+    pub totals: chorus_index::search::TotalsCache,
     pub themes: Vec<ThemeRecord>,
     pub quotes: Vec<QuoteRow>,
     pub units: Units,
@@ -258,8 +262,13 @@ impl Data {
                 .collect();
             insights = Some(chorus_insights::compute(ws, &InsightsConfig { k })?);
         }
+        let quantized = semantic
+            .as_ref()
+            .map(|(_, v)| vectors::quantized::Quantized::new(v));
         Ok(Self {
             addresses,
+            quantized,
+            totals: Default::default(),
             index,
             fields,
             reader,

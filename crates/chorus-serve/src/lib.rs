@@ -315,6 +315,8 @@ impl App {
                 model: model.as_ref(),
                 vectors,
                 addresses: Some(&self.data.addresses),
+                quantized: self.data.quantized.as_ref(),
+                totals: Some(&self.data.totals),
             });
         Ok(search::search_with(
             &self.data.reader.searcher(),

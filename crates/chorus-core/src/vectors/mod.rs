@@ -5,6 +5,7 @@
 
 pub mod batched;
 pub mod cache;
+pub mod quantized;
 
 use std::path::{Path, PathBuf};
 
