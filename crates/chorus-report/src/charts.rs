@@ -22,6 +22,8 @@ pub const FRAME_COLOURS: [RGBColor; 3] = [
 ];
 
 const WITHHELD: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+/// A cell with none of the event's units in the theme.
+const NONE_RAISED: RGBColor = RGBColor(0xF4, 0xF4, 0xF2);
 const FONT: &str = "sans-serif";
 /// The family of labels with CJK characters (in the SVG and the HTML, the name viewers look
 /// for; the report ships the file when its text has such characters).
@@ -182,7 +184,9 @@ fn rect<DB: DrawingBackend>(
         .map_err(fail)
 }
 
-/// Theme (rows) x event (columns) shares; `None` is a withheld cell.
+/// Theme (rows) x event (columns) shares; `None` is a withheld cell. Many events are drawn in
+/// panels of at most [`PANEL_COLUMNS`] columns stacked one under another (each with the theme
+/// names), so the chart stays as wide as a page at 65 or 200 events; each cell carries its value.
 struct Heatmap<'a> {
     rows: &'a [String],
     cols: &'a [String],
@@ -191,71 +195,135 @@ struct Heatmap<'a> {
 
 const HEAT: (i32, i32, i32, i32) = (230, 150, 34, 26); // left, top, cell width, cell height
 
+/// Most event columns in one panel of the heatmap.
+const PANEL_COLUMNS: usize = 24;
+
+/// Space between two panels.
+const PANEL_GAP: i32 = 30;
+
+impl Heatmap<'_> {
+    /// Columns per panel: as even as the panels allow (51 events: 17, 17, 17, not 24, 24, 3).
+    fn per_panel(&self) -> usize {
+        let n = self.cols.len().max(1);
+        let panels = n.div_ceil(PANEL_COLUMNS);
+        n.div_ceil(panels)
+    }
+
+    fn panel_height(&self) -> i32 {
+        let (_, top, _, ch) = HEAT;
+        top + ch * self.rows.len() as i32 + PANEL_GAP
+    }
+}
+
 impl Draw for Heatmap<'_> {
     const NAME: &'static str = "theme x event";
 
     fn size(&self) -> (i32, i32) {
-        let (left, top, cw, ch) = HEAT;
+        let (left, _, cw, _) = HEAT;
+        let per = self.per_panel();
+        let panels = self.cols.len().max(1).div_ceil(per) as i32;
         (
-            (left + cw * self.cols.len() as i32 + 90).max(480),
-            top + ch * self.rows.len() as i32 + 40,
+            (left + cw * per as i32 + 130).max(480),
+            self.panel_height() * panels + 10,
         )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: i32) -> DrawResult {
-        let (left, top, cw, ch) = (HEAT.0 * s, HEAT.1 * s, HEAT.2 * s, HEAT.3 * s);
+        let (left, cw, ch) = (HEAT.0 * s, HEAT.2 * s, HEAT.3 * s);
         let max = max_value(self.values);
         root.fill(&WHITE).map_err(fail)?;
         let right = text(13, s, HPos::Right);
         let centre = text(13, s, HPos::Center);
         let plain = text(13, s, HPos::Left);
-        for (r, name) in self.rows.iter().enumerate() {
-            let y0 = top + ch * r as i32;
-            put(root, cut(name, 30), (left - 8 * s, y0 + ch / 2), &right)?;
-            for (c, v) in self.values[r].iter().enumerate() {
-                let x0 = left + cw * c as i32;
-                let (a, b) = ((x0 + s, y0 + s), (x0 + cw - s, y0 + ch - s));
-                match v {
-                    // square-root scale: one dominant cell does not flatten the rest; the
-                    // ramp runs light to dark, so a 0% cell is pale and the strong ones stand out
-                    Some(v) => rect(root, a, b, viridis(1.0 - (v / max).sqrt()))?,
-                    None => {
-                        rect(root, a, b, WITHHELD)?;
-                        put(root, "·", (x0 + cw / 2, y0 + ch / 2), &centre)?;
-                    }
-                }
-            }
-        }
+        let value_dark = text(10, s, HPos::Center);
+        let value_light = TextStyle::from((FONT, (10 * s) as f64).into_font())
+            .color(&WHITE)
+            .pos(Pos::new(HPos::Center, VPos::Center));
         let rotated = TextStyle::from((FONT, (13 * s) as f64).into_font())
             .color(&BLACK)
             .transform(FontTransform::Rotate270)
             .pos(Pos::new(HPos::Left, VPos::Center));
-        for (c, name) in self.cols.iter().enumerate() {
-            let x = left + cw * c as i32 + cw / 2;
-            put(root, cut(name, 20), (x, top - 6 * s), &rotated)?;
+        let per = self.per_panel();
+        for (p, first) in (0..self.cols.len()).step_by(per.max(1)).enumerate() {
+            let last = (first + per).min(self.cols.len());
+            let top = (self.panel_height() * p as i32 + HEAT.1) * s;
+            for (r, name) in self.rows.iter().enumerate() {
+                let y0 = top + ch * r as i32;
+                put(root, cut(name, 30), (left - 8 * s, y0 + ch / 2), &right)?;
+                for (c, v) in self.values[r][first..last].iter().enumerate() {
+                    let x0 = left + cw * c as i32;
+                    let (a, b) = ((x0 + s, y0 + s), (x0 + cw - s, y0 + ch - s));
+                    let mid = (x0 + cw / 2, y0 + ch / 2);
+                    match v {
+                        // square-root scale: one dominant cell does not flatten the rest; the
+                        // ramp runs light to dark, so a 0% cell is pale and the strong ones
+                        // stand out; the value in white on the dark half
+                        // none of the event's units: near white and unlabelled, so the
+                        // themes an event did raise stand out
+                        Some(v) if *v <= 0.0 => rect(root, a, b, NONE_RAISED)?,
+                        Some(v) => {
+                            let t = (v / max).sqrt();
+                            rect(root, a, b, viridis(1.0 - t))?;
+                            let shown = format!("{:.0}", 100.0 * v);
+                            put(
+                                root,
+                                shown,
+                                mid,
+                                if t > 0.5 { &value_light } else { &value_dark },
+                            )?;
+                        }
+                        None => {
+                            rect(root, a, b, WITHHELD)?;
+                            put(root, "·", mid, &centre)?;
+                        }
+                    }
+                }
+            }
+            for (c, name) in self.cols[first..last].iter().enumerate() {
+                let x = left + cw * c as i32 + cw / 2;
+                put(
+                    root,
+                    cut(name, crate::figures::CHART_LABEL),
+                    (x, top - 6 * s),
+                    &rotated,
+                )?;
+            }
+            if p > 0 {
+                continue;
+            }
+            // legend, beside the first panel
+            let lx = left + cw * (last - first) as i32 + 20 * s;
+            for i in 0..=10 {
+                let y = top + (10 - i) * 10 * s;
+                let t = (i as f64 / 10.0).sqrt();
+                rect(root, (lx, y), (lx + 14 * s, y + 10 * s), viridis(1.0 - t))?;
+            }
+            let tx = lx + 18 * s;
+            put(
+                root,
+                format!("{:.0}%", 100.0 * max),
+                (tx, top + 5 * s),
+                &plain,
+            )?;
+            put(
+                root,
+                format!("{:.0}%", 25.0 * max),
+                (tx, top + 80 * s),
+                &plain,
+            )?;
+            put(root, "0%", (tx, top + 105 * s), &plain)?;
+            rect(
+                root,
+                (lx, top + 118 * s),
+                (lx + 14 * s, top + 128 * s),
+                NONE_RAISED,
+            )?;
+            put(root, "none", (tx, top + 123 * s), &plain)?;
+            put(root, "· withheld", (lx, top + 140 * s), &plain)?;
+            put(root, "cells: % of the", (lx, top + 160 * s), &plain)?;
+            put(root, "event's units", (lx, top + 176 * s), &plain)?;
         }
-        // legend
-        let lx = left + cw * self.cols.len() as i32 + 20 * s;
-        for i in 0..=10 {
-            let y = top + (10 - i) * 10 * s;
-            let t = (i as f64 / 10.0).sqrt();
-            rect(root, (lx, y), (lx + 14 * s, y + 10 * s), viridis(1.0 - t))?;
-        }
-        let tx = lx + 18 * s;
-        put(
-            root,
-            format!("{:.0}%", 100.0 * max),
-            (tx, top + 5 * s),
-            &plain,
-        )?;
-        put(
-            root,
-            format!("{:.0}%", 25.0 * max),
-            (tx, top + 80 * s),
-            &plain,
-        )?;
-        put(root, "0%", (tx, top + 105 * s), &plain)?;
-        put(root, "· withheld", (lx, top + 130 * s), &plain)
+        Ok(())
     }
 }
 
@@ -451,6 +519,43 @@ mod tests {
         let rows = [label.to_string()];
         let cols = ["e1".to_string()];
         heatmap(&rows, &cols, &[vec![Some(0.5)]]).unwrap().png
+    }
+
+    #[test]
+    fn many_events_are_drawn_in_panels_as_wide_as_a_page() {
+        for n in [70usize, 200] {
+            let rows: Vec<String> = (0..12).map(|r| format!("theme {r}")).collect();
+            let cols: Vec<String> = (0..n).map(|c| format!("event {c:03}")).collect();
+            let values: Vec<Vec<Option<f64>>> = (0..12)
+                .map(|r| (0..n).map(|c| Some(((r * c) % 7) as f64 / 20.0)).collect())
+                .collect();
+            let chart = heatmap(&rows, &cols, &values).unwrap();
+            // every event named, once
+            for c in &cols {
+                assert_eq!(
+                    chart.svg.matches(&format!("\n{c}\n</text>")).count(),
+                    1,
+                    "{c}"
+                );
+            }
+            let width: i32 = chart
+                .svg
+                .split("width=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(
+                width <= 230 + 34 * PANEL_COLUMNS as i32 + 130,
+                "{n} events: {width} px wide"
+            );
+            // each panel repeats the theme names
+            let panels = n.div_ceil(PANEL_COLUMNS);
+            assert_eq!(chart.svg.matches("\ntheme 3\n</text>").count(), panels);
+        }
     }
 
     #[test]

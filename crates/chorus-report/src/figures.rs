@@ -67,6 +67,72 @@ pub(crate) fn breakdown_groups(
         .unwrap_or_default()
 }
 
+/// The events as the charts and tables show them: (id, title less what all titles share, e.g.
+/// "Government Aftershock: "), in order of the shown name, so events of one series and place sit
+/// together.
+pub(crate) fn event_columns(ins: &Insights) -> Vec<(String, String)> {
+    let ids = breakdown_groups(ins, |t| &t.by_event);
+    let titles: Vec<&str> = ids
+        .iter()
+        .map(|e| ins.overview.event_titles.get(e).unwrap_or(e).as_str())
+        .collect();
+    let prefix = shared_prefix(&titles);
+    let shown: Vec<&str> = titles
+        .iter()
+        .map(|t| {
+            let rest = t.get(prefix..).unwrap_or(t).trim_start();
+            if rest.is_empty() {
+                *t
+            } else {
+                rest
+            }
+        })
+        .collect();
+    // a series name before ": " that several events share ("Government Aftershock: Berlin")
+    // says nothing the others do not: the place is what tells them apart
+    let mut per_series: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in &shown {
+        if let Some((series, _)) = t.split_once(": ") {
+            *per_series.entry(series).or_default() += 1;
+        }
+    }
+    let mut cols: Vec<(String, String)> = ids
+        .iter()
+        .zip(&shown)
+        .map(|(id, t)| {
+            let name = match t.split_once(": ") {
+                Some((series, rest)) if per_series[series] > 1 && !rest.trim().is_empty() => {
+                    rest.trim()
+                }
+                _ => t,
+            };
+            (id.clone(), name.to_string())
+        })
+        .collect();
+    // names a chart label would cut alike keep their ends instead ("Improving…owling Green")
+    let head = |n: &str| n.chars().take(CHART_LABEL - 1).collect::<String>();
+    let mut heads: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, n) in &cols {
+        *heads.entry(head(n)).or_default() += 1;
+    }
+    for (_, n) in cols.iter_mut() {
+        let len = n.chars().count();
+        if len > CHART_LABEL && heads[&head(n)] > 1 {
+            let tail: String = n.chars().skip(len - (CHART_LABEL - 10)).collect();
+            *n = format!("{}…{tail}", n.chars().take(9).collect::<String>());
+        }
+    }
+    cols.sort_by(|a, b| {
+        a.1.to_lowercase()
+            .cmp(&b.1.to_lowercase())
+            .then(a.0.cmp(&b.0))
+    });
+    cols
+}
+
+/// Characters of an event's name a chart's column label shows.
+pub(crate) const CHART_LABEL: usize = 20;
+
 /// Whether any answer belongs to a question frame (the frame table and chart are shown then).
 pub(crate) fn has_frames(ins: &Insights) -> bool {
     ins.themes.iter().any(|t| !t.by_frame.is_empty())

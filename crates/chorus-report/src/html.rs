@@ -48,24 +48,25 @@ fn share(c: Option<&Cell>) -> Markup {
     }
 }
 
-/// A collapsed data table of each theme's share per group of one dimension.
+/// A collapsed data table of each theme's share per group of one dimension; `columns` are
+/// (group, shown name) in order.
 fn breakdown_table(
     ins: &Insights,
     what: &str,
+    columns: &[(String, String)],
     cells: impl Fn(&ThemeInsight) -> &BTreeMap<String, Cell>,
 ) -> Markup {
-    let groups = figures::breakdown_groups(ins, &cells);
     html! {
-        @if !groups.is_empty() {
+        @if !columns.is_empty() {
             details {
                 summary { "Data table: theme × " (what) }
                 div.chart {
                     table {
-                        tr { th { "theme" } @for g in &groups { th { (g) } } }
+                        tr { th { "theme" } @for (_, shown) in columns { th { (shown) } } }
                         @for t in &ins.themes {
                             tr {
                                 td { (t.label) }
-                                @for g in &groups { td { (share(cells(t).get(g))) } }
+                                @for (g, _) in columns { td { (share(cells(t).get(g))) } }
                             }
                         }
                     }
@@ -73,6 +74,17 @@ fn breakdown_table(
             }
         }
     }
+}
+
+/// A breakdown's groups, each shown as itself.
+fn plain_columns(
+    ins: &Insights,
+    cells: impl Fn(&ThemeInsight) -> &BTreeMap<String, Cell>,
+) -> Vec<(String, String)> {
+    figures::breakdown_groups(ins, cells)
+        .into_iter()
+        .map(|g| (g.clone(), g))
+        .collect()
 }
 
 /// The distinctive themes of each country, sector, level and event, with the theme shares per
@@ -101,9 +113,9 @@ fn contrasts(ins: &Insights) -> Markup {
                 }
             }
         }
-        (breakdown_table(ins, "country", |t| &t.by_country))
-        (breakdown_table(ins, "sector", |t| &t.by_sector))
-        (breakdown_table(ins, "level", |t| &t.by_level))
+        (breakdown_table(ins, "country", &plain_columns(ins, |t| &t.by_country), |t| &t.by_country))
+        (breakdown_table(ins, "sector", &plain_columns(ins, |t| &t.by_sector), |t| &t.by_sector))
+        (breakdown_table(ins, "level", &plain_columns(ins, |t| &t.by_level), |t| &t.by_level))
     }
 }
 
@@ -352,7 +364,7 @@ pub(crate) fn page(
                     figure.chart role="img" aria-label="Heatmap of theme prevalence per event; the table below holds the same numbers" {
                         (PreEscaped(heatmap))
                     }
-                    (breakdown_table(ins, "event", |t| &t.by_event))
+                    (breakdown_table(ins, "event", &figures::event_columns(ins), |t| &t.by_event))
                     (frames(ins, frames_svg))
                     @if !ins.findings.is_empty() { (findings(ins)) }
                     (contrasts(ins))

@@ -189,27 +189,18 @@ struct Charts {
 
 fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
     let labels: Vec<String> = ins.themes.iter().map(|t| t.label.clone()).collect();
-    let event_ids = figures::breakdown_groups(ins, |t| &t.by_event);
+    let events = figures::event_columns(ins);
     let heat_values: Vec<Vec<Option<f64>>> = ins
         .themes
         .iter()
         .map(|t| {
-            event_ids
+            events
                 .iter()
-                .map(|e| t.by_event.get(e).and_then(|c| c.value))
+                .map(|(e, _)| t.by_event.get(e).and_then(|c| c.value))
                 .collect()
         })
         .collect();
-    // columns named by the events' titles, less what they all share ("Government Aftershock: ")
-    let titles: Vec<&str> = event_ids
-        .iter()
-        .map(|e| ins.overview.event_titles.get(e).unwrap_or(e).as_str())
-        .collect();
-    let prefix = figures::shared_prefix(&titles);
-    let columns: Vec<String> = titles
-        .iter()
-        .map(|t| t.get(prefix..).unwrap_or(t).trim_start().to_string())
-        .collect();
+    let columns: Vec<String> = events.into_iter().map(|(_, shown)| shown).collect();
     let heat = charts::heatmap(&labels, &columns, &heat_values)?;
     let timeline = if ins.agenda.is_empty() {
         None
@@ -225,17 +216,20 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
         });
     }
     let frames = Frame::ALL.map(Frame::as_str);
-    let frame_values: Vec<Vec<Option<f64>>> = ins
+    // the themes raised under some frame (the data table lists them all)
+    let (framed, frame_values): (Vec<String>, Vec<Vec<Option<f64>>>) = ins
         .themes
         .iter()
         .map(|t| {
-            frames
+            let row: Vec<Option<f64>> = frames
                 .iter()
                 .map(|f| t.by_frame.get(*f).and_then(|c| c.value))
-                .collect()
+                .collect();
+            (t.label.clone(), row)
         })
-        .collect();
-    let bars = charts::frame_bars(&labels, &frames, &frame_values)?;
+        .filter(|(_, row)| row.iter().any(|v| v.is_some_and(|v| v > 0.0)))
+        .unzip();
+    let bars = charts::frame_bars(&framed, &frames, &frame_values)?;
     Ok(Charts {
         heat,
         frames: Some(bars),
