@@ -205,6 +205,43 @@ fn same_seed_same_themes_with_one_and_two_threads() {
     );
 }
 
+/// Centres made in another model's space are not joined: after the units are embedded with
+/// another model (same width), the themes are clustered anew, new ids after the old ones.
+#[test]
+fn themes_of_another_model_are_not_joined() {
+    let ws = tempdir();
+    demo_workspace(ws.path(), &DEMO[..5]);
+    ok(ws.path(), &["themes"]);
+    let (_, before) = themes_of(ws.path());
+    let state_file = ws.path().join("themes/state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    assert!(state["model_id"].is_string(), "the state names its model");
+    // the same run again joins
+    let again = ok(ws.path(), &["themes", "--json"]).json();
+    assert_eq!(again["reclustered"], false, "{again}");
+    // as if the last run's themes came from another model
+    state["model_id"] = "another-model".into();
+    std::fs::write(&state_file, state.to_string()).unwrap();
+    let anew = ok(ws.path(), &["themes", "--json"]).json();
+    assert_eq!(anew["reclustered"], true, "{anew}");
+    let (_, after) = themes_of(ws.path());
+    let max_before = before
+        .keys()
+        .filter_map(|t| t.strip_prefix("t-")?.parse::<usize>().ok())
+        .max()
+        .unwrap();
+    assert!(
+        after
+            .keys()
+            .filter_map(|t| t.strip_prefix("t-")?.parse::<usize>().ok())
+            .all(|n| n > max_before),
+        "new themes take new ids: {:?} after {:?}",
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn codebook_edits_survive_reruns_and_ids_survive_a_new_event() {
     let ws = tempdir();

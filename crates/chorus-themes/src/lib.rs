@@ -208,7 +208,7 @@ pub fn run(
     if n < 10 {
         return Err(ThemesError::TooFew(n));
     }
-    let last = LastRun::read(ws);
+    let last = LastRun::read(ws, &vectors.info.model_id);
     let book = codebook::read(&ws.codebook_file())?;
     let mut model = Model::new(embedder);
 
@@ -284,6 +284,7 @@ pub fn run(
                 _ => micro.clone(),
             },
             micro_dim: vectors.dim + WORD_DIMS,
+            model_id: Some(vectors.info.model_id.clone()),
         },
     )?;
     let unassigned = placement.iter().filter(|p| p.theme.is_none()).count();

@@ -26,6 +26,10 @@ pub struct State {
     pub micro: Vec<f32>,
     #[serde(default)]
     pub micro_dim: usize,
+    /// The vectors' model (`vectors/current.json` `model_id`): centres from another model's
+    /// space mean nothing in this one.
+    #[serde(default)]
+    pub model_id: Option<String>,
 }
 
 /// Above this share of units fitting none of the last run's themes, cluster again.
@@ -42,10 +46,26 @@ impl LastRun {
     /// Reads `state.json` (nothing when absent or unreadable). A centre whose id does not
     /// parse is skipped: only a seed's can be such (its label's slug may hold a `.`), and a
     /// seed's theme is made anew from the codebook on every run.
-    pub fn read(ws: &Workspace) -> Self {
-        let state: Option<State> = std::fs::read_to_string(ws.theme_state_file())
+    ///
+    /// Centres made with another model than `model_id` (the units were embedded again, e.g.
+    /// with the multilingual model once events in other languages arrived) are dropped: this
+    /// run clusters anew, its new themes numbered after the last run's.
+    pub fn read(ws: &Workspace, model_id: &str) -> Self {
+        let mut state: Option<State> = std::fs::read_to_string(ws.theme_state_file())
             .ok()
             .and_then(|s| serde_json::from_str(&s).ok());
+        if let Some(s) = state
+            .as_ref()
+            .filter(|s| s.model_id.as_deref().is_some_and(|m| m != model_id))
+        {
+            tracing::warn!(
+                "the units were embedded with another model since the last themes run: clustering anew"
+            );
+            state = Some(State {
+                next_id: s.next_id,
+                ..State::default()
+            });
+        }
         let centres = state
             .as_ref()
             .map(|p| {
