@@ -49,7 +49,13 @@ impl Batched {
         st.running = true;
         drop(st);
         let texts: Vec<&str> = work.iter().map(|(_, t)| t.as_str()).collect();
+        let started = std::time::Instant::now();
         let result = self.inner.encode(&texts, PASS);
+        tracing::debug!(
+            texts = texts.len(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "shared embedding pass"
+        );
         let mut st = match self.state.lock() {
             Ok(s) => s,
             Err(p) => p.into_inner(),
