@@ -27,6 +27,11 @@ pub fn chromium() -> Option<PathBuf> {
 
 /// Loads `page` in headless Chromium, lets scripts run for a while, and returns the DOM.
 pub fn dump_dom(browser: &Path, page: &str) -> String {
+    dump_dom_at(browser, page, 1280)
+}
+
+/// [`dump_dom`] in a window `width` pixels wide (390: a phone).
+pub fn dump_dom_at(browser: &Path, page: &str, width: u32) -> String {
     let profile = tempdir();
     let out = std::process::Command::new(browser)
         .args([
@@ -34,8 +39,10 @@ pub fn dump_dom(browser: &Path, page: &str) -> String {
             "--no-sandbox",
             "--disable-gpu",
             "--no-first-run",
+            "--hide-scrollbars",
             "--virtual-time-budget=3000",
         ])
+        .arg(format!("--window-size={width},900"))
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
         .arg(page)

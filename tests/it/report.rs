@@ -607,3 +607,48 @@ fn the_report_is_whole_or_absent() {
     ok(ws.path(), &["themes"]);
     ok(ws.path(), &["report", "--out", out.to_str().unwrap()]);
 }
+
+/// On a 390 px phone nothing makes the page wider than the screen: wide charts and tables
+/// scroll in their own boxes. Measured by a script added to a copy of the page (the report
+/// itself runs none): the page laid out 390 px wide, the rightmost edge of every element that
+/// no scrolling box clips. (Headless Chromium's window is at least 500 px wide, so the width is
+/// set on the page; its phone rules apply below 40rem.)
+#[test]
+fn the_report_fits_a_390_px_phone() {
+    let Some(browser) = crate::browser::chromium() else {
+        return;
+    };
+    let (_ws, report) = crate::serve::workspace();
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    let probe = concat!(
+        "<style>html{width:390px}</style><script>addEventListener('load',()=>{let worst=0;",
+        "const clipped=e=>{for(let a=e.parentElement;a;a=a.parentElement){const o=getComputedStyle(a).overflowX;",
+        "if(o==='auto'||o==='scroll'||o==='hidden')return true}return false};",
+        "for(const e of document.body.querySelectorAll('*')){if(clipped(e))continue;",
+        "worst=Math.max(worst,Math.ceil(e.getBoundingClientRect().right))}",
+        "document.body.setAttribute('data-right',worst)})</script>"
+    );
+    let copy = html
+        .replace("Content-Security-Policy", "x-policy-off-for-the-probe")
+        .replacen("</body>", &format!("{probe}</body>"), 1);
+    assert!(copy.contains("data-right"), "the probe went in");
+    let page = report.join("probe.html");
+    let right = |copy: &str| -> u32 {
+        std::fs::write(&page, copy).unwrap();
+        let dom = crate::browser::dump_dom_at(&browser, &format!("file://{}", page.display()), 390);
+        dom.split("data-right=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .unwrap_or_else(|| panic!("the probe did not run"))
+    };
+    let edge = right(&copy);
+    assert!(
+        edge <= 390,
+        "something reaches {edge} px on a 390 px screen"
+    );
+    // the probe sees an element that does not fit
+    let wide = copy.replacen("<main>", "<main><div style=\"width:420px\">x</div>", 1);
+    assert!(right(&wide) > 390, "the probe misses overflow");
+    std::fs::remove_file(&page).unwrap();
+}

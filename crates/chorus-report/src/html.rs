@@ -27,7 +27,7 @@ th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child
 table.contrast td:nth-child(2),table.contrast th:nth-child(2){text-align:left}.chart{overflow-x:auto}.chart svg{max-width:none;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
 blockquote footer{font-size:.85rem;color:#555}.kw{color:#555}.sup{color:#777}details{margin:.5rem 0}
 .wide{overflow-x:auto}nav.toc ol{columns:2;padding-left:1.2rem}nav.toc{font-size:.95rem}
-@media (max-width:40rem){.chart svg{max-width:100%}nav.toc ol{columns:1}table{display:block;overflow-x:auto;max-width:100%}}
+@media (max-width:40rem){nav.toc ol{columns:1}table{display:block;overflow-x:auto;max-width:100%}}
 @media print{.chart svg{max-width:100%}.chart,table,blockquote,figure{break-inside:avoid}h2,h3{break-after:avoid}
 details::details-content{content-visibility:visible;display:block}details>summary{list-style:none}body{max-width:none}nav.toc{display:none}}";
 
