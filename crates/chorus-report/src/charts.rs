@@ -299,18 +299,11 @@ impl Draw for Heatmap<'_> {
                 rect(root, (lx, y), (lx + 14 * s, y + 10 * s), viridis(1.0 - t))?;
             }
             let tx = lx + 18 * s;
-            put(
-                root,
-                format!("{:.0}%", 100.0 * max),
-                (tx, top + 5 * s),
-                &plain,
-            )?;
-            put(
-                root,
-                format!("{:.0}%", 25.0 * max),
-                (tx, top + 80 * s),
-                &plain,
-            )?;
+            // the top of the ramp, and a quarter of it (halfway up, on the square-root scale)
+            for (share, y) in [(100.0, 5), (25.0, 80)] {
+                let label = format!("{:.0}%", share * max);
+                put(root, label, (tx, top + y * s), &plain)?;
+            }
             put(root, "0%", (tx, top + 105 * s), &plain)?;
             rect(
                 root,
