@@ -431,9 +431,13 @@ fn browser_searches_filters_opens_a_theme_and_reads_a_quote() {
     let metas: Vec<&str> = results.split("<div class=\"meta\">").skip(1).collect();
     assert!(!metas.is_empty());
     assert!(
-        metas.iter().all(|m| m.starts_with("ottawa-health")),
+        metas
+            .iter()
+            .all(|m| m.starts_with("Government Aftershock: Ottawa")),
         "a hit from another event"
     );
+    // a survey answer's hit says what it answers, and under which frame
+    assert!(results.contains("answering: "), "no question on the hits");
     // a filter is never hidden: a chip shows it and removes it
     let filtered = dump_dom(&browser, &format!("{b}/?q=community&country=Canada"));
     assert!(filtered.contains("class=\"chip\""), "{filtered}");

@@ -98,18 +98,18 @@ fn hit(h: &Hit, app: &App) -> Markup {
         div.hit {
             div { (snippet(&h.snippet)) }
             div.meta {
-                (h.event) " · " (h.participant.as_deref().unwrap_or("-"))
+                (app.data.event_title(&h.event)) " · " (h.participant.as_deref().unwrap_or("-"))
                 (at_place(h.line, h.start_ms))
                 @if let Some(t) = theme {
                     " · theme " a href={ "/themes/" (t.id) } { (t.label) }
                 }
                 " · " a href={ "/units/" (seg(&h.unit_id)) } { "in context" }
             }
-            // what was asked, when the unit answers a question
-            @if let Some(q) = h.question.as_deref().and_then(|q| app.data.questions.get(q)) {
+            // what was asked, when the unit answers a question (the hit carries its text)
+            @if let Some(q) = h.question.as_deref() {
                 div.meta.asked {
-                    "answering: " (q)
-                    @if let Some(f) = &h.frame { " (" (f.replace('_', " ")) ")" }
+                    "answering: " (app.data.questions.get(q).map_or(q, String::as_str))
+                    @if let Some(f) = &h.frame { " (" (frame_words(f)) ")" }
                 }
             }
         }
