@@ -99,6 +99,58 @@ fn demo_report_numbers_suppression_and_determinism() {
         checked += 1;
     }
     assert!(checked > 5);
+    // the pooled prevalence and its interval recompute from every event's share (withheld
+    // cells included: the pooled figure rests on all events)
+    let mut per_theme: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for ((e, t), n) in str_column(&cells, col::EVENT_ID)
+        .unwrap()
+        .into_iter()
+        .zip(str_column(&cells, col::THEME_ID).unwrap())
+        .zip(
+            cells
+                .column("n")
+                .unwrap()
+                .cast(&DataType::UInt64)
+                .unwrap()
+                .u64()
+                .unwrap()
+                .iter(),
+        )
+    {
+        per_theme
+            .entry(t.unwrap())
+            .or_default()
+            .insert(e.unwrap(), n.unwrap());
+    }
+    for t in ins["themes"].as_array().unwrap() {
+        let counts = &per_theme[t["id"].as_str().unwrap()];
+        let shares: Vec<f64> = totals
+            .iter()
+            .map(|(e, &n)| *counts.get(e).unwrap_or(&0) as f64 / n as f64)
+            .collect();
+        let k = shares.len() as f64;
+        let mean = shares.iter().sum::<f64>() / k;
+        let sd = (shares.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+        let (lo, hi) = (
+            (mean - 1.96 * sd / k.sqrt()).max(0.0),
+            (mean + 1.96 * sd / k.sqrt()).min(1.0),
+        );
+        assert!(
+            (t["pooled_prevalence"].as_f64().unwrap() - mean).abs() < 1e-12,
+            "{}",
+            t["id"]
+        );
+        assert!(
+            (t["pooled_interval"][0].as_f64().unwrap() - lo).abs() < 1e-12,
+            "{}",
+            t["id"]
+        );
+        assert!(
+            (t["pooled_interval"][1].as_f64().unwrap() - hi).abs() < 1e-12,
+            "{}",
+            t["id"]
+        );
+    }
     // every theme is in the report, with its summary sentence
     for t in ins["themes"].as_array().unwrap() {
         assert!(
@@ -154,6 +206,7 @@ fn demo_report_numbers_suppression_and_determinism() {
         assert!(page.contains(&label), "label {label} missing from the page");
     }
     for f in [
+        "charts/prevalence.svg",
         "charts/theme_event.svg",
         "charts/theme_frame.svg",
         "tables/themes.csv",
@@ -164,7 +217,7 @@ fn demo_report_numbers_suppression_and_determinism() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     // the PNG charts decode, at twice the SVG's size
-    for name in ["theme_event", "theme_frame"] {
+    for name in ["prevalence", "theme_event", "theme_frame"] {
         let svg = std::fs::read_to_string(out.join(format!("charts/{name}.svg"))).unwrap();
         let width: u32 = svg
             .split("width=\"")

@@ -33,6 +33,9 @@ pub struct ThemeInsight {
     pub countries: Vec<String>,
     /// Mean over events of the theme's share of each event's units.
     pub pooled_prevalence: f64,
+    /// A 95% interval for it from how much the events differ (mean +- 1.96 standard errors of
+    /// the events' shares, within 0..1); `None` with fewer than two events.
+    pub pooled_interval: Option<[f64; 2]>,
     /// Share of all units.
     pub overall_share: f64,
     /// event id -> share of that event's units.
@@ -194,6 +197,24 @@ impl Breakdown {
         })
     }
 
+    /// A 95% interval for [`Self::pooled`]: the groups' shares' mean +- 1.96 standard errors
+    /// (normal approximation, clipped to 0..1); `None` with fewer than two groups.
+    fn pooled_interval(&self, theme: &str) -> Option<[f64; 2]> {
+        let shares: Vec<f64> = self
+            .totals
+            .iter()
+            .map(|(g, &t)| self.tally(g, theme).units as f64 / t.max(1) as f64)
+            .collect();
+        let n = shares.len() as f64;
+        if shares.len() < 2 {
+            return None;
+        }
+        let mean = shares.iter().sum::<f64>() / n;
+        let var = shares.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let half = 1.96 * (var / n).sqrt();
+        Some([(mean - half).max(0.0), (mean + half).min(1.0)])
+    }
+
     /// The mean over groups of the theme's share of the group's units.
     fn pooled(&self, theme: &str) -> f64 {
         let sum: f64 = self
@@ -308,6 +329,7 @@ impl Figures<'_> {
                 .cloned()
                 .collect(),
             pooled_prevalence: b.event.pooled(id),
+            pooled_interval: b.event.pooled_interval(id),
             overall_share: tally.units as f64 / self.n_units.max(1) as f64,
             by_event: b.event.shares(id, k),
             main_frame: most_prevalent(&by_frame).map(|(f, _)| f.to_string()),

@@ -329,6 +329,100 @@ pub fn heatmap(
     render(&Heatmap { rows, cols, values })
 }
 
+/// Each theme's pooled prevalence as a bar, largest first, with its 95% interval across events
+/// as a whisker.
+struct Prevalence<'a> {
+    rows: &'a [PrevalenceRow],
+}
+
+/// One theme of the prevalence chart.
+pub struct PrevalenceRow {
+    pub label: String,
+    pub value: f64,
+    pub interval: Option<[f64; 2]>,
+}
+
+const PREV: (i32, i32, i32, i32) = (230, 34, 18, 420); // left, top, row height, bar width
+
+impl Draw for Prevalence<'_> {
+    const NAME: &'static str = "prevalence";
+
+    fn size(&self) -> (i32, i32) {
+        let (left, top, row, width) = PREV;
+        (left + width + 90, top + row * self.rows.len() as i32 + 16)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: i32) -> DrawResult {
+        let (left, top, row, width) = (PREV.0 * s, PREV.1 * s, PREV.2 * s, PREV.3 * s);
+        root.fill(&WHITE).map_err(fail)?;
+        let right = text(13, s, HPos::Right);
+        let small = text(10, s, HPos::Left);
+        let centre = text(10, s, HPos::Center);
+        // the scale: to the highest interval end, in steps of a round number of percent
+        let top_value = self
+            .rows
+            .iter()
+            .map(|r| r.interval.map_or(r.value, |[_, h]| h))
+            .fold(0.0f64, f64::max)
+            .max(1e-9);
+        let step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25]
+            .into_iter()
+            .find(|st| top_value / st <= 5.0)
+            .unwrap_or(0.25);
+        let end = (top_value / step).ceil() * step;
+        let x = |v: f64| left + ((v / end) * width as f64).round() as i32;
+        let bottom = top + row * self.rows.len() as i32;
+        let mut tick = 0.0;
+        while tick <= end + 1e-9 {
+            let tx = x(tick);
+            rect(
+                root,
+                (tx, top - 4 * s),
+                (tx + s, bottom),
+                RGBColor(0xdd, 0xdd, 0xdd),
+            )?;
+            put(
+                root,
+                format!("{:.0}%", 100.0 * tick),
+                (tx, top - 12 * s),
+                &centre,
+            )?;
+            tick += step;
+        }
+        for (i, r) in self.rows.iter().enumerate() {
+            let y0 = top + row * i as i32;
+            let mid = y0 + row / 2;
+            put(root, cut(&r.label, 30), (left - 8 * s, mid), &right)?;
+            rect(
+                root,
+                (left, y0 + 3 * s),
+                (x(r.value).max(left + s), y0 + row - 3 * s),
+                FRAME_COLOURS[1],
+            )?;
+            let mut label_at = x(r.value) + 4 * s;
+            if let Some([lo, hi]) = r.interval {
+                let (a, b) = (x(lo), x(hi));
+                rect(root, (a, mid), (b.max(a + s), mid + s), BLACK)?;
+                rect(root, (a, mid - 3 * s), (a + s, mid + 4 * s), BLACK)?;
+                rect(root, (b, mid - 3 * s), (b + s, mid + 4 * s), BLACK)?;
+                label_at = label_at.max(b + 4 * s);
+            }
+            put(
+                root,
+                format!("{:.1}%", 100.0 * r.value),
+                (label_at, mid),
+                &small,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The prevalence chart: each theme's pooled prevalence with its interval, in the rows' order.
+pub fn prevalence(rows: &[PrevalenceRow]) -> Result<Chart, ChartError> {
+    render(&Prevalence { rows })
+}
+
 /// For each theme, its share of each frame's units (one bar per frame); `None` is withheld.
 struct FrameBars<'a> {
     rows: &'a [String],

@@ -312,6 +312,7 @@ fn findings(ins: &Insights) -> Markup {
 pub(crate) fn page(
     ins: &Insights,
     quotes: &Quotes,
+    prevalence_svg: &str,
     heatmap: &str,
     frames_svg: &str,
     timeline_svg: &str,
@@ -360,6 +361,26 @@ pub(crate) fn page(
                         p { "Events with no unit in a theme: " (o.events_without_theme.join(", ")) "." }
                     }
                     h2 #heatmap { "Themes across events" }
+                    p { "How prevalent each theme is: the mean over events of its share of an event's units, with a 95% interval from how much the events differ (whiskers)." }
+                    figure.chart role="img" aria-label="Bars of each theme's prevalence with intervals; the table below holds the same numbers" {
+                        (PreEscaped(prevalence_svg))
+                    }
+                    details {
+                        summary { "Data table: prevalence" }
+                        div.chart {
+                            table {
+                                tr { th { "theme" } th { "prevalence" } th { "95% interval" } th { "raised in" } }
+                                @for t in &ins.themes {
+                                    tr {
+                                        td { (t.label) }
+                                        td { (format!("{:.1}%", 100.0 * t.pooled_prevalence)) }
+                                        td { (t.pooled_interval.map_or(String::new(), |[l, h]| format!("{:.1}–{:.1}%", 100.0 * l, 100.0 * h))) }
+                                        td { (t.events) " of " (t.of_events) " events" }
+                                    }
+                                }
+                            }
+                        }
+                    }
                     p { "Each cell is the theme's share of that event's units." }
                     figure.chart role="img" aria-label="Heatmap of theme prevalence per event; the table below holds the same numbers" {
                         (PreEscaped(heatmap))

@@ -153,6 +153,7 @@ fn write_all(
     let md = markdown::report(&ins, &quotes, &sources);
     files.push(write(&out.join("report.md"), md)?);
     let charts = draw_charts(&ins)?;
+    files.extend(write_chart(out, "prevalence", &charts.prevalence)?);
     files.extend(write_chart(out, "theme_event", &charts.heat)?);
     if let Some(bars) = &charts.frames {
         files.extend(write_chart(out, "theme_frame", bars)?);
@@ -162,7 +163,15 @@ fn write_all(
     }
     let bars = charts.frames.as_ref().map_or("", |c| c.svg.as_str());
     let timeline = charts.timeline.as_ref().map_or("", |c| c.svg.as_str());
-    let page = html::page(&ins, &quotes, &charts.heat.svg, bars, timeline, &sources);
+    let page = html::page(
+        &ins,
+        &quotes,
+        &charts.prevalence.svg,
+        &charts.heat.svg,
+        bars,
+        timeline,
+        &sources,
+    );
     // a reader without a CJK font still sees the text: the page's @font-face finds this file
     if charts::has_cjk(&page) {
         files.push(write(
@@ -181,7 +190,8 @@ fn write_all(
 
 /// The report's charts: themes across events, across question frames when answers carry a
 /// frame, and the agenda timeline when events have transcripts.
-struct Charts {
+pub(crate) struct Charts {
+    prevalence: charts::Chart,
     heat: charts::Chart,
     frames: Option<charts::Chart>,
     timeline: Option<charts::Chart>,
@@ -202,6 +212,16 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
         .collect();
     let columns: Vec<String> = events.into_iter().map(|(_, shown)| shown).collect();
     let heat = charts::heatmap(&labels, &columns, &heat_values)?;
+    let prevalence = charts::prevalence(
+        &ins.themes
+            .iter()
+            .map(|t| charts::PrevalenceRow {
+                label: t.label.clone(),
+                value: t.pooled_prevalence,
+                interval: t.pooled_interval,
+            })
+            .collect::<Vec<_>>(),
+    )?;
     let timeline = if ins.agenda.is_empty() {
         None
     } else {
@@ -210,6 +230,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
     };
     if !figures::has_frames(ins) {
         return Ok(Charts {
+            prevalence,
             heat,
             frames: None,
             timeline,
@@ -231,6 +252,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
         .unzip();
     let bars = charts::frame_bars(&framed, &frames, &frame_values)?;
     Ok(Charts {
+        prevalence,
         heat,
         frames: Some(bars),
         timeline,

@@ -62,11 +62,16 @@ fn agenda(ins: &Insights) -> String {
 }
 
 fn themes(ins: &Insights) -> String {
-    let mut t = String::from("theme_id,label,units,participants,events,of_events,pooled_prevalence,overall_share,main_frame\n");
+    let mut t = String::from("theme_id,label,units,participants,events,of_events,pooled_prevalence,pooled_low,pooled_high,overall_share,main_frame\n");
     for th in &ins.themes {
+        let [low, high] = th
+            .pooled_interval
+            .map_or([String::new(), String::new()], |[l, h]| {
+                [format!("{l:.4}"), format!("{h:.4}")]
+            });
         let _ = writeln!(
             t,
-            "{},{},{},{},{},{},{:.4},{:.4},{}",
+            "{},{},{},{},{},{},{:.4},{low},{high},{:.4},{}",
             csv_field(&th.id),
             csv_field(&th.label),
             th.units,
