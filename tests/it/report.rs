@@ -585,6 +585,16 @@ fn polis_votes_give_consensus_and_divergence() {
     assert!((top["agree"].as_f64().unwrap() - agree).abs() < 1e-12);
     assert!(top["groups"].as_object().unwrap().len() >= 2);
     assert!(top["spread"].as_f64().unwrap() > 0.5, "{top}");
+    // the split drawn: every group of the top statement has its bar and label
+    let svg = std::fs::read_to_string(out.join("charts/statement_groups.svg")).unwrap();
+    assert!(out.join("charts/statement_groups.png").is_file());
+    for (g, share) in top["groups"].as_object().unwrap() {
+        assert!(svg.contains(&format!("\ngroup {g}\n")), "no legend for group {g}");
+        let label = format!("\n{:.0}%\n", 100.0 * share.as_f64().unwrap());
+        assert!(svg.contains(&label), "no bar labelled {label:?}");
+    }
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(page.contains("share of agree votes"), "the chart is not on the page");
     // the folder has no event.toml: its licence and attribution come from the repository's
     // chorus.toml ([[ingest.sources]]) and reach the report
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();

@@ -14,11 +14,16 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Okabe-Ito colours for leave behind, keep, do differently.
-pub const FRAME_COLOURS: [RGBColor; 3] = [
+/// Okabe-Ito colours (safe for colour-blind readers), in order: the first three for leave
+/// behind, keep, do differently; all seven for opinion groups.
+pub const FRAME_COLOURS: [RGBColor; 7] = [
     RGBColor(0xD5, 0x5E, 0x00),
     RGBColor(0x00, 0x72, 0xB2),
     RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0x00, 0x00, 0x00),
 ];
 
 const WITHHELD: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
@@ -423,17 +428,20 @@ pub fn prevalence(rows: &[PrevalenceRow]) -> Result<Chart, ChartError> {
     render(&Prevalence { rows })
 }
 
-/// For each theme, its share of each frame's units (one bar per frame); `None` is withheld.
+/// For each row, one bar per series (a theme's share of each frame's units; a statement's
+/// agree share in each opinion group); `None` is withheld.
 struct FrameBars<'a> {
     rows: &'a [String],
     frames: &'a [&'a str],
     values: &'a [Vec<Option<f64>>],
+    /// What a `None` bar says ("withheld"; empty: nothing drawn).
+    missing: &'static str,
 }
 
 const BARS: (i32, i32, i32, i32, i32) = (230, 40, 9, 10, 420); // left, top, bar, gap, width
 
 impl Draw for FrameBars<'_> {
-    const NAME: &'static str = "theme x frame";
+    const NAME: &'static str = "grouped bars";
 
     fn size(&self) -> (i32, i32) {
         let (left, top, bar, gap, width) = BARS;
@@ -451,12 +459,14 @@ impl Draw for FrameBars<'_> {
         let right = text(13, s, HPos::Right);
         let small = text(10, s, HPos::Left);
         for (i, f) in self.frames.iter().enumerate() {
-            let x = left + 150 * s * i as i32;
+            // legend items as far apart as the chart's width allows, at most 150 px
+            let step = (150 * s).min((width + 60 * s) / self.frames.len().max(1) as i32);
+            let x = left + step * i as i32;
             rect(
                 root,
                 (x, 12 * s),
                 (x + 12 * s, 24 * s),
-                FRAME_COLOURS[i % 3],
+                FRAME_COLOURS[i % FRAME_COLOURS.len()],
             )?;
             put(root, f.replace('_', " "), (x + 16 * s, 18 * s), &label)?;
         }
@@ -474,11 +484,17 @@ impl Draw for FrameBars<'_> {
                     Some(v) => {
                         let len = ((v / max) * width as f64).round() as i32;
                         let end = left + len.max(s);
-                        rect(root, (left, y), (end, y + bar - s), FRAME_COLOURS[i % 3])?;
+                        rect(
+                            root,
+                            (left, y),
+                            (end, y + bar - s),
+                            FRAME_COLOURS[i % FRAME_COLOURS.len()],
+                        )?;
                         let at = (end + 4 * s, y + bar / 2);
                         put(root, format!("{:.0}%", 100.0 * v), at, &small)?;
                     }
-                    None => put(root, "withheld", (left + 4 * s, y + bar / 2), &small)?,
+                    None if self.missing.is_empty() => {}
+                    None => put(root, self.missing, (left + 4 * s, y + bar / 2), &small)?,
                 }
             }
         }
@@ -496,6 +512,23 @@ pub fn frame_bars(
         rows,
         frames,
         values,
+        missing: "withheld",
+    })
+}
+
+/// Statements (rows) by opinion group: each group's share of agree votes; `None` draws no bar
+/// (the group is not in that statement's conversation, or has fewer voters than the report
+/// shows).
+pub fn group_bars(
+    rows: &[String],
+    groups: &[&str],
+    values: &[Vec<Option<f64>>],
+) -> Result<Chart, ChartError> {
+    render(&FrameBars {
+        rows,
+        frames: groups,
+        values,
+        missing: "",
     })
 }
 

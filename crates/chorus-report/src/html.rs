@@ -158,7 +158,7 @@ fn scales(ins: &Insights) -> Markup {
     }
 }
 
-fn statements(ins: &Insights) -> Markup {
+fn statements(ins: &Insights, groups_svg: &str) -> Markup {
     let lists = [
         ("consensus", "Most agreed statements", &ins.consensus),
         (
@@ -172,15 +172,22 @@ fn statements(ins: &Insights) -> Markup {
             @if !list.is_empty() {
                 h2 id=(id) { (title) }
                 table {
-                    tr { th { "statement" } th { "event" } th { "votes" } th { "agree" } th { "by opinion group" } }
-                    @for st in list.iter() {
+                    tr { th { "#" } th { "statement" } th { "event" } th { "votes" } th { "agree" } th { "by opinion group" } }
+                    @for (i, st) in list.iter().enumerate() {
                         tr {
+                            td { (i + 1) }
                             td { (st.text) }
-                            td { (st.event) }
+                            td { (ins.overview.event_titles.get(&st.event).unwrap_or(&st.event)) }
                             td { (st.votes) }
                             td { (pct(st.agree)) }
                             td { (figures::group_shares(st, plain, "")) }
                         }
+                    }
+                }
+                @if id == "divergence" && !groups_svg.is_empty() {
+                    p { "Each opinion group's share of agree votes on the statements above (numbered as in the table; groups are those of each statement's own conversation, and a group with fewer voters than the report shows has no bar)." }
+                    figure.chart role="img" aria-label="Bars of each opinion group's agree share per statement; the table above holds the same numbers" {
+                        (PreEscaped(groups_svg))
                     }
                 }
             }
@@ -312,6 +319,7 @@ fn findings(ins: &Insights) -> Markup {
 pub(crate) fn page(
     ins: &Insights,
     quotes: &Quotes,
+    groups_svg: &str,
     prevalence_svg: &str,
     heatmap: &str,
     frames_svg: &str,
@@ -392,7 +400,7 @@ pub(crate) fn page(
                     (themes(ins, quotes))
                     (agenda(ins, timeline_svg))
                     (scales(ins))
-                    (statements(ins))
+                    (statements(ins, groups_svg))
                     h2 #sources { "Data sources" }
                     ul {
                         @for s in sources {

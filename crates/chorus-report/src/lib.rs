@@ -161,11 +161,15 @@ fn write_all(
     if let Some(timeline) = &charts.timeline {
         files.extend(write_chart(out, "agenda_timeline", timeline)?);
     }
+    if let Some(groups) = &charts.groups {
+        files.extend(write_chart(out, "statement_groups", groups)?);
+    }
     let bars = charts.frames.as_ref().map_or("", |c| c.svg.as_str());
     let timeline = charts.timeline.as_ref().map_or("", |c| c.svg.as_str());
     let page = html::page(
         &ins,
         &quotes,
+        charts.groups.as_ref().map_or("", |c| c.svg.as_str()),
         &charts.prevalence.svg,
         &charts.heat.svg,
         bars,
@@ -192,6 +196,8 @@ fn write_all(
 /// frame, and the agenda timeline when events have transcripts.
 pub(crate) struct Charts {
     prevalence: charts::Chart,
+    /// The statements that split the opinion groups, each group's agree share.
+    groups: Option<charts::Chart>,
     heat: charts::Chart,
     frames: Option<charts::Chart>,
     timeline: Option<charts::Chart>,
@@ -222,6 +228,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
             })
             .collect::<Vec<_>>(),
     )?;
+    let groups = statement_groups(ins)?;
     let timeline = if ins.agenda.is_empty() {
         None
     } else {
@@ -231,6 +238,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
     if !figures::has_frames(ins) {
         return Ok(Charts {
             prevalence,
+            groups,
             heat,
             frames: None,
             timeline,
@@ -253,10 +261,38 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
     let bars = charts::frame_bars(&framed, &frames, &frame_values)?;
     Ok(Charts {
         prevalence,
+        groups,
         heat,
         frames: Some(bars),
         timeline,
     })
+}
+
+/// The divergence statements' agree share in each opinion group ("group 0", ...), numbered as
+/// in the report's table; `None` when no statement splits the groups.
+fn statement_groups(ins: &Insights) -> Result<Option<charts::Chart>, ReportError> {
+    if ins.divergence.is_empty() {
+        return Ok(None);
+    }
+    let names: std::collections::BTreeSet<&str> = ins
+        .divergence
+        .iter()
+        .flat_map(|s| s.groups.keys().map(String::as_str))
+        .collect();
+    let labels: Vec<String> = names.iter().map(|g| format!("group {g}")).collect();
+    let legend: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let rows: Vec<String> = ins
+        .divergence
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {}", i + 1, s.text))
+        .collect();
+    let values: Vec<Vec<Option<f64>>> = ins
+        .divergence
+        .iter()
+        .map(|s| names.iter().map(|g| s.groups.get(*g).copied()).collect())
+        .collect();
+    Ok(Some(charts::group_bars(&rows, &legend, &values)?))
 }
 
 /// `charts/NAME.svg` and `charts/NAME.png`.
