@@ -589,12 +589,18 @@ fn polis_votes_give_consensus_and_divergence() {
     let svg = std::fs::read_to_string(out.join("charts/statement_groups.svg")).unwrap();
     assert!(out.join("charts/statement_groups.png").is_file());
     for (g, share) in top["groups"].as_object().unwrap() {
-        assert!(svg.contains(&format!("\ngroup {g}\n")), "no legend for group {g}");
+        assert!(
+            svg.contains(&format!("\ngroup {g}\n")),
+            "no legend for group {g}"
+        );
         let label = format!("\n{:.0}%\n", 100.0 * share.as_f64().unwrap());
         assert!(svg.contains(&label), "no bar labelled {label:?}");
     }
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(page.contains("share of agree votes"), "the chart is not on the page");
+    assert!(
+        page.contains("share of agree votes"),
+        "the chart is not on the page"
+    );
     // the folder has no event.toml: its licence and attribution come from the repository's
     // chorus.toml ([[ingest.sources]]) and reach the report
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();

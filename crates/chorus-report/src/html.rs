@@ -316,16 +316,21 @@ fn findings(ins: &Insights) -> Markup {
 }
 
 /// The page; `heatmap` and `frames_svg` are the charts' SVG (`frames_svg` empty without frames).
+/// An optional chart's SVG, empty when there is none.
+fn svg(c: &Option<crate::charts::Chart>) -> &str {
+    c.as_ref().map_or("", |c| c.svg.as_str())
+}
+
 pub(crate) fn page(
     ins: &Insights,
     quotes: &Quotes,
-    groups_svg: &str,
-    prevalence_svg: &str,
-    heatmap: &str,
-    frames_svg: &str,
-    timeline_svg: &str,
+    charts: &crate::Charts,
     sources: &[SourceGroup],
 ) -> String {
+    let (prevalence_svg, heatmap) = (charts.prevalence.svg.as_str(), charts.heat.svg.as_str());
+    let frames_svg = svg(&charts.frames);
+    let timeline_svg = svg(&charts.timeline);
+    let groups_svg = svg(&charts.groups);
     let o = &ins.overview;
     let page = html! {
         (DOCTYPE)

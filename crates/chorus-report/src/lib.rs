@@ -164,18 +164,7 @@ fn write_all(
     if let Some(groups) = &charts.groups {
         files.extend(write_chart(out, "statement_groups", groups)?);
     }
-    let bars = charts.frames.as_ref().map_or("", |c| c.svg.as_str());
-    let timeline = charts.timeline.as_ref().map_or("", |c| c.svg.as_str());
-    let page = html::page(
-        &ins,
-        &quotes,
-        charts.groups.as_ref().map_or("", |c| c.svg.as_str()),
-        &charts.prevalence.svg,
-        &charts.heat.svg,
-        bars,
-        timeline,
-        &sources,
-    );
+    let page = html::page(&ins, &quotes, &charts, &sources);
     // a reader without a CJK font still sees the text: the page's @font-face finds this file
     if charts::has_cjk(&page) {
         files.push(write(
@@ -195,12 +184,12 @@ fn write_all(
 /// The report's charts: themes across events, across question frames when answers carry a
 /// frame, and the agenda timeline when events have transcripts.
 pub(crate) struct Charts {
-    prevalence: charts::Chart,
+    pub(crate) prevalence: charts::Chart,
     /// The statements that split the opinion groups, each group's agree share.
-    groups: Option<charts::Chart>,
-    heat: charts::Chart,
-    frames: Option<charts::Chart>,
-    timeline: Option<charts::Chart>,
+    pub(crate) groups: Option<charts::Chart>,
+    pub(crate) heat: charts::Chart,
+    pub(crate) frames: Option<charts::Chart>,
+    pub(crate) timeline: Option<charts::Chart>,
 }
 
 fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
