@@ -207,6 +207,7 @@ fn demo_report_numbers_suppression_and_determinism() {
     }
     for f in [
         "charts/prevalence.svg",
+        "charts/scale_1.svg",
         "charts/theme_event.svg",
         "charts/theme_frame.svg",
         "tables/themes.csv",
@@ -217,7 +218,7 @@ fn demo_report_numbers_suppression_and_determinism() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     // the PNG charts decode, at twice the SVG's size
-    for name in ["prevalence", "theme_event", "theme_frame"] {
+    for name in ["prevalence", "scale_1", "theme_event", "theme_frame"] {
         let svg = std::fs::read_to_string(out.join(format!("charts/{name}.svg"))).unwrap();
         let width: u32 = svg
             .split("width=\"")

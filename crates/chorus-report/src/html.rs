@@ -130,13 +130,18 @@ fn interval(i: &Option<Interval>, percent: bool) -> Markup {
     }
 }
 
-fn scales(ins: &Insights) -> Markup {
+fn scales(ins: &Insights, charts: &[crate::charts::Chart]) -> Markup {
     html! {
         @if !ins.scales.is_empty() {
             h2 #scales { "Scale questions" }
-            @for s in &ins.scales {
+            @for (i, s) in ins.scales.iter().enumerate() {
                 h3 { (s.text) }
                 p { (prose::scale_summary(s, ins.k)) }
+                @if let Some(c) = charts.get(i) {
+                    figure.chart role="img" aria-label="Diverging bars of the answers per group: lower points left of the centre line, higher right; the table below holds the means and shares" {
+                        (PreEscaped(&c.svg))
+                    }
+                }
                 table {
                     tr { th { "group" } th { "n" } th { "mean (95% CI)" } th { "top two (95% CI)" } }
                     @for g in s.groups() {
@@ -404,7 +409,7 @@ pub(crate) fn page(
                     (contrasts(ins))
                     (themes(ins, quotes))
                     (agenda(ins, timeline_svg))
-                    (scales(ins))
+                    (scales(ins, &charts.scales))
                     (statements(ins, groups_svg))
                     h2 #sources { "Data sources" }
                     ul {

@@ -164,6 +164,9 @@ fn write_all(
     if let Some(groups) = &charts.groups {
         files.extend(write_chart(out, "statement_groups", groups)?);
     }
+    for (i, scale) in charts.scales.iter().enumerate() {
+        files.extend(write_chart(out, &format!("scale_{}", i + 1), scale)?);
+    }
     let page = html::page(&ins, &quotes, &charts, &sources);
     // a reader without a CJK font still sees the text: the page's @font-face finds this file
     if charts::has_cjk(&page) {
@@ -187,6 +190,8 @@ pub(crate) struct Charts {
     pub(crate) prevalence: charts::Chart,
     /// The statements that split the opinion groups, each group's agree share.
     pub(crate) groups: Option<charts::Chart>,
+    /// One diverging chart per scale question, in the insights' order.
+    pub(crate) scales: Vec<charts::Chart>,
     pub(crate) heat: charts::Chart,
     pub(crate) frames: Option<charts::Chart>,
     pub(crate) timeline: Option<charts::Chart>,
@@ -218,6 +223,11 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
             .collect::<Vec<_>>(),
     )?;
     let groups = statement_groups(ins)?;
+    let scales = ins
+        .scales
+        .iter()
+        .map(scale_chart)
+        .collect::<Result<Vec<_>, _>>()?;
     let timeline = if ins.agenda.is_empty() {
         None
     } else {
@@ -228,6 +238,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
         return Ok(Charts {
             prevalence,
             groups,
+            scales,
             heat,
             frames: None,
             timeline,
@@ -251,6 +262,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
     Ok(Charts {
         prevalence,
         groups,
+        scales,
         heat,
         frames: Some(bars),
         timeline,
@@ -282,6 +294,29 @@ fn statement_groups(ins: &Insights) -> Result<Option<charts::Chart>, ReportError
         .map(|s| names.iter().map(|g| s.groups.get(*g).copied()).collect())
         .collect();
     Ok(Some(charts::group_bars(&rows, &legend, &values)?))
+}
+
+/// A scale question's answers per shown group (all, then each country, sector and level with
+/// at least k respondents), as shares of each point of the scale.
+fn scale_chart(q: &chorus_insights::ScaleInsight) -> Result<charts::Chart, ReportError> {
+    let (lo, hi) = (q.scale.0.round() as i64, q.scale.1.round() as i64);
+    let points: Vec<String> = (lo..=hi).map(|p| p.to_string()).collect();
+    let rows: Vec<charts::DivergingRow> = q
+        .groups()
+        .filter(|g| !g.suppressed && g.n > 0)
+        .map(|g| charts::DivergingRow {
+            label: match g.by {
+                "all" => "all respondents".to_string(),
+                "country" => g.group.clone(),
+                by => format!("{by}: {}", g.group),
+            },
+            shares: points
+                .iter()
+                .map(|p| *g.distribution.get(p).unwrap_or(&0) as f64 / g.n as f64)
+                .collect(),
+        })
+        .collect();
+    Ok(charts::diverging(&rows, &points)?)
 }
 
 /// `charts/NAME.svg` and `charts/NAME.png`.
