@@ -334,6 +334,27 @@ pub fn heatmap(
     render(&Heatmap { rows, cols, values })
 }
 
+/// The same heatmap as one chart per panel (each with its legend), for a page that lets print
+/// keep a panel on one sheet.
+pub fn heatmap_panels(
+    rows: &[String],
+    cols: &[String],
+    values: &[Vec<Option<f64>>],
+) -> Result<Vec<Chart>, ChartError> {
+    let per = Heatmap { rows, cols, values }.per_panel();
+    (0..cols.len().max(1))
+        .step_by(per.max(1))
+        .map(|first| {
+            let last = (first + per).min(cols.len());
+            let part: Vec<Vec<Option<f64>>> = values
+                .iter()
+                .map(|r| r.get(first..last).unwrap_or_default().to_vec())
+                .collect();
+            heatmap(rows, &cols[first..last], &part)
+        })
+        .collect()
+}
+
 /// Each theme's pooled prevalence as a bar, largest first, with its 95% interval across events
 /// as a whisker.
 struct Prevalence<'a> {
@@ -799,6 +820,18 @@ mod tests {
             // each panel repeats the theme names
             let panels = n.div_ceil(PANEL_COLUMNS);
             assert_eq!(chart.svg.matches("\ntheme 3\n</text>").count(), panels);
+            // the page's panels: the same columns, one chart each
+            let parts = heatmap_panels(&rows, &cols, &values).unwrap();
+            assert_eq!(parts.len(), panels);
+            let named: usize = parts
+                .iter()
+                .map(|p| {
+                    cols.iter()
+                        .filter(|c| p.svg.contains(&format!("\n{c}\n</text>")))
+                        .count()
+                })
+                .sum();
+            assert_eq!(named, n);
         }
     }
 

@@ -320,19 +320,19 @@ fn findings(ins: &Insights) -> Markup {
     }
 }
 
-/// The page; `heatmap` and `frames_svg` are the charts' SVG (`frames_svg` empty without frames).
 /// An optional chart's SVG, empty when there is none.
 fn svg(c: &Option<crate::charts::Chart>) -> &str {
     c.as_ref().map_or("", |c| c.svg.as_str())
 }
 
+/// The page, with the charts inline (the heatmap as one figure per panel).
 pub(crate) fn page(
     ins: &Insights,
     quotes: &Quotes,
     charts: &crate::Charts,
     sources: &[SourceGroup],
 ) -> String {
-    let (prevalence_svg, heatmap) = (charts.prevalence.svg.as_str(), charts.heat.svg.as_str());
+    let prevalence_svg = charts.prevalence.svg.as_str();
     let frames_svg = svg(&charts.frames);
     let timeline_svg = svg(&charts.timeline);
     let groups_svg = svg(&charts.groups);
@@ -400,8 +400,11 @@ pub(crate) fn page(
                         }
                     }
                     p { "Each cell is the theme's share of that event's units." }
-                    figure.chart role="img" aria-label="Heatmap of theme prevalence per event; the table below holds the same numbers" {
-                        (PreEscaped(heatmap))
+                    // one figure per panel, so print keeps each on one sheet
+                    @for panel in &charts.heat_panels {
+                        figure.chart role="img" aria-label="Heatmap of theme prevalence per event; the table below holds the same numbers" {
+                            (PreEscaped(&panel.svg))
+                        }
                     }
                     (breakdown_table(ins, "event", &figures::event_columns(ins), |t| &t.by_event))
                     (frames(ins, frames_svg))

@@ -193,6 +193,8 @@ pub(crate) struct Charts {
     /// One diverging chart per scale question, in the insights' order.
     pub(crate) scales: Vec<charts::Chart>,
     pub(crate) heat: charts::Chart,
+    /// The heatmap's panels, one chart each, for the page.
+    pub(crate) heat_panels: Vec<charts::Chart>,
     pub(crate) frames: Option<charts::Chart>,
     pub(crate) timeline: Option<charts::Chart>,
 }
@@ -212,6 +214,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
         .collect();
     let columns: Vec<String> = events.into_iter().map(|(_, shown)| shown).collect();
     let heat = charts::heatmap(&labels, &columns, &heat_values)?;
+    let heat_panels = charts::heatmap_panels(&labels, &columns, &heat_values)?;
     let prevalence = charts::prevalence(
         &ins.themes
             .iter()
@@ -240,6 +243,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
             groups,
             scales,
             heat,
+            heat_panels,
             frames: None,
             timeline,
         });
@@ -264,6 +268,7 @@ fn draw_charts(ins: &Insights) -> Result<Charts, ReportError> {
         groups,
         scales,
         heat,
+        heat_panels,
         frames: Some(bars),
         timeline,
     })
