@@ -97,6 +97,24 @@ fn cues(lang: &str) -> Option<&'static Regex> {
     }
 }
 
+/// Closing thanks and event admin ("thank you all", "the survey link is in the chat"): words
+/// a meeting ends with, never a view to quote or a key point, though a unit holding them may
+/// say more (so it stays in its theme).
+static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b(thank(s| you) (all|everyone|everybody)|(paper )?surveys? (link|form)|",
+        r"feedback form|fill (it|this|the survey|the form) (in|out)|",
+        r"danke (euch|ihnen) allen|merci à tous|gracias a todos)\b"
+    ))
+    .expect("valid regex")
+});
+
+/// Whether a unit can stand as a quote or a key point of what people said: no cue of running
+/// the meeting, no closing thanks or event admin.
+pub fn quotable(norm: &str, lang: &str) -> bool {
+    !has_cue(norm, lang) && !CLOSING.is_match(norm)
+}
+
 /// Whether a text says one of the cue phrases of running a meeting ("let's move on", "thank
 /// you all"), whatever else it says.
 pub fn has_cue(norm: &str, lang: &str) -> bool {
@@ -142,6 +160,21 @@ mod tests {
         ] {
             assert!(procedural(t), "{t}");
         }
+    }
+
+    #[test]
+    fn closing_thanks_and_admin_are_not_quotable() {
+        for t in [
+            "brilliant. thank you all. there are paper surveys on the side table.",
+            "the survey link is in the chat, please fill it in today.",
+            "merci beaucoup. thank you all, and please complete the survey.",
+        ] {
+            assert!(!quotable(t, "en"), "{t}");
+        }
+        assert!(quotable(
+            "keep the online registration, it saved us weeks.",
+            "en"
+        ));
     }
 
     #[test]

@@ -154,7 +154,7 @@ fn assertion(units: &UnitTexts, stop: &crate::label::Stopwords, u: usize) -> boo
     !units.duplicate[u]
         && !s.contains(['?', '[', ']'])
         && content >= MIN_CONTENT
-        && !crate::procedural::has_cue(&units.norm[u], &units.lang[u])
+        && crate::procedural::quotable(&units.norm[u], &units.lang[u])
 }
 
 /// The units whose statements are the group's key points, most central first.

@@ -64,8 +64,29 @@ pub fn quotes(
     tops.chain(subs).collect()
 }
 
+/// Whether a unit can stand as a quote of what people said: not running the meeting (a
+/// chairing cue, closing thanks, event admin), not a question put to the room (it ends in
+/// one), no stage direction such as "(laughter)" or "[inaudible]" in it.
+fn quotable(units: &UnitTexts, u: usize) -> bool {
+    let text = units.text[u].trim_end();
+    let direction = text.contains('[')
+        || [
+            "(laughter",
+            "(laughs",
+            "(applause",
+            "(inaudible",
+            "(crosstalk",
+            "(pause",
+        ]
+        .iter()
+        .any(|d| units.norm[u].contains(d));
+    !text.ends_with('?')
+        && !direction
+        && crate::procedural::quotable(&units.norm[u], &units.lang[u])
+}
+
 /// Picks up to `k` quotes among `members`: near the centre, unlike each other, from as many
-/// events as possible; no duplicates, no one-liners, no rambles.
+/// events as possible; no duplicates, no one-liners, no rambles, nothing [`quotable`] refuses.
 pub fn pick_quotes(
     vectors: &UnitVectors,
     units: &UnitTexts,
@@ -77,7 +98,9 @@ pub fn pick_quotes(
         .iter()
         .copied()
         .filter(|&u| {
-            !units.duplicate[u] && (6..=80).contains(&units.text[u].split_whitespace().count())
+            !units.duplicate[u]
+                && (6..=80).contains(&units.text[u].split_whitespace().count())
+                && quotable(units, u)
         })
         .map(|u| (u, dot(vectors.row(u), centre)))
         .collect();
