@@ -81,7 +81,9 @@ fn review_mode(
         .reviewer
         .clone()
         .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
         .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "unknown".into());
     let with_ws = |rest: &[&std::ffi::OsStr]| -> Vec<std::ffi::OsString> {
         let mut v: Vec<std::ffi::OsString> =

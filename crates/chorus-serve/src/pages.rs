@@ -598,7 +598,9 @@ pub fn review(app: &App, r: &crate::review::Review, done: Option<&str>) -> Strin
         p.meta {
             "Each change is written to the codebook (" code { (r.codebook.display()) } ") and the audit log ("
             code { (r.audit.display()) } "), then the themes, index and report are rebuilt in the background; "
-            "this page shows the new themes once they are ready. Reviewer: " (r.reviewer) "."
+            "this page shows the new themes once they are ready. Reviewer: " (r.reviewer)
+            @if r.reviewer == "unknown" { " (start the server with " code { "--reviewer NAME" } " to record who)" }
+            "."
         }
         @if let Some(d) = done { p.ok { (d) } }
         p {
