@@ -67,6 +67,20 @@ pub(crate) fn breakdown_groups(
         .unwrap_or_default()
 }
 
+/// An event as a reader sees it: its title, else its id.
+pub(crate) fn event_title<'a>(ins: &'a Insights, id: &'a str) -> &'a str {
+    ins.overview.event_titles.get(id).map_or(id, String::as_str)
+}
+
+/// A contrast's group as a reader sees it (an event by its title).
+pub(crate) fn contrast_group<'a>(ins: &'a Insights, by: &str, group: &'a str) -> &'a str {
+    if by == "event" {
+        event_title(ins, group)
+    } else {
+        group
+    }
+}
+
 /// The events as the charts and tables show them: (id, title less what all titles share, e.g.
 /// "Government Aftershock: "), in order of the shown name, so events of one series and place sit
 /// together.

@@ -105,7 +105,7 @@ fn contrasts(ins: &Insights) -> Markup {
                     @for c in rows {
                         @for (i, d) in c.themes.iter().enumerate() {
                             tr {
-                                td { @if i == 0 { (c.group) } }
+                                td { @if i == 0 { (figures::contrast_group(ins, &c.by, &c.group)) } }
                                 @for cell in figures::contrast_cells(d, plain) { td { (cell) } }
                             }
                         }
@@ -182,7 +182,7 @@ fn statements(ins: &Insights, groups_svg: &str) -> Markup {
                         tr {
                             td { (i + 1) }
                             td { (st.text) }
-                            td { (ins.overview.event_titles.get(&st.event).unwrap_or(&st.event)) }
+                            td { (figures::event_title(ins, &st.event)) }
                             td { (st.votes) }
                             td { (pct(st.agree)) }
                             td { (figures::group_shares(st, plain, "")) }
@@ -376,7 +376,7 @@ pub(crate) fn page(
                         tr { @for cell in figures::overview_cells(o) { td { (cell) } } }
                     }
                     @if !o.events_without_theme.is_empty() {
-                        p { "Events with no unit in a theme: " (o.events_without_theme.join(", ")) "." }
+                        p { "Events with no unit in a theme: " (o.events_without_theme.iter().map(|e| figures::event_title(ins, e)).collect::<Vec<_>>().join(", ")) "." }
                     }
                     h2 #heatmap { "Themes across events" }
                     p { "How prevalent each theme is: the mean over events of its share of an event's units, with a 95% interval from how much the events differ (whiskers)." }

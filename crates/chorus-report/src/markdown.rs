@@ -93,7 +93,12 @@ fn overview(md: &mut String, ins: &Insights) {
         let _ = writeln!(
             md,
             "Events with no unit in a theme: {}.\n",
-            escaped_list(&o.events_without_theme)
+            escaped_list(
+                &o.events_without_theme
+                    .iter()
+                    .map(|e| crate::figures::event_title(ins, e).to_string())
+                    .collect::<Vec<_>>()
+            )
         );
     }
 }
@@ -261,7 +266,7 @@ fn contrasts(md: &mut String, ins: &Insights) {
                 md,
                 "| {} {} | {} |",
                 c.by,
-                md_escape(&c.group),
+                md_escape(crate::figures::contrast_group(ins, &c.by, &c.group)),
                 contrast_cells(d, md_escape).join(" | ")
             );
         }
@@ -297,7 +302,7 @@ fn statements(md: &mut String, ins: &Insights) {
                 md,
                 "- {} ({}; {} votes, {} agree, {} disagree{})",
                 md_escape(&st.text),
-                md_escape(&st.event),
+                md_escape(crate::figures::event_title(ins, &st.event)),
                 st.votes,
                 pct(st.agree),
                 pct(st.disagree),
