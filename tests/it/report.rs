@@ -67,8 +67,8 @@ fn demo_report_numbers_suppression_and_determinism() {
         .agg([len().alias("n")])
         .collect()
         .unwrap();
-    let mut checked = 0;
-    for ((e, t), n) in str_column(&cells, col::EVENT_ID)
+    // (event, theme, units) of every cell with units
+    let rows: Vec<(String, String, u64)> = str_column(&cells, col::EVENT_ID)
         .unwrap()
         .into_iter()
         .zip(str_column(&cells, col::THEME_ID).unwrap())
@@ -82,8 +82,10 @@ fn demo_report_numbers_suppression_and_determinism() {
                 .unwrap()
                 .iter(),
         )
-    {
-        let (e, t, n) = (e.unwrap(), t.unwrap(), n.unwrap());
+        .map(|((e, t), n)| (e.unwrap(), t.unwrap(), n.unwrap()))
+        .collect();
+    let mut checked = 0;
+    for (e, t, n) in rows.iter().cloned() {
         let theme = ins["themes"]
             .as_array()
             .unwrap()
@@ -102,25 +104,8 @@ fn demo_report_numbers_suppression_and_determinism() {
     // the pooled prevalence and its interval recompute from every event's share (withheld
     // cells included: the pooled figure rests on all events)
     let mut per_theme: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for ((e, t), n) in str_column(&cells, col::EVENT_ID)
-        .unwrap()
-        .into_iter()
-        .zip(str_column(&cells, col::THEME_ID).unwrap())
-        .zip(
-            cells
-                .column("n")
-                .unwrap()
-                .cast(&DataType::UInt64)
-                .unwrap()
-                .u64()
-                .unwrap()
-                .iter(),
-        )
-    {
-        per_theme
-            .entry(t.unwrap())
-            .or_default()
-            .insert(e.unwrap(), n.unwrap());
+    for (e, t, n) in rows {
+        per_theme.entry(t).or_default().insert(e, n);
     }
     for t in ins["themes"].as_array().unwrap() {
         let counts = &per_theme[t["id"].as_str().unwrap()];

@@ -226,16 +226,10 @@ fn themes_of_another_model_are_not_joined() {
     let anew = ok(ws.path(), &["themes", "--json"]).json();
     assert_eq!(anew["reclustered"], true, "{anew}");
     let (_, after) = themes_of(ws.path());
-    let max_before = before
-        .keys()
-        .filter_map(|t| t.strip_prefix("t-")?.parse::<usize>().ok())
-        .max()
-        .unwrap();
+    let number = |t: &String| t.strip_prefix("t-")?.parse::<usize>().ok();
+    let max_before = before.keys().filter_map(number).max().unwrap();
     assert!(
-        after
-            .keys()
-            .filter_map(|t| t.strip_prefix("t-")?.parse::<usize>().ok())
-            .all(|n| n > max_before),
+        after.keys().filter_map(number).all(|n| n > max_before),
         "new themes take new ids: {:?} after {:?}",
         after.keys().collect::<Vec<_>>(),
         before.keys().collect::<Vec<_>>()
