@@ -123,9 +123,13 @@ fn viridis(t: f64) -> RGBColor {
     let t = t.clamp(0.0, 1.0) * 4.0;
     let i = (t.floor() as usize).min(3);
     let f = t - i as f64;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    let mix = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * f).round() as u8;
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    mix(STOPS[i], STOPS[i + 1], f)
+}
+
+/// The colour a fraction `t` of the way from `a` to `b`.
+fn mix(a: (u8, u8, u8), b: (u8, u8, u8), t: f64) -> RGBColor {
+    let m = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * t).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
 
 fn cut(s: &str, n: usize) -> String {

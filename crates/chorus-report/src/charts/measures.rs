@@ -119,10 +119,6 @@ fn diverging_colour(i: usize, k: usize) -> RGBColor {
     const LOW: [(u8, u8, u8); 2] = [(0xA6, 0x61, 0x1A), (0xDF, 0xC2, 0x7D)];
     const HIGH: [(u8, u8, u8); 2] = [(0x80, 0xCD, 0xC1), (0x01, 0x85, 0x71)];
     let half = k / 2;
-    let mix = |a: (u8, u8, u8), b: (u8, u8, u8), t: f64| {
-        let m = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * t).round() as u8;
-        RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
-    };
     let t = |j: usize| {
         if half <= 1 {
             0.0
