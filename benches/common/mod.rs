@@ -158,27 +158,21 @@ pub fn synthesize(
             words.extend_from_slice(&wb[wb.len() / 2..]);
             let text = words.join(" ");
             let norm = chorus_ingest::clean::normalise(&text);
-            let text_hash = chorus_core::model::content_hash(norm.as_bytes())[..32].to_string();
+            let text_hash = chorus_ingest::frames::text_hash(&norm);
             made.push((text_hash.clone(), a, b));
             let q = rng.below(9);
             f.units.push(UnitRow {
                 unit_id: format!("{source_id}#L{}", k + 2),
-                source_id: source_id.clone(),
-                kind: if q < 3 {
-                    "response".into()
-                } else {
-                    "utterance".into()
-                },
+                source_id: source_id.as_str().into(),
+                kind: if q < 3 { "response" } else { "utterance" },
                 participant_id: Some(format!("p-{:010x}", rng.next_u64() % 5000)),
-                question_id: (q < 3).then(|| format!("{event_id}:{}", frames[q].0)),
+                question_id: (q < 3).then(|| format!("{event_id}:{}", frames[q].0).into()),
                 line: k as u64 + 2,
                 cue: None,
                 part: 1,
                 start_ms: None,
                 end_ms: None,
-                text_hash,
                 text,
-                text_norm: norm,
                 lang: Some(langs[a].clone()),
                 duplicate_of: None,
                 duplicate_kind: None,

@@ -15,6 +15,34 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<()> {
     Ok(())
 }
 
+/// Writes the frames of `chunks` (one schema, at least one frame) into one parquet file at
+/// `path`, one after the other, so only one is in memory at a time; staged and renamed like
+/// [`write_parquet`].
+pub fn write_parquet_chunks(
+    path: &Path,
+    mut chunks: impl Iterator<Item = PolarsResult<DataFrame>>,
+) -> PolarsResult<()> {
+    let Some(first) = chunks.next() else {
+        polars_bail!(ComputeError: "no frame to write to {}", path.display());
+    };
+    let first = first?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = staged_path(path);
+    let mut writer = ParquetWriter::new(std::fs::File::create(&tmp)?)
+        .with_compression(ParquetCompression::Zstd(None))
+        .batched(first.schema())?;
+    writer.write_batch(&first)?;
+    drop(first);
+    for chunk in chunks {
+        writer.write_batch(&chunk?)?;
+    }
+    writer.finish()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
 /// A frame column from rows: `column!(rows, col::UNIT_ID, |r| r.unit_id.as_str())`.
 #[macro_export]
 macro_rules! column {

@@ -1,5 +1,5 @@
 //! What the operating system gives: random bytes (for the workspace's salt and the review
-//! token) and the time as people and logs write it.
+//! token), the time as people and logs write it, and the process's peak memory.
 
 /// 32 unpredictable bytes: the std hasher's per-process random keys (seeded from the OS),
 /// mixed with the time and the process id through BLAKE3.
@@ -13,6 +13,26 @@ pub fn random_bytes() -> [u8; 32] {
     }
     seed.update(&format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).into_bytes());
     *seed.finalize().as_bytes()
+}
+
+/// The process's peak resident memory so far, in MiB (`VmHWM` in `/proc/self/status`; `None`
+/// where there is no such file). For the debug log of memory-bound stages.
+pub fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
+/// Hands memory freed by the process back to the system. The C allocator keeps freed small
+/// blocks for reuse, so a stage that drops many small strings (rows) and then makes a few large
+/// buffers (columns) would otherwise hold both. Does nothing where the allocator is not glibc's.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns whole free pages of the allocator's own heaps
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Bytes as lower-case hex.

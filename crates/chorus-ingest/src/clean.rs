@@ -3,6 +3,7 @@
 //! the language of each unit, and duplicates flagged (exact, and near: campaign responses with a
 //! word or two changed), never dropped.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -93,10 +94,10 @@ impl SpeakerNames {
     }
 
     /// The text with every speaker name replaced by `[name]`, counted in `r`.
-    pub fn redact(&self, text: &str, r: &mut Redactions) -> String {
+    pub fn redact(&self, text: String, r: &mut Redactions) -> String {
         match &self.0 {
             Some(re) => replace_counting(re, text, "[name]", &mut r.names, |_| true),
-            None => text.to_string(),
+            None => text,
         }
     }
 }
@@ -184,23 +185,28 @@ static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
 /// (cards, IBANs, National Insurance numbers), `[date of birth]`, `[handle]` and `[name]` (a
 /// private person named by their relation to the writer).
 pub fn redact(text: &str) -> (String, Redactions) {
+    redact_owned(text.to_string())
+}
+
+/// [`redact`], taking the text: a text with nothing to replace comes back as it went in.
+pub fn redact_owned(text: String) -> (String, Redactions) {
     let mut r = Redactions::default();
     let mut out = replace_counting(&EMAIL, text, "[email]", &mut r.emails, |_| true);
-    out = replace_counting(&SPELLED_EMAIL, &out, "[email]", &mut r.emails, |_| true);
-    out = replace_counting(&URL, &out, "[url]", &mut r.urls, url_has_id);
-    out = replace_counting(&IBAN, &out, "[id]", &mut r.ids, iban_valid);
-    out = replace_counting(&CARD, &out, "[id]", &mut r.ids, luhn_valid);
-    out = replace_counting(&NI_NUMBER, &out, "[id]", &mut r.ids, |_| true);
-    out = replace_counting(&SSN, &out, "[id]", &mut r.ids, |_| true);
-    out = replace_group(&BIRTH, &out, "[date of birth]", &mut r.dates);
-    out = replace_counting(&ADDRESS, &out, "[address]", &mut r.addresses, |_| true);
-    out = replace_counting(&POSTCODE, &out, "[address]", &mut r.addresses, |_| true);
-    out = replace_counting(&OTHER_POSTCODE, &out, "[address]", &mut r.addresses, |_| {
+    out = replace_counting(&SPELLED_EMAIL, out, "[email]", &mut r.emails, |_| true);
+    out = replace_counting(&URL, out, "[url]", &mut r.urls, url_has_id);
+    out = replace_counting(&IBAN, out, "[id]", &mut r.ids, iban_valid);
+    out = replace_counting(&CARD, out, "[id]", &mut r.ids, luhn_valid);
+    out = replace_counting(&NI_NUMBER, out, "[id]", &mut r.ids, |_| true);
+    out = replace_counting(&SSN, out, "[id]", &mut r.ids, |_| true);
+    out = replace_group(&BIRTH, out, "[date of birth]", &mut r.dates);
+    out = replace_counting(&ADDRESS, out, "[address]", &mut r.addresses, |_| true);
+    out = replace_counting(&POSTCODE, out, "[address]", &mut r.addresses, |_| true);
+    out = replace_counting(&OTHER_POSTCODE, out, "[address]", &mut r.addresses, |_| {
         true
     });
-    out = replace_counting(&PHONE, &out, "[phone]", &mut r.phones, looks_like_phone);
-    out = replace_group_if(&HANDLE, &out, "[handle]", &mut r.handles, |h| !at_idiom(h));
-    out = replace_group(&RELATIVE, &out, "[name]", &mut r.names);
+    out = replace_counting(&PHONE, out, "[phone]", &mut r.phones, looks_like_phone);
+    out = replace_group_if(&HANDLE, out, "[handle]", &mut r.handles, |h| !at_idiom(h));
+    out = replace_group(&RELATIVE, out, "[name]", &mut r.names);
     (out, r)
 }
 
@@ -215,14 +221,14 @@ fn at_idiom(handle: &str) -> bool {
 
 /// Replaces the first capture group of each match of `re` (the part that is personal), keeping
 /// the words around it ("born on [date of birth]", "my neighbour [name]").
-fn replace_group(re: &Regex, text: &str, with: &str, count: &mut u32) -> String {
+fn replace_group(re: &Regex, text: String, with: &str, count: &mut u32) -> String {
     replace_group_if(re, text, with, count, |_| true)
 }
 
 /// [`replace_group`] for the groups `keep` accepts.
 fn replace_group_if(
     re: &Regex,
-    text: &str,
+    text: String,
     with: &str,
     count: &mut u32,
     keep: impl Fn(&str) -> bool,
@@ -233,19 +239,20 @@ fn replace_group_if(
 }
 
 /// Replaces, in each match of `re`, the span `pick` chooses (none: the match stays), counting.
-fn replace_spans<'t>(
+/// A text without a match comes back as it went in.
+fn replace_spans(
     re: &Regex,
-    text: &'t str,
+    text: String,
     with: &str,
     count: &mut u32,
-    pick: impl Fn(&regex::Captures<'t>) -> Option<regex::Match<'t>>,
+    pick: impl for<'t> Fn(&regex::Captures<'t>) -> Option<regex::Match<'t>>,
 ) -> String {
-    if !re.is_match(text) {
-        return text.to_string();
+    if !re.is_match(&text) {
+        return text;
     }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for c in re.captures_iter(text) {
+    for c in re.captures_iter(&text) {
         let Some(span) = pick(&c) else { continue };
         out.push_str(&text[last..span.start()]);
         out.push_str(with);
@@ -302,7 +309,7 @@ fn iban_valid(s: &str) -> bool {
 /// Replaces each whole match of `re` that `keep` accepts, counting.
 fn replace_counting(
     re: &Regex,
-    text: &str,
+    text: String,
     with: &str,
     count: &mut u32,
     keep: impl Fn(&str) -> bool,
@@ -341,15 +348,17 @@ fn url_has_id(u: &str) -> bool {
 /// bidirectional embeddings, overrides and isolates ("Bund \u{202e}evil" shows as "Bund
 /// live"), zero-width spaces and word joiners. Joiners that scripts and emoji need (U+200C,
 /// U+200D) and the plain direction marks stay.
-pub fn neutralise_controls(text: &str) -> String {
-    text.chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}'
-            )
-        })
-        .collect()
+pub fn neutralise_controls(text: String) -> String {
+    let hidden = |c: char| {
+        matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}'
+        )
+    };
+    if !text.contains(hidden) {
+        return text;
+    }
+    text.chars().filter(|&c| !hidden(c)).collect()
 }
 
 /// The normalised copy used for processing: NFKC, lowercase, single spaces.
@@ -469,47 +478,73 @@ const BUCKET_CHECKS: usize = 32;
 /// For each text, the index of the earlier text it duplicates and how. `texts` are the
 /// normalised copies, in unit order. MinHash with banded LSH finds candidates; each is then
 /// checked by exact Jaccard, so the result does not depend on hash luck beyond recall.
+pub fn flag_duplicates(texts: &[&str]) -> Vec<Option<(usize, DuplicateKind)>> {
+    flag_duplicates_by(texts.len(), |i| Cow::Borrowed(texts[i]))
+}
+
+/// [`flag_duplicates`] over `n` texts that `norm` gives one at a time (normalised), so the
+/// caller need not hold them all.
 ///
 /// Memory stays a small fraction of the texts' own: the repeats are found by hashes checked
 /// against the texts, each text keeps only its 16 band keys, and shingle sets are rebuilt for
 /// the few texts a bucket compares.
-pub fn flag_duplicates(texts: &[&str]) -> Vec<Option<(usize, DuplicateKind)>> {
+pub fn flag_duplicates_by<'a>(
+    n: usize,
+    norm: impl Fn(usize) -> Cow<'a, str> + Sync,
+) -> Vec<Option<(usize, DuplicateKind)>> {
     use rayon::prelude::*;
-    let mut out = vec![None; texts.len()];
-    // the same text, or the same words up to case and punctuation, as an earlier one
-    let mut exact: HashMap<&str, usize> = HashMap::new();
+    let mut out = vec![None; n];
+    // each text's hash and its loose key's, or none when it is too short to count
+    let hashes: Vec<Option<(u64, u64)>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let t = norm(i);
+            (t.split_whitespace().count() >= MIN_DUPLICATE_WORDS)
+                .then(|| (fnv(t.as_bytes()), fnv(loose_key(&t).as_bytes())))
+        })
+        .collect();
+    // the same text, or the same words up to case and punctuation, as an earlier one (a hash
+    // match is checked against the texts)
+    let mut exact: HashMap<u64, usize> = HashMap::new();
     let mut loose: HashMap<u64, usize> = HashMap::new();
     let mut candidates: Vec<usize> = Vec::new();
-    for (i, t) in texts.iter().enumerate() {
-        if t.split_whitespace().count() < MIN_DUPLICATE_WORDS {
+    for (i, h) in hashes.iter().enumerate() {
+        let Some((text_hash, loose_hash)) = *h else {
             continue;
+        };
+        match exact.get(&text_hash) {
+            Some(&j) if norm(j) == norm(i) => {
+                out[i] = Some((j, DuplicateKind::Exact));
+                continue;
+            }
+            Some(_) => {}
+            None => {
+                exact.insert(text_hash, i);
+            }
         }
-        if let Some(&j) = exact.get(t) {
-            out[i] = Some((j, DuplicateKind::Exact));
-            continue;
-        }
-        exact.insert(t, i);
-        let key = loose_key(t);
-        match loose.get(&fnv(key.as_bytes())) {
-            Some(&j) if loose_key(texts[j]) == key => out[i] = Some((j, DuplicateKind::Near)),
+        match loose.get(&loose_hash) {
+            Some(&j) if loose_key(&norm(j)) == loose_key(&norm(i)) => {
+                out[i] = Some((j, DuplicateKind::Near))
+            }
             Some(_) => candidates.push(i),
             None => {
-                loose.insert(fnv(key.as_bytes()), i);
+                loose.insert(loose_hash, i);
                 candidates.push(i);
             }
         }
     }
+    drop(hashes);
     drop(exact);
     drop(loose);
     // overlapping shingles: each band of the MinHash signature is a bucket key
     let keys: Vec<[u32; BANDS]> = candidates
         .par_iter()
         .map(|&i| {
-            let sig = minhash(&shingle_set(&loose_key(texts[i])));
+            let sig = minhash(&shingle_set(&loose_key(&norm(i))));
             std::array::from_fn(|b| band_hash(&sig[b * ROWS..(b + 1) * ROWS]) as u32)
         })
         .collect();
-    let mut best: Vec<Option<usize>> = vec![None; texts.len()];
+    let mut best: Vec<Option<usize>> = vec![None; n];
     let mut bucket: Vec<(u32, u32)> = Vec::with_capacity(candidates.len());
     for b in 0..BANDS {
         bucket.clear();
@@ -521,14 +556,14 @@ pub fn flag_duplicates(texts: &[&str]) -> Vec<Option<(usize, DuplicateKind)>> {
             let firsts: Vec<Vec<u64>> = members
                 .iter()
                 .take(BUCKET_CHECKS)
-                .map(|&j| shingle_set(&loose_key(texts[j])))
+                .map(|&j| shingle_set(&loose_key(&norm(j))))
                 .collect();
             for (p, &i) in members.iter().enumerate().skip(1) {
                 let own;
                 let sh = match firsts.get(p) {
                     Some(sh) => sh,
                     None => {
-                        own = shingle_set(&loose_key(texts[i]));
+                        own = shingle_set(&loose_key(&norm(i)));
                         &own
                     }
                 };
@@ -659,7 +694,7 @@ mod tests {
         let mut r = Redactions::default();
         assert_eq!(
             names.redact(
-                "Bola, anything? Adeyemi said Bolas and bolas and Jean-Luc agree.",
+                "Bola, anything? Adeyemi said Bolas and bolas and Jean-Luc agree.".into(),
                 &mut r
             ),
             "[name], anything? [name] said Bolas and bolas and [name] agree."
@@ -674,10 +709,13 @@ mod tests {
     #[test]
     fn direction_overrides_are_neutralised() {
         assert_eq!(
-            neutralise_controls("Bund \u{202e}evil\u{202c} ok\u{200b}"),
+            neutralise_controls("Bund \u{202e}evil\u{202c} ok\u{200b}".into()),
             "Bund evil ok"
         );
-        assert_eq!(neutralise_controls("می\u{200c}خواهم"), "می\u{200c}خواهم");
+        assert_eq!(
+            neutralise_controls("می\u{200c}خواهم".into()),
+            "می\u{200c}خواهم"
+        );
     }
 
     #[test]

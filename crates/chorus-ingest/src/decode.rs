@@ -15,13 +15,19 @@ pub struct Decoded {
 
 /// Decodes `bytes` read from `file`. Errors are whole-file rejections.
 pub fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, Problem> {
+    decode_owned(file, bytes.to_vec())
+}
+
+/// [`decode`], taking the bytes: UTF-8 without carriage returns becomes the text in place, so
+/// a large file is never held twice.
+pub fn decode_owned(file: &str, mut bytes: Vec<u8>) -> Result<Decoded, Problem> {
     // UTF-16 with its byte-order mark (spreadsheet "Unicode text" exports): NUL bytes are
     // half of every ASCII character there, not a sign of binary content
     for (bom, encoding, name) in [
         (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "utf-16le"),
         (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "utf-16be"),
     ] {
-        if let Some(body) = bytes.strip_prefix(bom) {
+        if let Some(body) = bytes.as_slice().strip_prefix(bom) {
             let (text, had_errors) = encoding.decode_without_bom_handling(body);
             let mut warnings = Vec::new();
             if had_errors {
@@ -56,7 +62,7 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, Problem> {
             "the file is empty".to_string(),
         ));
     }
-    if looks_binary(bytes) {
+    if looks_binary(&bytes) {
         return Err(Problem::reject(
             file,
             None,
@@ -65,19 +71,18 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<Decoded, Problem> {
                 .to_string(),
         ));
     }
-    let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (rest, true),
-        None => (bytes, false),
-    };
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        bytes.drain(..3);
+    }
     let mut warnings = Vec::new();
-    let (text, encoding) = match std::str::from_utf8(body) {
-        Ok(s) => (s.to_string(), if bom { "utf-8 (bom)" } else { "utf-8" }),
+    let (text, encoding) = match String::from_utf8(bytes) {
+        Ok(s) => (s, if bom { "utf-8 (bom)" } else { "utf-8" }),
         Err(e) => {
-            let line = 1 + body[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            let (cow, _, _) = encoding_rs::WINDOWS_1252.decode(body);
+            let valid = e.utf8_error().valid_up_to();
+            let body = e.into_bytes();
+            let line = 1 + body[..valid].iter().filter(|&&b| b == b'\n').count() as u64;
+            let (cow, _, _) = encoding_rs::WINDOWS_1252.decode(&body);
             warnings.push(Problem::warning(
                 file,
                 Some(line),

@@ -185,19 +185,34 @@ fn read_source(
 ) -> Vec<ReadSource> {
     let shown = display(path);
     let format = format_of(path);
-    let (bytes, dec) = match decode::read_text(path, &shown) {
-        Ok(read) => read,
-        Err(p) => {
-            let bytes = std::fs::read(path).unwrap_or_default();
-            let format = match format {
-                Some(Format::Csv | Format::Jsonl) => SourceFormat::Table,
-                _ => SourceFormat::Transcript,
-            };
-            let file = FileFacts::new(path, &bytes, "unknown");
-            return vec![file.source(ParsedPart::whole(format, Parsed::rejected(p)))];
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let p = Problem::reject(
+                &shown,
+                None,
+                ProblemKind::Unreadable,
+                format!("could not read the file: {e}"),
+            );
+            let file = FileFacts::new(path, &[], "unknown");
+            return vec![file.source(ParsedPart::whole(
+                table_or_transcript(format),
+                Parsed::rejected(p),
+            ))];
         }
     };
-    let file = FileFacts::new(path, &bytes, dec.encoding);
+    // the facts first, so the bytes can become the text without a copy
+    let mut file = FileFacts::new(path, &bytes, "unknown");
+    let dec = match decode::decode_owned(&shown, bytes) {
+        Ok(dec) => dec,
+        Err(p) => {
+            return vec![file.source(ParsedPart::whole(
+                table_or_transcript(format),
+                Parsed::rejected(p),
+            ))];
+        }
+    };
+    file.encoding = dec.encoding;
     let Some(format) = format else {
         let p = Problem::reject(
             &shown,
@@ -210,10 +225,11 @@ fn read_source(
             Parsed::rejected(p),
         ))];
     };
-    parse_file(format, &shown, &dec.text, cfg.max_record_bytes, columns)
+    let warnings = dec.warnings;
+    parse_file(format, &shown, dec.text, cfg.max_record_bytes, columns)
         .into_iter()
         .map(|mut part| {
-            let mut problems = dec.warnings.clone();
+            let mut problems = warnings.clone();
             problems.append(&mut part.parsed.problems);
             part.parsed.problems = problems;
             file.source(part)
@@ -221,51 +237,65 @@ fn read_source(
         .collect()
 }
 
-/// Hands decoded text to the parser of its format.
+/// What a file that could not be decoded is counted as.
+fn table_or_transcript(format: Option<Format>) -> SourceFormat {
+    match format {
+        Some(Format::Csv | Format::Jsonl) => SourceFormat::Table,
+        _ => SourceFormat::Transcript,
+    }
+}
+
+/// Hands decoded text to the parser of its format; a table lets go of the text before its
+/// rows become units.
 fn parse_file(
     format: Format,
     shown: &str,
-    text: &str,
+    text: String,
     max: usize,
     columns: &BTreeMap<String, ColumnRole>,
 ) -> Vec<ParsedPart> {
     let one = |format, parsed| vec![ParsedPart::whole(format, parsed)];
     match format {
         Format::WebVtt => {
-            let (turns, problems) = cues::parse(shown, text, cues::Flavor::WebVtt, max);
+            let (turns, problems) = cues::parse(shown, &text, cues::Flavor::WebVtt, max);
             one(
                 SourceFormat::WebVtt,
                 from_transcript(shown, turns, problems),
             )
         }
         Format::Srt => {
-            let (turns, problems) = cues::parse(shown, text, cues::Flavor::Srt, max);
+            let (turns, problems) = cues::parse(shown, &text, cues::Flavor::Srt, max);
             one(SourceFormat::Srt, from_transcript(shown, turns, problems))
         }
         Format::PlainText => {
-            let (turns, problems) = plaintext::parse(shown, text, max);
+            let (turns, problems) = plaintext::parse(shown, &text, max);
             one(SourceFormat::Text, from_transcript(shown, turns, problems))
         }
         Format::Jsonl => {
-            let table = table::read_jsonl(shown, text, max);
+            let table = table::read_jsonl(shown, &text, max);
+            drop(text);
             one(
                 SourceFormat::SurveyJsonl,
                 survey::parse(shown, table, columns),
             )
         }
-        Format::Csv => match table::read_csv(shown, text, max) {
-            Err(p) => one(SourceFormat::Table, Parsed::rejected(p)),
-            Ok(t) if segments::looks_like_segments(&t) => segments::parse(shown, t)
-                .into_iter()
-                .map(|(meeting, parsed)| ParsedPart {
-                    // a file without a meeting column is one event, named after the file
-                    meeting: (!meeting.is_empty()).then_some(meeting),
-                    format: SourceFormat::SegmentsCsv,
-                    parsed,
-                })
-                .collect(),
-            Ok(t) => one(SourceFormat::SurveyCsv, survey::parse(shown, t, columns)),
-        },
+        Format::Csv => {
+            let table = table::read_csv(shown, &text, max);
+            drop(text);
+            match table {
+                Err(p) => one(SourceFormat::Table, Parsed::rejected(p)),
+                Ok(t) if segments::looks_like_segments(&t) => segments::parse(shown, t)
+                    .into_iter()
+                    .map(|(meeting, parsed)| ParsedPart {
+                        // a file without a meeting column is one event, named after the file
+                        meeting: (!meeting.is_empty()).then_some(meeting),
+                        format: SourceFormat::SegmentsCsv,
+                        parsed,
+                    })
+                    .collect(),
+                Ok(t) => one(SourceFormat::SurveyCsv, survey::parse(shown, t, columns)),
+            }
+        }
     }
 }
 

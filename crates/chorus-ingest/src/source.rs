@@ -3,6 +3,7 @@
 //! problems, and any event metadata the source itself carries (Pol.is `summary.csv`, AMI columns).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::event::EventMeta;
 use super::problem::Problem;
@@ -73,7 +74,7 @@ pub struct RawUnit {
     /// Participant key (name, respondent id) as in the source.
     pub participant: Option<String>,
     /// Question key (see [`RawQuestion::key`]).
-    pub question: Option<String>,
+    pub question: Option<Arc<str>>,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
     pub text: String,
@@ -158,7 +159,7 @@ pub struct RawQuestion {
 #[derive(Debug, Clone)]
 pub struct RawAnswer {
     pub participant: String,
-    pub question: String,
+    pub question: Arc<str>,
     /// The statement voted on, by its locator in the same source.
     pub unit: Option<String>,
     pub value: Option<f64>,

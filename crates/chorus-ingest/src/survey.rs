@@ -8,6 +8,7 @@
 //! - `ignore`: timestamps and anything else set aside by hand.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -16,7 +17,7 @@ use super::source::{
     Parsed, ParticipantKind, QuestionKind, RawAnswer, RawParticipant, RawQuestion, RawUnit,
     UnitKind,
 };
-use super::table::{header_key, Table};
+use super::table::{header_key, Row, Table};
 use chorus_core::model::Frame;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -171,6 +172,19 @@ pub fn column_roles(t: &Table, overrides: &BTreeMap<String, ColumnRole>) -> Vec<
         .collect()
 }
 
+/// A cell's text without surrounding white space (moved, not copied, when there is none), or
+/// `None` when nothing is left.
+fn trimmed(cell: String) -> Option<String> {
+    let t = cell.trim();
+    if t.is_empty() {
+        None
+    } else if t.len() == cell.len() {
+        Some(cell)
+    } else {
+        Some(t.to_string())
+    }
+}
+
 fn small_integer(v: &str) -> Option<i64> {
     let f: f64 = v.trim().parse().ok()?;
     (f.fract() == 0.0 && (0.0..=10.0).contains(&f)).then_some(f as i64)
@@ -277,8 +291,17 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
             scale: None,
         });
     }
+    // each question's key shared by its answers, and each row's cells moved into its units
+    let keys: Vec<Arc<str>> = headers.iter().map(|h| Arc::from(h.as_str())).collect();
+    let answered = |row: &Row, c: usize| row.get(Some(c)).is_some_and(|t| !t.trim().is_empty());
+    parsed.units.reserve_exact(
+        rows.iter()
+            .map(|r| text_cols.iter().filter(|&&c| answered(r, c)).count())
+            .sum(),
+    );
+    parsed.participants.reserve_exact(rows.len());
     let mut seen_ids: BTreeSet<String> = BTreeSet::new();
-    for row in &rows {
+    for mut row in rows {
         let key = match row.get(id_col) {
             Some(id) => id.trim().to_string(),
             None => format!("row-{}", row.line),
@@ -311,7 +334,12 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
             parsed.participants.push(p);
         }
         for (q, &c) in text_cols.iter().enumerate() {
-            let Some(text) = row.get(Some(c)).map(str::trim).filter(|s| !s.is_empty()) else {
+            let Some(text) = row
+                .fields
+                .get_mut(c)
+                .and_then(|f| f.take())
+                .and_then(trimmed)
+            else {
                 continue;
             };
             parsed.units.push(RawUnit {
@@ -319,10 +347,10 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
                 line: row.line,
                 cue: None,
                 participant: Some(key.clone()),
-                question: Some(headers[c].clone()),
+                question: Some(keys[c].clone()),
                 start_ms: None,
                 end_ms: None,
-                text: text.to_string(),
+                text,
                 kind: UnitKind::Response,
             });
         }
@@ -330,7 +358,7 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
             if let Some(v) = row.get(Some(c)) {
                 parsed.answers.push(RawAnswer {
                     participant: key.clone(),
-                    question: headers[c].clone(),
+                    question: keys[c].clone(),
                     unit: None,
                     value: small_integer(v).map(|v| v as f64),
                     value_text: None,
@@ -341,7 +369,7 @@ pub fn parse(file: &str, table: Table, overrides: &BTreeMap<String, ColumnRole>)
             if let Some(v) = row.get(Some(c)) {
                 parsed.answers.push(RawAnswer {
                     participant: key.clone(),
-                    question: headers[c].clone(),
+                    question: keys[c].clone(),
                     unit: None,
                     value: None,
                     value_text: Some(v.trim().to_string()),

@@ -6,6 +6,7 @@
 //! a duplicate points at the first unit with that text, which stays unflagged; a rejected row's
 //! raw text is redacted like any other written text.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::privacy::Redactor;
@@ -51,14 +52,15 @@ pub(super) fn settle_languages(units: &mut [UnitRow], declared: Option<&str>) ->
 
 /// Marks each unit whose normalised text repeats an earlier one's; returns how many.
 pub(super) fn flag_duplicates(units: &mut [UnitRow]) -> usize {
-    let norms: Vec<&str> = units.iter().map(|u| u.text_norm.as_str()).collect();
-    let found = clean::flag_duplicates(&norms);
-    let ids: Vec<String> = units.iter().map(|u| u.unit_id.clone()).collect();
+    // normalised again when asked for: the rows do not keep a second copy of every text
+    let found = clean::flag_duplicates_by(units.len(), |i| {
+        Cow::Owned(clean::normalise(&units[i].text))
+    });
     let mut duplicates = 0;
-    for (u, d) in units.iter_mut().zip(found) {
+    for (i, d) in found.into_iter().enumerate() {
         if let Some((first, kind)) = d {
-            u.duplicate_of = Some(ids[first].clone());
-            u.duplicate_kind = Some(kind.as_str().to_string());
+            units[i].duplicate_of = Some(units[first].unit_id.clone());
+            units[i].duplicate_kind = Some(kind.as_str());
             duplicates += 1;
         }
     }
@@ -76,7 +78,10 @@ pub(super) fn reject_rows(problems: &[Problem], redactor: &Redactor) -> Vec<Reje
             column: p.column,
             reason: p.kind.as_str().to_string(),
             message: p.message.clone(),
-            raw: p.raw.as_ref().map(|r| redactor.redact(r, false).text),
+            raw: p
+                .raw
+                .as_ref()
+                .map(|r| redactor.redact(r.clone(), false).text),
         })
         .collect()
 }

@@ -53,7 +53,7 @@ impl Redactor {
     /// `text` with personal data replaced. Speakers' names said in a transcript ("Bola,
     /// anything to add?") go too when `spoken`; not in written answers, where a surname is
     /// more often a word ("Weiß nicht.").
-    pub fn redact(&self, text: &str, spoken: bool) -> Redacted {
+    pub fn redact(&self, text: String, spoken: bool) -> Redacted {
         // invisible direction overrides never reach an output, redaction on or off
         let text = clean::neutralise_controls(text);
         let Some(names) = &self.0 else {
@@ -62,9 +62,9 @@ impl Redactor {
                 counts: Redactions::default(),
             };
         };
-        let (mut text, mut counts) = clean::redact(&text);
+        let (mut text, mut counts) = clean::redact_owned(text);
         if spoken {
-            text = names.redact(&text, &mut counts);
+            text = names.redact(text, &mut counts);
         }
         Redacted { text, counts }
     }

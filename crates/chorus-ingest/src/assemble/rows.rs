@@ -7,19 +7,20 @@
 //! a unit id is `<source id>#<locator>`, with `.p<n>` when the turn was split; an answer whose
 //! question is unknown is left out.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::privacy::{Pseudonyms, Redactor};
 use super::SourceInput;
 use crate::clean::{self, Redactions};
 use crate::event::EventMeta;
-use crate::frames::{AnswerRow, ParticipantRow, QuestionRow, SourceRow, UnitRow};
+use crate::frames::{AnswerRow, ParticipantRow, QuestionRow, SourceRow, UnitRow, UNIT_CHUNK};
 use crate::problem::Problem;
 use crate::source::{
     Parsed, ParticipantKind, RawAnswer, RawParticipant, RawQuestion, RawUnit, UnitKind,
 };
 use crate::transcript::{split_turn, Window};
-use chorus_core::model::{content_hash, slug};
+use chorus_core::model::slug;
 
 /// What every source of an event is assembled with.
 pub(super) struct Context<'a> {
@@ -47,10 +48,11 @@ pub(super) struct Rows {
 }
 
 /// One source's id and what its keys became: question key -> question id, and unit locator ->
-/// the id of its unit (the first window's, for a split turn), for its answers to point at.
+/// the id of its unit (the first window's, for a split turn) for the locators its answers
+/// point at.
 struct SourceIds {
-    source_id: String,
-    questions: HashMap<String, String>,
+    source_id: Arc<str>,
+    questions: HashMap<String, Arc<str>>,
     units: HashMap<String, String>,
 }
 
@@ -81,17 +83,18 @@ impl Rows {
             ..
         } = src.parsed;
         let mut ids = SourceIds {
-            source_id: format!("{}/{}", cx.event_id, src.file_name),
+            source_id: format!("{}/{}", cx.event_id, src.file_name).into(),
             questions: HashMap::new(),
             units: HashMap::new(),
         };
         self.add_participants(participants, cx);
         self.add_questions(questions, &mut ids, cx);
-        self.add_units(units, &mut ids, cx);
+        let pointed: HashSet<&str> = answers.iter().filter_map(|a| a.unit.as_deref()).collect();
+        self.add_units(units, &pointed, &mut ids, cx);
         self.add_answers(answers, &ids, cx);
         self.excluded += rows_excluded;
         self.sources.push(SourceRow {
-            source_id: ids.source_id,
+            source_id: ids.source_id.to_string(),
             path: src.display,
             format: src.format.as_str().to_string(),
             hash: src.hash,
@@ -128,7 +131,7 @@ impl Rows {
         for q in questions {
             let key: String = slug(&q.key).chars().take(60).collect();
             let question_id = format!("{}:{key}", cx.event_id);
-            ids.questions.insert(q.key, question_id.clone());
+            ids.questions.insert(q.key, question_id.as_str().into());
             self.questions
                 .entry(question_id.clone())
                 .or_insert(QuestionRow {
@@ -144,40 +147,53 @@ impl Rows {
     }
 
     /// The units' ids and windows in order, then each window's row (redaction, language, hash:
-    /// the costly part) in parallel, kept in order.
-    fn add_units(&mut self, mut units: Vec<RawUnit>, ids: &mut SourceIds, cx: &Context) {
+    /// the costly part) in parallel, kept in order; [`UNIT_CHUNK`] units at a time, so the
+    /// parsed units' memory goes back as their rows are made.
+    fn add_units(
+        &mut self,
+        units: Vec<RawUnit>,
+        pointed: &HashSet<&str>,
+        ids: &mut SourceIds,
+        cx: &Context,
+    ) {
         use rayon::prelude::*;
-        let mut pending: Vec<(usize, String, u32, Window)> = Vec::with_capacity(units.len());
-        for (k, u) in units.iter_mut().enumerate() {
-            let windows = windows(u, cx.max_unit_chars);
-            let many = windows.len() > 1;
-            for (i, window) in windows.into_iter().enumerate() {
-                let unit_id = if many {
-                    format!("{}#{}.p{}", ids.source_id, u.locator, i + 1)
-                } else {
-                    format!("{}#{}", ids.source_id, u.locator)
-                };
-                if i == 0 {
-                    ids.units.insert(u.locator.clone(), unit_id.clone());
+        self.units.reserve(units.len());
+        let mut rest = units.into_iter();
+        while rest.len() > 0 {
+            let mut chunk: Vec<RawUnit> = rest.by_ref().take(UNIT_CHUNK).collect();
+            let mut pending: Vec<(usize, String, u32, Window)> = Vec::with_capacity(chunk.len());
+            for (k, u) in chunk.iter_mut().enumerate() {
+                let windows = windows(u, cx.max_unit_chars);
+                let many = windows.len() > 1;
+                for (i, window) in windows.into_iter().enumerate() {
+                    let unit_id = if many {
+                        format!("{}#{}.p{}", ids.source_id, u.locator, i + 1)
+                    } else {
+                        format!("{}#{}", ids.source_id, u.locator)
+                    };
+                    if i == 0 && pointed.contains(u.locator.as_str()) {
+                        ids.units.insert(u.locator.clone(), unit_id.clone());
+                    }
+                    pending.push((k, unit_id, i as u32 + 1, window));
                 }
-                pending.push((k, unit_id, i as u32 + 1, window));
             }
-        }
-        let ids = &*ids;
-        let rows: Vec<(UnitRow, Redactions)> = pending
-            .into_par_iter()
-            .map(|(k, unit_id, part, window)| unit_row(&units[k], unit_id, part, window, ids, cx))
-            .collect();
-        self.units.reserve(rows.len());
-        for (row, counts) in rows {
-            self.redactions.add(&counts);
-            self.units.push(row);
+            let ids = &*ids;
+            let (rows, counts): (Vec<UnitRow>, Vec<Redactions>) = pending
+                .into_par_iter()
+                .map(|(k, unit_id, part, window)| {
+                    unit_row(&chunk[k], unit_id, part, window, ids, cx)
+                })
+                .unzip();
+            counts.iter().for_each(|c| self.redactions.add(c));
+            self.units.extend(rows);
+            drop(chunk);
+            chorus_core::sys::release_free_memory();
         }
     }
 
     fn add_answers(&mut self, answers: Vec<RawAnswer>, ids: &SourceIds, cx: &Context) {
         for a in answers {
-            let Some(question_id) = ids.questions.get(&a.question).cloned() else {
+            let Some(question_id) = ids.questions.get(&*a.question).cloned() else {
                 continue;
             };
             let participant_id = cx.pseudonyms.participant_id(&a.participant);
@@ -215,13 +231,14 @@ fn unit_row(
 ) -> (UnitRow, Redactions) {
     let redacted = cx
         .redactor
-        .redact(&window.text, u.kind == UnitKind::Utterance);
-    let text = redacted.text;
-    let text_norm = clean::normalise(&text);
+        .redact(window.text, u.kind == UnitKind::Utterance);
+    // a large source holds every unit at once: no spare capacity
+    let mut text = redacted.text;
+    text.shrink_to_fit();
     let row = UnitRow {
         unit_id,
         source_id: ids.source_id.clone(),
-        kind: u.kind.as_str().to_string(),
+        kind: u.kind.as_str(),
         participant_id: u
             .participant
             .as_deref()
@@ -229,16 +246,14 @@ fn unit_row(
         question_id: u
             .question
             .as_ref()
-            .and_then(|q| ids.questions.get(q).cloned()),
+            .and_then(|q| ids.questions.get(&**q).cloned()),
         line: u.line,
         cue: u.cue,
         part,
         start_ms: window.start_ms,
         end_ms: window.end_ms,
-        text_hash: content_hash(text_norm.as_bytes())[..32].to_string(),
         lang: clean::detect_language(&text, cx.meta.language.as_deref()),
         text,
-        text_norm,
         duplicate_of: None,
         duplicate_kind: None,
         redactions: redacted.counts.total(),
