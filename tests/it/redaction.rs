@@ -1,5 +1,5 @@
-//! The redaction suite: planted personal data (`tests/fixtures/planted-pii/items.csv`, 62 items
-//! in 12 categories) written into survey answers and transcript lines; recall per category and
+//! The redaction suite: planted personal data (`tests/fixtures/planted-pii/items.csv`, 72 items
+//! in 13 categories) written into survey answers and transcript lines; recall per category and
 //! overall, and nothing planted reaches the corpus or the index.
 
 use std::collections::BTreeMap;
@@ -86,7 +86,7 @@ fn planted_personal_data_never_reaches_the_corpus() {
         eprintln!("recall {c:<12} {k}/{n}");
     }
     let recall = caught as f64 / all as f64;
-    eprintln!("recall overall {caught}/{all} = {recall:.3}");
+    eprintln!("recall overall {caught}/{all} = {recall:.3}; leaked: {leaked:?}");
     assert!(recall >= 0.95, "recall {recall:.3}; leaked: {leaked:?}");
 
     // and the index holds none of it

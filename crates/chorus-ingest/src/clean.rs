@@ -167,12 +167,13 @@ static BIRTH: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("valid regex")
 });
-/// A private person named by how they relate to the writer: "my neighbour Margaret Thompson".
+/// A private person named by how they relate to the writer ("my neighbour Margaret Thompson") or
+/// by themselves ("my name is Rose Lindgren").
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i:\b(?:my|our|his|her|their)\s+(?:neighbou?r|friend|wife|husband|partner|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|boss|manager|landlord|landlady|doctor|gp|nurse|teacher|carer|caregiver|aunt|uncle|cousin|grand(?:mother|father|ma|pa|son|daughter)|niece|nephew|child|kid|flatmate|housemate|tenant)",
-        r"|(?:^|[^\w-])(?:called|named))",
-        r",?\s+(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?)"
+        r"|(?:^|[^\w-])(?:called|named)|\bmy\s+name\s+is|\bmy\s+name's)",
+        r",?\s+(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+){0,2})"
     ))
     .expect("valid regex")
 });

@@ -23,6 +23,7 @@ pub mod decode;
 mod discover;
 pub mod event;
 pub mod frames;
+pub mod names;
 pub mod plaintext;
 pub mod polis;
 pub mod problem;

@@ -78,10 +78,7 @@ pub(super) fn reject_rows(problems: &[Problem], redactor: &Redactor) -> Vec<Reje
             column: p.column,
             reason: p.kind.as_str().to_string(),
             message: p.message.clone(),
-            raw: p
-                .raw
-                .as_ref()
-                .map(|r| redactor.redact(r.clone(), false).text),
+            raw: p.raw.as_ref().map(|r| redactor.redact_all(r.clone())),
         })
         .collect()
 }

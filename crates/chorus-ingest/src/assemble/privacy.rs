@@ -9,6 +9,7 @@
 use super::SourceInput;
 use crate::clean::{self, Redactions, SpeakerNames};
 use crate::event::EventMeta;
+use crate::names::Evidence;
 use chorus_core::model::keyed_hash;
 
 /// Participant ids of one event.
@@ -28,8 +29,9 @@ impl<'a> Pseudonyms<'a> {
     }
 }
 
-/// Redaction of one event's text; `None` when redaction is off.
-pub(super) struct Redactor(Option<SpeakerNames>);
+/// Redaction of one event's text: its speakers' names and what its text says of each word
+/// (for names in the text); `None` when redaction is off.
+pub(super) struct Redactor(Option<(SpeakerNames, Evidence)>);
 
 /// A text after redaction, and what was replaced in it.
 pub(super) struct Redacted {
@@ -40,13 +42,20 @@ pub(super) struct Redacted {
 impl Redactor {
     pub fn new(enabled: bool, meta: &EventMeta, sources: &[SourceInput]) -> Self {
         Self(enabled.then(|| {
-            SpeakerNames::new(
+            let speakers = SpeakerNames::new(
                 meta.speakers.keys().map(String::as_str).chain(
                     sources
                         .iter()
                         .flat_map(|s| s.parsed.participants.iter().map(|p| p.key.as_str())),
                 ),
-            )
+            );
+            let evidence = Evidence::gather(sources.iter().flat_map(|s| {
+                s.parsed
+                    .units
+                    .iter()
+                    .map(|u| (u.participant.as_deref(), u.text.as_str()))
+            }));
+            (speakers, evidence)
         }))
     }
 
@@ -56,7 +65,7 @@ impl Redactor {
     pub fn redact(&self, text: String, spoken: bool) -> Redacted {
         // invisible direction overrides never reach an output, redaction on or off
         let text = clean::neutralise_controls(text);
-        let Some(names) = &self.0 else {
+        let Some((names, _)) = &self.0 else {
             return Redacted {
                 text,
                 counts: Redactions::default(),
@@ -67,5 +76,22 @@ impl Redactor {
             text = names.redact(text, &mut counts);
         }
         Redacted { text, counts }
+    }
+
+    /// [`Redactor::redact`]'s result with private persons' names in the text replaced too,
+    /// when `search` (an English answer or turn; see `names.rs`).
+    pub fn redact_names(&self, mut r: Redacted, search: bool) -> Redacted {
+        if let Some((_, evidence)) = &self.0 {
+            if search {
+                r.text = evidence.redact(r.text, &mut r.counts.names);
+            }
+        }
+        r
+    }
+
+    /// Everything [`Redactor::redact`] and [`Redactor::redact_names`] replace, for text of no
+    /// known language (a rejected row).
+    pub fn redact_all(&self, text: String) -> String {
+        self.redact_names(self.redact(text, false), true).text
     }
 }

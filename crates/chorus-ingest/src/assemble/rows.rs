@@ -232,6 +232,16 @@ fn unit_row(
     let redacted = cx
         .redactor
         .redact(window.text, u.kind == UnitKind::Utterance);
+    let lang = clean::detect_language(&redacted.text, cx.meta.language.as_deref());
+    // names in the text are looked for in English answers and turns; a Pol.is statement is
+    // shown to every voter and moderated, and the names in them are of public figures
+    let english = lang
+        .as_deref()
+        .or(cx.meta.language.as_deref())
+        .is_none_or(|l| l == "en" || l.starts_with("en-"));
+    let redacted = cx
+        .redactor
+        .redact_names(redacted, english && u.kind != UnitKind::Statement);
     // a large source holds every unit at once: no spare capacity
     let mut text = redacted.text;
     text.shrink_to_fit();
@@ -252,7 +262,7 @@ fn unit_row(
         part,
         start_ms: window.start_ms,
         end_ms: window.end_ms,
-        lang: clean::detect_language(&text, cx.meta.language.as_deref()),
+        lang,
         text,
         duplicate_of: None,
         duplicate_kind: None,
