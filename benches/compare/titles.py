@@ -5,7 +5,7 @@
 # the human topic its units overlap most is found (a unit belongs to the topic whose interval
 # covers its midpoint, the shortest one when several do), and its title is compared with that
 # topic's description by the cosine of their vectors from chorus's own model
-# (`cargo run --release --example embed_lines`). Printed: the mean cosine of chorus's titles and
+# (`cargo run --release -p chorus-embed --example embed_lines`). Printed: the mean cosine of chorus's titles and
 # of two baselines on the same themes, the keyword pair ("design / downtown", the labels the
 # synthesis issue started from) and the top keyword alone; then every title with its topic.
 #
@@ -161,7 +161,7 @@ with tempfile.TemporaryDirectory() as d:
     src, out = os.path.join(d, "t.txt"), os.path.join(d, "v.npy")
     open(src, "w").write("\n".join(t.replace("\n", " ") for t in texts) + "\n")
     subprocess.run(
-        ["cargo", "run", "-q", "--release", "--example", "embed_lines", "--", src, out],
+        ["cargo", "run", "-q", "--release", "-p", "chorus-embed", "--example", "embed_lines", "--", src, out],
         cwd=root, check=True, stdout=subprocess.DEVNULL,
     )
     v = np.load(out)

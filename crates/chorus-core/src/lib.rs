@@ -32,6 +32,7 @@
 
 pub mod error;
 pub mod model;
+pub mod names;
 pub mod progress;
 pub mod store;
 pub mod sys;

@@ -4,7 +4,7 @@
 //!
 //! No model can tell a private person from a public one without knowing the world, so this
 //! works from two things that need no download, and says in its rules where it gives up:
-//! - a given name from the 1990 US Census list (`data/first_names.txt`, public domain) followed
+//! - a given name from the 1990 US Census list ([`chorus_core::names`], public domain) followed
 //!   by one or two capitalised words, or a title (Mr, Mrs, Dr, ...) followed by one;
 //! - what the event's own text says about each word ([`Evidence`], gathered once per event
 //!   before any unit is redacted): a word written in lower case more often than capitalised is
@@ -18,17 +18,11 @@
 //! a name is replaced by `[name]` whole (title kept: "Mrs [name]").
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+
+use chorus_core::names::{is_given_name, words, Casing, Word};
 
 /// Participants whose units use a capitalised surname before it counts as a public name.
 pub const PUBLIC_PARTICIPANTS: usize = 3;
-
-static FIRST_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../data/first_names.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .collect()
-});
 
 /// Titles of a private person's name ("Mrs Hargreaves").
 const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"];
@@ -165,15 +159,12 @@ const PLACE_WORDS: &[&str] = &[
     "Estate",
     "Centers",
     "Centres",
-    "Street's",
 ];
 
 /// What the event's text says about each word, counted before any unit is redacted.
 #[derive(Debug, Default)]
 pub struct Evidence {
-    /// By lower-cased word: uses starting in lower case, and capitalised uses not at the start
-    /// of a sentence.
-    cases: HashMap<String, (u32, u32)>,
+    casing: Casing,
     /// Capitalised words used by at least [`PUBLIC_PARTICIPANTS`] participants.
     public: HashSet<String>,
 }
@@ -182,44 +173,22 @@ impl Evidence {
     /// Counts the words of `units`: (participant key, text); a unit without a participant
     /// counts as a participant of its own.
     pub fn gather<'a>(units: impl IntoIterator<Item = (Option<&'a str>, &'a str)>) -> Self {
-        let mut cases: HashMap<String, (u32, u32)> = HashMap::new();
+        let mut casing = Casing::default();
         let mut users: HashMap<String, HashSet<String>> = HashMap::new();
         for (n, (who, text)) in units.into_iter().enumerate() {
-            for w in words(text) {
-                if in_address(text, &w) {
-                    continue;
+            casing.add(text, |key| {
+                let set = users.entry(key.to_string()).or_default();
+                if set.len() < PUBLIC_PARTICIPANTS {
+                    set.insert(who.map_or_else(|| format!("#{n}"), str::to_string));
                 }
-                let first = w.text.chars().next().unwrap_or(' ');
-                let key = w.text.to_lowercase();
-                let e = cases.entry(key.clone()).or_default();
-                if first.is_lowercase() {
-                    e.0 += 1;
-                } else if first.is_uppercase() && !w.sentence_start {
-                    e.1 += 1;
-                    let who = who.map_or_else(|| format!("#{n}"), str::to_string);
-                    let set = users.entry(key).or_default();
-                    if set.len() < PUBLIC_PARTICIPANTS {
-                        set.insert(who);
-                    }
-                }
-            }
+            });
         }
         let public = users
             .into_iter()
             .filter(|(_, s)| s.len() >= PUBLIC_PARTICIPANTS)
             .map(|(w, _)| w)
             .collect();
-        Self { cases, public }
-    }
-
-    /// Written capitalised at least as often as not (a name, not a word like "will").
-    fn name_like(&self, word: &str) -> bool {
-        let (lower, upper) = self
-            .cases
-            .get(&word.to_lowercase())
-            .copied()
-            .unwrap_or((0, 0));
-        lower < upper.max(1)
+        Self { casing, public }
     }
 
     fn public(&self, word: &str) -> bool {
@@ -267,7 +236,9 @@ impl Evidence {
         };
         let surname = |j: usize| {
             ws.get(j).is_some_and(|s| {
-                capitalised(s.text) && !PLACE_WORDS.contains(&s.text) && self.name_like(s.text)
+                capitalised(s.text)
+                    && !PLACE_WORDS.contains(&s.text)
+                    && self.casing.name_like(s.text)
             })
         };
         // only spaces: "Janet Okafor", not "Janet. Okafor"
@@ -284,7 +255,7 @@ impl Evidence {
             let named = surname(j) && joined(i, j);
             return (named && !self.public(ws[j].text) && !before_place(j)).then_some((j, j));
         }
-        if after_office || !FIRST_NAMES.contains(w.text) || !self.first_name_like(w.text) {
+        if after_office || !is_given_name(w.text) || !self.casing.given_name_like(w.text) {
             return None;
         }
         if !(surname(i + 1) && joined_plain(i, i + 1)) {
@@ -301,89 +272,16 @@ impl Evidence {
         }
         Some((i, last))
     }
-
-    /// A given name that the event does not use mostly as a word ("Will", "May", "Art"): in
-    /// lower case at most twice as often as capitalised, counting one of each beforehand (a
-    /// name also met in lower case, in an address, stays a name).
-    fn first_name_like(&self, word: &str) -> bool {
-        let (lower, upper) = self
-            .cases
-            .get(&word.to_lowercase())
-            .copied()
-            .unwrap_or((0, 0));
-        lower < 2 * upper + 2
-    }
 }
 
-/// Part of an email address, a web address or a domain (`janet.smith@example.com`).
-fn in_address(text: &str, w: &Word) -> bool {
-    let before = text[..w.start].chars().next_back();
-    let mut after = text[w.end..].chars();
-    let next = after.next();
-    matches!(before, Some('@' | '.' | '/' | '_'))
-        || matches!(next, Some('@' | '_'))
-        || (next == Some('.') && after.next().is_some_and(char::is_alphanumeric))
-}
-
-/// Capital first, some lower case after ("Okafor", "McAllister"; not "NHS").
+/// Capital first, some lower case after ("Okafor", "McAllister", "O'Leary"; not "NHS", not a
+/// contraction such as "I'm" or "I'll").
 fn capitalised(w: &str) -> bool {
     let mut cs = w.chars();
-    cs.next().is_some_and(char::is_uppercase) && cs.any(char::is_lowercase)
-}
-
-/// A word of a text: letters, with inner apostrophes and hyphens ("O'Leary", "Ferris-Hay").
-#[derive(Debug)]
-struct Word<'t> {
-    text: &'t str,
-    start: usize,
-    end: usize,
-    /// First of its text or after `.`, `!`, `?`, `:` or a line break.
-    sentence_start: bool,
-}
-
-fn words(text: &str) -> Vec<Word<'_>> {
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut boundary = true;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        // an apostrophe or hyphen inside a word, but not a possessive's ("Trump's")
-        let rest = &text[i + c.len_utf8()..];
-        let possessive = matches!(c, '\'' | '’')
-            && rest.starts_with(['s', 'S'])
-            && !rest[1..].starts_with(char::is_alphabetic);
-        let inner = matches!(c, '\'' | '’' | '-')
-            && start.is_some()
-            && !possessive
-            && chars.peek().is_some_and(|(_, n)| n.is_alphabetic());
-        if c.is_alphabetic() || inner {
-            start.get_or_insert(i);
-            continue;
-        }
-        if let Some(s) = start.take() {
-            out.push(Word {
-                text: &text[s..i],
-                start: s,
-                end: i,
-                sentence_start: boundary,
-            });
-            boundary = false;
-        }
-        if matches!(c, '.' | '!' | '?' | ':' | '\n' | '"' | '“' | '(') {
-            boundary = true;
-        } else if !c.is_whitespace() && !matches!(c, ',' | ';' | '\'' | '’' | '-') {
-            boundary = false;
-        }
-    }
-    if let Some(s) = start {
-        out.push(Word {
-            text: &text[s..],
-            start: s,
-            end: text.len(),
-            sentence_start: boundary,
-        });
-    }
-    out
+    let contraction = w
+        .rsplit_once(['\'', '’'])
+        .is_some_and(|(_, end)| matches!(end, "m" | "d" | "ll" | "re" | "ve" | "t"));
+    cs.next().is_some_and(char::is_uppercase) && cs.any(char::is_lowercase) && !contraction
 }
 
 #[cfg(test)]
@@ -440,28 +338,14 @@ mod tests {
             redact(&ev, "Will Power is a book. Bill Payment is online."),
             "Will Power is a book. Bill Payment is online."
         );
-        // two words apart by a full stop are not one name; capitals only are not a name
+        // two words apart by a full stop are not one name; capitals only are not a name;
+        // nor a contraction
         assert_eq!(
-            redact(&ev, "Thanks Janet. Okafor is here. JANET OKAFOR"),
-            "Thanks Janet. Okafor is here. JANET OKAFOR"
-        );
-    }
-
-    #[test]
-    fn words_know_where_sentences_start() {
-        let ws = words("Hello there. O'Leary-Smith's view: \"Yes\" (Maybe)");
-        let got: Vec<(&str, bool)> = ws.iter().map(|w| (w.text, w.sentence_start)).collect();
-        assert_eq!(
-            got,
-            [
-                ("Hello", true),
-                ("there", false),
-                ("O'Leary-Smith", true),
-                ("s", false),
-                ("view", false),
-                ("Yes", true),
-                ("Maybe", true)
-            ]
+            redact(
+                &ev,
+                "Thanks Janet. Okafor is here. JANET OKAFOR. 'Kay I'm done"
+            ),
+            "Thanks Janet. Okafor is here. JANET OKAFOR. 'Kay I'm done"
         );
     }
 }

@@ -2,12 +2,15 @@
 //! ingest (to `[name]`); this finds the names that are left, from how people are addressed and
 //! referred to: after a title ("Mr Smith", "Councillor Ana Ribeiro"), after a greeting or thanks
 //! ("Thank you, John.", "Over to Priya"), and when a sentence opens by addressing someone
-//! ("Bola, anything to add?"). Placeholders and transcribers' notes in brackets ("[name]",
-//! "[laughter]", "(inaudible)") are never words of a label either.
+//! ("Bola, anything to add?"), and any given name of the census list
+//! ([`chorus_core::names`]) that the units write capitalised mid-sentence and not mostly as a
+//! word ("as Andrew said"; not "will"). Placeholders and transcribers' notes in brackets
+//! ("[name]", "[laughter]", "(inaudible)") are never words of a label either.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use chorus_core::names::{is_given_name, Casing};
 use regex::Regex;
 
 const NAME: &str = r"(\p{Lu}[\p{Ll}'’-]+)";
@@ -42,7 +45,15 @@ pub static NOTES: LazyLock<Regex> = LazyLock::new(|| {
 /// The lowercased names found in `texts` (original case), plus the words of bracketed notes.
 pub fn names<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
     let mut out = HashSet::new();
+    let mut casing = Casing::default();
+    let mut given: HashSet<String> = HashSet::new();
     for t in texts {
+        casing.add(t, |_| {});
+        for w in chorus_core::names::words(t) {
+            if !w.sentence_start && is_given_name(w.text) {
+                given.insert(w.text.to_string());
+            }
+        }
         for re in [&*TITLED, &*ADDRESSED, &*VOCATIVE] {
             for c in re.captures_iter(t) {
                 for g in c.iter().skip(1).flatten() {
@@ -56,6 +67,12 @@ pub fn names<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
             }
         }
     }
+    out.extend(
+        given
+            .into_iter()
+            .filter(|g| casing.given_name_like(g))
+            .map(|g| g.to_lowercase()),
+    );
     out
 }
 
@@ -70,11 +87,24 @@ mod tests {
             "Bola, anything from the passenger side?",
             "As Councillor Ana Ribeiro said, the buses were late.",
             "Thanks [name], that's helpful. (laughter)",
+            "As Andrew and Craig said, we will see. Will it work?",
+            "You will have to mark it. Mark it now, the buttons will glow.",
         ]);
-        for n in ["margaret", "bola", "ana", "ribeiro", "name", "laughter"] {
+        for n in [
+            "margaret", "bola", "ana", "ribeiro", "name", "laughter", "andrew", "craig",
+        ] {
             assert!(found.contains(n), "{n}: {found:?}");
         }
-        for w in ["buses", "passenger", "second", "now", "thank"] {
+        // given names these texts write mostly as words
+        for w in [
+            "buses",
+            "passenger",
+            "second",
+            "now",
+            "thank",
+            "will",
+            "mark",
+        ] {
             assert!(!found.contains(w), "{w}");
         }
     }
