@@ -233,6 +233,16 @@ fn capitalised(s: &str) -> String {
     }
 }
 
+/// `phrase` (lower case, from the normalised text) with each word in the form people write it
+/// in (`forms`, by lower-cased word: "paris" -> "Paris"), the others as they are.
+pub fn shown(phrase: &str, forms: &HashMap<String, String>) -> String {
+    phrase
+        .split(' ')
+        .map(|w| forms.get(w).map_or(w, String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A title from a theme's own phrase: the first multi-word phrase among its top three
 /// keywords ("Contact tracing"), capitalised.
 pub fn phrase_title(keywords: &[String]) -> Option<String> {

@@ -7,7 +7,7 @@
 //! word ("as Andrew said"; not "will"). Placeholders and transcribers' notes in brackets
 //! ("[name]", "[laughter]", "(inaudible)") are never words of a label either.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use chorus_core::names::{is_given_name, Casing};
@@ -76,9 +76,55 @@ pub fn names<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
     out
 }
 
+/// The form each word the units write capitalised is usually written in, by lower-cased word:
+/// only words written capitalised mid-sentence at least twice and more often than in lower case
+/// ("paris" -> "Paris", "nhs" -> "NHS"). Titles and keywords, made from the normalised
+/// (lower-case) text, are shown in these forms.
+pub fn written_forms<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashMap<String, String> {
+    let mut casing = Casing::default();
+    let mut seen: HashMap<String, HashMap<String, u32>> = HashMap::new();
+    for t in texts {
+        casing.add(t, |_| {});
+        for w in chorus_core::names::words(t) {
+            if !w.sentence_start && w.text.starts_with(char::is_uppercase) {
+                *seen
+                    .entry(w.text.to_lowercase())
+                    .or_default()
+                    .entry(w.text.to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+    seen.into_iter()
+        .filter(|(key, _)| {
+            let (lower, upper) = casing.uses(key);
+            upper >= 2 && lower < upper
+        })
+        .filter_map(|(key, forms)| {
+            // the most used form; of forms used as often, the first in code point order
+            let form = forms
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
+            Some((key, form.0))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_keep_the_case_people_write_them_in() {
+        let forms = written_forms([
+            "We met in Paris and the NHS helped. The market in Paris grew.",
+            "Ask the NHS, not the Market. The market is open; a market day.",
+        ]);
+        assert_eq!(forms.get("paris").map(String::as_str), Some("Paris"));
+        assert_eq!(forms.get("nhs").map(String::as_str), Some("NHS"));
+        // capitalised once mid-sentence, in lower case more often
+        assert!(!forms.contains_key("market") && !forms.contains_key("the"));
+    }
 
     #[test]
     fn people_addressed_or_titled_are_names() {

@@ -22,6 +22,9 @@ pub struct UnitTexts {
     pub spoken: Vec<bool>,
     /// Names found in the units' text (see `names.rs`).
     pub names: HashSet<String>,
+    /// The form each usually capitalised word is written in, by lower-cased word (see
+    /// `names::written_forms`): how titles and keywords show it.
+    pub forms: HashMap<String, String>,
 }
 
 /// A unit left out of the themes, as `assignments.parquet` lists it.
@@ -74,6 +77,7 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
     let text = s(col::TEXT)?;
     Ok(UnitTexts {
         names: crate::names::names(text.iter().map(String::as_str)),
+        forms: crate::names::written_forms(text.iter().map(String::as_str)),
         ids: s(col::UNIT_ID)?,
         events: s(col::EVENT_ID)?,
         text,
@@ -154,6 +158,7 @@ pub fn content_units(
         .collect();
     let kept_units = UnitTexts {
         names: units.names.clone(),
+        forms: units.forms.clone(),
         ids: pick(&units.ids),
         events: pick(&units.events),
         text: pick(&units.text),

@@ -39,8 +39,28 @@ pub fn themes(
         }
     }
     let main = units.main_language();
-    let top_keywords = keywords(&groups.tops, units, main, &stop, model, THEME_PHRASES)?;
-    let sub_keywords = keywords(&groups.subs, units, main, &stop, model, SUBTHEME_PHRASES)?;
+    // keywords, and the titles made of them, in the case people write them in
+    let shown = |ks: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        ks.into_iter()
+            .map(|k| k.iter().map(|p| label::shown(p, &units.forms)).collect())
+            .collect()
+    };
+    let top_keywords = shown(keywords(
+        &groups.tops,
+        units,
+        main,
+        &stop,
+        model,
+        THEME_PHRASES,
+    )?);
+    let sub_keywords = shown(keywords(
+        &groups.subs,
+        units,
+        main,
+        &stop,
+        model,
+        SUBTHEME_PHRASES,
+    )?);
     let top_other = other_keywords(&groups.tops, units, main, &stop);
     let sub_other = other_keywords(&groups.subs, units, main, &stop);
     let events_of = |m: &[usize]| {

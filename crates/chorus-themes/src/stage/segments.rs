@@ -205,7 +205,10 @@ pub fn find(
             let span_weights = &weights[offset..offset + span.len()];
             let mean = weighted_mean(vectors, span, span_weights);
             let quote = central(vectors, units, span, &mean, span_weights, &stop);
-            let keywords: Vec<String> = keywords[i].iter().map(|(k, _)| k.clone()).collect();
+            let keywords: Vec<String> = keywords[i]
+                .iter()
+                .map(|(k, _)| label::shown(k, &units.forms))
+                .collect();
             found.push(Found {
                 record: SegmentRecord {
                     segment_id: format!("{source}#S{}", i + 1),
