@@ -110,8 +110,8 @@ pub struct RejectRow {
     pub raw: Option<String>,
 }
 
-/// Units made into rows, and rows copied into the units frame, at a time.
-pub(crate) const UNIT_CHUNK: usize = 65_536;
+/// Units made into rows, and rows written to the units table, at a time.
+pub const UNIT_CHUNK: usize = 65_536;
 
 /// All rows of one event.
 #[derive(Debug, Clone, Default)]
@@ -228,13 +228,21 @@ impl EventFrames {
     /// Writes the event's seven parquet files, replacing any earlier ones. The units go
     /// [`UNIT_CHUNK`] rows at a time, each chunk's rows let go once written: a large source is
     /// never held twice.
-    pub fn write(mut self, ws: &Workspace) -> PolarsResult<()> {
+    pub fn write(self, ws: &Workspace) -> PolarsResult<()> {
+        self.write_in_chunks(ws, UNIT_CHUNK)
+    }
+
+    /// [`EventFrames::write`], `chunk` units at a time.
+    pub fn write_in_chunks(mut self, ws: &Workspace, chunk: usize) -> PolarsResult<()> {
         let id = self.event.event_id.clone();
         let units = std::mem::take(&mut self.units);
         for (table, mut df) in self.small_frames()? {
             write_parquet(&ws.table_file(table, &id), &mut df)?;
         }
-        write_parquet_chunks(&ws.table_file(T::Units, &id), unit_chunks(&id, units))
+        write_parquet_chunks(
+            &ws.table_file(T::Units, &id),
+            unit_chunks(&id, units, chunk),
+        )
     }
 }
 
@@ -249,11 +257,12 @@ fn with_event(id: &str, n: usize, mut cols: Vec<Column>) -> PolarsResult<DataFra
     DataFrame::new(n, cols)
 }
 
-/// The units as frames of at most [`UNIT_CHUNK`] rows (one, maybe empty, at least), each made
+/// The units as frames of at most `chunk` rows (one, maybe empty, at least), each made
 /// when asked for, the memory of the rows before it handed back.
 fn unit_chunks(
     id: &str,
     units: Vec<UnitRow>,
+    chunk: usize,
 ) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
     let mut rows = units.into_iter();
     let mut first = true;
@@ -263,7 +272,7 @@ fn unit_chunks(
         }
         first = false;
         chorus_core::sys::release_free_memory();
-        let u: Vec<UnitRow> = rows.by_ref().take(UNIT_CHUNK).collect();
+        let u: Vec<UnitRow> = rows.by_ref().take(chunk.max(1)).collect();
         let norms: Vec<String> = u.par_iter().map(|r| clean::normalise(&r.text)).collect();
         let hashes: Vec<String> = norms.iter().map(|n| text_hash(n)).collect();
         Some(with_event(

@@ -330,6 +330,7 @@ fn assemble_and_write(
     let opts = AssembleOptions {
         redact: cfg.redact,
         max_unit_chars: cfg.max_unit_chars,
+        chunk: frames::UNIT_CHUNK,
     };
     let assembled: Vec<Assembled> = inputs
         .into_par_iter()

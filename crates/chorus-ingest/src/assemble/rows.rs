@@ -14,7 +14,7 @@ use super::privacy::{Pseudonyms, Redactor};
 use super::SourceInput;
 use crate::clean::{self, Redactions};
 use crate::event::EventMeta;
-use crate::frames::{AnswerRow, ParticipantRow, QuestionRow, SourceRow, UnitRow, UNIT_CHUNK};
+use crate::frames::{AnswerRow, ParticipantRow, QuestionRow, SourceRow, UnitRow};
 use crate::problem::Problem;
 use crate::source::{
     Parsed, ParticipantKind, RawAnswer, RawParticipant, RawQuestion, RawUnit, UnitKind,
@@ -30,6 +30,8 @@ pub(super) struct Context<'a> {
     pub pseudonyms: Pseudonyms<'a>,
     pub redactor: Redactor,
     pub max_unit_chars: usize,
+    /// Units made into rows at a time.
+    pub chunk: usize,
 }
 
 /// The rows of an event's sources so far, and what the summary counts on the way.
@@ -147,8 +149,8 @@ impl Rows {
     }
 
     /// The units' ids and windows in order, then each window's row (redaction, language, hash:
-    /// the costly part) in parallel, kept in order; [`UNIT_CHUNK`] units at a time, so the
-    /// parsed units' memory goes back as their rows are made.
+    /// the costly part) in parallel, kept in order; `cx.chunk` units at a time, so the parsed
+    /// units' memory goes back as their rows are made.
     fn add_units(
         &mut self,
         units: Vec<RawUnit>,
@@ -160,7 +162,7 @@ impl Rows {
         self.units.reserve(units.len());
         let mut rest = units.into_iter();
         while rest.len() > 0 {
-            let mut chunk: Vec<RawUnit> = rest.by_ref().take(UNIT_CHUNK).collect();
+            let mut chunk: Vec<RawUnit> = rest.by_ref().take(cx.chunk).collect();
             let mut pending: Vec<(usize, String, u32, Window)> = Vec::with_capacity(chunk.len());
             for (k, u) in chunk.iter_mut().enumerate() {
                 let windows = windows(u, cx.max_unit_chars);
