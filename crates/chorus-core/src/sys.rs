@@ -24,17 +24,6 @@ pub fn peak_memory_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
-/// Hands memory freed by the process back to the system. The C allocator keeps freed small
-/// blocks for reuse, so a stage that drops many small strings (rows) and then makes a few large
-/// buffers (columns) would otherwise hold both. Does nothing where the allocator is not glibc's.
-pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns whole free pages of the allocator's own heaps
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Bytes as lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

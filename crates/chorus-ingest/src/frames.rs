@@ -271,7 +271,6 @@ fn unit_chunks(
             return None;
         }
         first = false;
-        chorus_core::sys::release_free_memory();
         let u: Vec<UnitRow> = rows.by_ref().take(chunk.max(1)).collect();
         let norms: Vec<String> = u.par_iter().map(|r| clean::normalise(&r.text)).collect();
         let hashes: Vec<String> = norms.iter().map(|n| text_hash(n)).collect();

@@ -154,8 +154,6 @@ pub fn run(cfg: &IngestConfig, ws: &Workspace) -> Result<IngestReport, IngestErr
     let plans = discover::discover_all(&cfg.paths);
     tracing::info!(items = plans.len(), "discovered inputs");
     let read = read_all(&plans, cfg);
-    // the parsed tables are gone; their many small strings go back before the rows are made
-    chorus_core::sys::release_free_memory();
     tracing::debug!(peak_mib = chorus_core::sys::peak_memory_mib(), "read");
     let distinct = first_of_each_event(read, &existing_origins(ws));
     let ingested = assemble_and_write(distinct.inputs, &salt, cfg, ws)?;
@@ -336,7 +334,6 @@ fn assemble_and_write(
         .into_par_iter()
         .map(|input| assemble::assemble(input, salt, opts))
         .collect();
-    chorus_core::sys::release_free_memory();
     tracing::debug!(peak_mib = chorus_core::sys::peak_memory_mib(), "assembled");
     let rejected = assembled
         .iter()

@@ -189,7 +189,6 @@ impl Rows {
             counts.iter().for_each(|c| self.redactions.add(c));
             self.units.extend(rows);
             drop(chunk);
-            chorus_core::sys::release_free_memory();
         }
     }
 
