@@ -11,6 +11,8 @@
 //! max_unit_chars = 400          # longer transcript turns are split at sentences
 //! [ingest.columns]              # survey column roles, for every event
 //! "Any comments?" = "text"
+//! [ingest.ids]                  # more ids to redact, as regular expressions
+//! "Staff number" = 'STF-\d{6}'
 //!
 //! [[ingest.sources]]            # metadata for inputs under a path that carry no event.toml
 //! path = "../shared/data/polis"
@@ -54,6 +56,10 @@ pub struct IngestSection {
     pub columns: BTreeMap<String, ColumnRole>,
     #[serde(default)]
     pub sources: Vec<SourceDefaults>,
+    /// Ids to redact besides the built-in ones: name -> regular expression (a capture group,
+    /// if any, is the part replaced).
+    #[serde(default)]
+    pub ids: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -107,7 +113,7 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{path}`:{line}: expected chorus settings ([ingest] inputs, redact, max_unit_chars, columns, sources; [embed] model; seed), found: {message}")]
+    #[error("`{path}`:{line}: expected chorus settings ([ingest] inputs, redact, max_unit_chars, columns, sources, ids; [embed] model; seed), found: {message}")]
     Parse {
         path: PathBuf,
         line: usize,
@@ -182,8 +188,20 @@ impl Project {
                 "no input given: expected `chorus ingest PATH...` or `[ingest] inputs` in chorus.toml",
             ));
         }
+        let ids = conf
+            .ids
+            .iter()
+            .map(|(name, pattern)| {
+                chorus_ingest::ids::IdPattern::custom(name, pattern).map_err(|e| {
+                    Usage::new(format!(
+                        "`{CONFIG_FILE}` [ingest.ids] \"{name}\": expected a regular expression, found `{pattern}` ({e})"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let defaults = IngestConfig::default();
         Ok(IngestConfig {
+            ids,
             paths,
             redact: !args.no_redact && conf.redact.unwrap_or(defaults.redact),
             max_unit_chars: args

@@ -1,5 +1,5 @@
-//! The redaction suite: planted personal data (`tests/fixtures/planted-pii/items.csv`, 72 items
-//! in 13 categories) written into survey answers and transcript lines; recall per category and
+//! The redaction suite: planted personal data (`tests/fixtures/planted-pii/items.csv`, 81 items
+//! in 14 categories, one an id `chorus.toml` adds) written into survey answers and transcript lines; recall per category and
 //! overall, and nothing planted reaches the corpus or the index.
 
 use std::collections::BTreeMap;
@@ -57,8 +57,22 @@ fn planted_personal_data_never_reaches_the_corpus() {
     }
     std::fs::write(event.join("survey.csv"), survey).unwrap();
     std::fs::write(event.join("session.txt"), transcript).unwrap();
+    // an id of the project's own, added in chorus.toml
+    std::fs::write(
+        root.path().join("chorus.toml"),
+        "[ingest.ids]\n\"Staff number\" = 'STF-\\d{6}'\n",
+    )
+    .unwrap();
     let ws = root.path().join("ws");
-    let run = chorus(&ws, &["ingest", event.to_str().unwrap()]);
+    let run = chorus_in(
+        root.path(),
+        &[
+            "--workspace",
+            ws.to_str().unwrap(),
+            "ingest",
+            event.to_str().unwrap(),
+        ],
+    );
     assert!(run.code <= 1, "{}", run.stderr);
     let units = frame(&ws, Table::Units);
     let texts: Vec<String> = str_column(&units, col::TEXT)
@@ -100,4 +114,21 @@ fn planted_personal_data_never_reaches_the_corpus() {
             assert_eq!(r.json()["total"], 0, "{} is searchable", p.secret);
         }
     }
+}
+
+#[test]
+fn a_broken_id_pattern_in_chorus_toml_is_named() {
+    let root = tempdir();
+    std::fs::write(
+        root.path().join("chorus.toml"),
+        "[ingest]\ninputs = [\"data\"]\n[ingest.ids]\n\"Case\" = 'case ([A-Z'\n",
+    )
+    .unwrap();
+    let run = chorus_in(root.path(), &["ingest"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("chorus.toml") && run.stderr.contains("[ingest.ids] \"Case\""),
+        "{}",
+        run.stderr
+    );
 }

@@ -46,11 +46,13 @@ pub struct EventInput {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct AssembleOptions {
+pub struct AssembleOptions<'a> {
     pub redact: bool,
     pub max_unit_chars: usize,
     /// Units made into rows at a time ([`crate::frames::UNIT_CHUNK`]; smaller in tests).
     pub chunk: usize,
+    /// Ids to redact besides the built-in ones.
+    pub ids: &'a [crate::ids::IdPattern],
 }
 
 /// Per-event figures for the ingest summary.
@@ -96,7 +98,7 @@ pub fn assemble(input: EventInput, salt: &[u8; 32], opts: AssembleOptions) -> As
         event_id: &event_id,
         meta: &meta,
         pseudonyms: Pseudonyms::new(salt, &event_id),
-        redactor: Redactor::new(opts.redact, &meta, &sources),
+        redactor: Redactor::new(opts.redact, &meta, &sources, opts.ids),
         max_unit_chars: opts.max_unit_chars,
         chunk: opts.chunk.max(1),
     };
@@ -210,6 +212,7 @@ mod tests {
             redact: true,
             max_unit_chars: 2000,
             chunk,
+            ids: &[],
         };
         let salt = [7u8; 32];
         let whole = assemble(survey(23), &salt, opts(1 << 20));

@@ -21,7 +21,8 @@ pub struct Redactions {
     /// Names of the event's own speakers said in the text, and private persons named by how
     /// they relate to the writer ("my neighbour Margaret Thompson").
     pub names: u32,
-    /// Card numbers, IBANs, National Insurance numbers.
+    /// Card numbers, IBANs, national and other id numbers (the table of `ids.rs`, and any
+    /// `chorus.toml` adds).
     pub ids: u32,
     /// Dates of birth.
     pub dates: u32,
@@ -134,9 +135,6 @@ static SPELLED_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b").expect("valid regex")
 });
-/// US Social Security numbers (`123-45-6789`).
-static SSN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{3}-\d{2}-\d{4}\b").expect("valid regex"));
 /// Postal codes of other countries: US ZIP+4 (`90210-1234`), Canadian (`K1A 0B1`), and a
 /// five-digit code before its town (`10115 Berlin`, `75001 Paris`).
 static OTHER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -146,10 +144,6 @@ static OTHER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
         r"|\b\d{5}\s+\p{Lu}\p{Ll}{2,}\b"
     ))
     .expect("valid regex")
-});
-/// UK National Insurance numbers (`QQ 12 34 56 C`).
-static NI_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b").expect("valid regex")
 });
 /// IBANs (`DE89 3704 0044 0532 0130 00`), checked by their mod-97 digits.
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
@@ -197,8 +191,9 @@ pub fn redact_owned(text: String) -> (String, Redactions) {
     out = replace_counting(&URL, out, "[url]", &mut r.urls, url_has_id);
     out = replace_counting(&IBAN, out, "[id]", &mut r.ids, iban_valid);
     out = replace_counting(&CARD, out, "[id]", &mut r.ids, luhn_valid);
-    out = replace_counting(&NI_NUMBER, out, "[id]", &mut r.ids, |_| true);
-    out = replace_counting(&SSN, out, "[id]", &mut r.ids, |_| true);
+    for id in crate::ids::BUILT_IN.iter() {
+        out = id.redact(out, &mut r.ids);
+    }
     out = replace_group(&BIRTH, out, "[date of birth]", &mut r.dates);
     out = replace_counting(&ADDRESS, out, "[address]", &mut r.addresses, |_| true);
     out = replace_counting(&POSTCODE, out, "[address]", &mut r.addresses, |_| true);

@@ -23,6 +23,7 @@ pub mod decode;
 mod discover;
 pub mod event;
 pub mod frames;
+pub mod ids;
 pub mod names;
 pub mod plaintext;
 pub mod polis;
@@ -65,6 +66,8 @@ pub struct IngestConfig {
     pub progress: bool,
     /// All or nothing: when any row is rejected, write nothing.
     pub strict: bool,
+    /// Ids to redact besides the built-in ones (`[ingest.ids]` of `chorus.toml`).
+    pub ids: Vec<ids::IdPattern>,
 }
 
 impl IngestConfig {
@@ -100,6 +103,7 @@ impl Default for IngestConfig {
             defaults: Vec::new(),
             progress: false,
             strict: false,
+            ids: Vec::new(),
         }
     }
 }
@@ -329,6 +333,7 @@ fn assemble_and_write(
         redact: cfg.redact,
         max_unit_chars: cfg.max_unit_chars,
         chunk: frames::UNIT_CHUNK,
+        ids: &cfg.ids,
     };
     let assembled: Vec<Assembled> = inputs
         .into_par_iter()

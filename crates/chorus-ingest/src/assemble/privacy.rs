@@ -9,6 +9,7 @@
 use super::SourceInput;
 use crate::clean::{self, Redactions, SpeakerNames};
 use crate::event::EventMeta;
+use crate::ids::IdPattern;
 use crate::names::Evidence;
 use chorus_core::model::keyed_hash;
 
@@ -29,9 +30,9 @@ impl<'a> Pseudonyms<'a> {
     }
 }
 
-/// Redaction of one event's text: its speakers' names and what its text says of each word
-/// (for names in the text); `None` when redaction is off.
-pub(super) struct Redactor(Option<(SpeakerNames, Evidence)>);
+/// Redaction of one event's text: its speakers' names, what its text says of each word (for
+/// names in the text) and the ids `chorus.toml` adds; `None` when redaction is off.
+pub(super) struct Redactor(Option<(SpeakerNames, Evidence, Vec<IdPattern>)>);
 
 /// A text after redaction, and what was replaced in it.
 pub(super) struct Redacted {
@@ -40,7 +41,12 @@ pub(super) struct Redacted {
 }
 
 impl Redactor {
-    pub fn new(enabled: bool, meta: &EventMeta, sources: &[SourceInput]) -> Self {
+    pub fn new(
+        enabled: bool,
+        meta: &EventMeta,
+        sources: &[SourceInput],
+        ids: &[IdPattern],
+    ) -> Self {
         Self(enabled.then(|| {
             let speakers = SpeakerNames::new(
                 meta.speakers.keys().map(String::as_str).chain(
@@ -55,7 +61,7 @@ impl Redactor {
                     .iter()
                     .map(|u| (u.participant.as_deref(), u.text.as_str()))
             }));
-            (speakers, evidence)
+            (speakers, evidence, ids.to_vec())
         }))
     }
 
@@ -65,13 +71,17 @@ impl Redactor {
     pub fn redact(&self, text: String, spoken: bool) -> Redacted {
         // invisible direction overrides never reach an output, redaction on or off
         let text = clean::neutralise_controls(text);
-        let Some((names, _)) = &self.0 else {
+        let Some((names, _, ids)) = &self.0 else {
             return Redacted {
                 text,
                 counts: Redactions::default(),
             };
         };
+        // the project's own ids first, before any other rule takes part of one
+        let mut custom = 0;
+        let text = ids.iter().fold(text, |t, id| id.redact(t, &mut custom));
         let (mut text, mut counts) = clean::redact_owned(text);
+        counts.ids += custom;
         if spoken {
             text = names.redact(text, &mut counts);
         }
@@ -81,7 +91,7 @@ impl Redactor {
     /// [`Redactor::redact`]'s result with private persons' names in the text replaced too,
     /// when `search` (an English answer or turn; see `names.rs`).
     pub fn redact_names(&self, mut r: Redacted, search: bool) -> Redacted {
-        if let Some((_, evidence)) = &self.0 {
+        if let Some((_, evidence, _)) = &self.0 {
             if search {
                 r.text = evidence.redact(r.text, &mut r.counts.names);
             }
