@@ -1,6 +1,7 @@
 //! The redaction suite: planted personal data (`tests/fixtures/planted-pii/items.csv`, 81 items
-//! in 14 categories, one an id `chorus.toml` adds) written into survey answers and transcript lines; recall per category and
-//! overall, and nothing planted reaches the corpus or the index.
+//! in 13 categories, one an id `chorus.toml` adds) written into survey answers and transcript
+//! lines; recall per category and overall, and nothing planted reaches the corpus, the index or
+//! the report.
 
 use std::collections::BTreeMap;
 
@@ -30,7 +31,7 @@ fn planted() -> Vec<Planted> {
 }
 
 #[test]
-fn planted_personal_data_never_reaches_the_corpus() {
+fn planted_personal_data_never_reaches_the_corpus_index_or_report() {
     let items = planted();
     assert!(items.len() >= 60);
     let root = tempdir();
@@ -114,6 +115,43 @@ fn planted_personal_data_never_reaches_the_corpus() {
             assert_eq!(r.json()["total"], 0, "{} is searchable", p.secret);
         }
     }
+
+    // nor the report: its page, Markdown, JSON and tables
+    ok(&ws, &["embed"]);
+    ok(&ws, &["themes"]);
+    let report = root.path().join("report");
+    ok(&ws, &["report", "--out", report.to_str().unwrap()]);
+    let mut published = String::new();
+    for entry in walkdir::WalkDir::new(&report) {
+        let path = entry.unwrap().into_path();
+        if path
+            .extension()
+            .is_some_and(|x| ["html", "md", "json", "csv"].iter().any(|e| x == *e))
+        {
+            published += &std::fs::read_to_string(&path).unwrap();
+        }
+    }
+    // the report quotes the planted answers (so a leak would show)
+    assert!(
+        published.contains("What should we do differently?") && published.contains("bus service")
+    );
+    for p in &items {
+        assert!(
+            !has_word(&published, &p.secret),
+            "{} ({}) is in the report",
+            p.secret,
+            p.category
+        );
+    }
+}
+
+/// `needle` in `hay` as whole words (not "Tom" in "Tomorrow").
+fn has_word(hay: &str, needle: &str) -> bool {
+    hay.match_indices(needle).any(|(i, m)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + m.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 #[test]
