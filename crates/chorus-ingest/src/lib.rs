@@ -21,6 +21,7 @@ pub mod clean;
 pub mod cues;
 pub mod decode;
 mod discover;
+pub mod duplicates;
 pub mod event;
 pub mod frames;
 pub mod ids;

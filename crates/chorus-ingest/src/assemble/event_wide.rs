@@ -53,7 +53,7 @@ pub(super) fn settle_languages(units: &mut [UnitRow], declared: Option<&str>) ->
 /// Marks each unit whose normalised text repeats an earlier one's; returns how many.
 pub(super) fn flag_duplicates(units: &mut [UnitRow]) -> usize {
     // normalised again when asked for: the rows do not keep a second copy of every text
-    let found = clean::flag_duplicates_by(units.len(), |i| {
+    let found = crate::duplicates::flag_duplicates_by(units.len(), |i| {
         Cow::Owned(clean::normalise(&units[i].text))
     });
     let mut duplicates = 0;
