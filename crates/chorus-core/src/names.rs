@@ -92,8 +92,8 @@ pub struct Casing(HashMap<String, (u32, u32)>);
 
 impl Casing {
     /// Counts the words of `text`; calls `capitalised` with each word written capitalised
-    /// mid-sentence (and its lower-cased key).
-    pub fn add(&mut self, text: &str, mut capitalised: impl FnMut(&str)) {
+    /// mid-sentence: its lower-cased key, and the word as written.
+    pub fn add(&mut self, text: &str, mut capitalised: impl FnMut(&str, &str)) {
         for w in words(text) {
             if in_address(text, &w) {
                 continue;
@@ -102,7 +102,7 @@ impl Casing {
             let key = w.text.to_lowercase();
             let upper = first.is_uppercase() && !w.sentence_start;
             if upper {
-                capitalised(&key);
+                capitalised(&key, w.text);
             }
             let e = self.0.entry(key).or_default();
             if first.is_lowercase() {
@@ -163,7 +163,7 @@ mod tests {
             "We will see Andrew. Will he come?",
             "Mail andrew.b@example.org",
         ] {
-            c.add(t, |_| {});
+            c.add(t, |_, _| {});
         }
         assert!(is_given_name("Andrew") && c.given_name_like("Andrew"));
         assert!(!c.given_name_like("Will"));

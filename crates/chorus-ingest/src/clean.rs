@@ -243,13 +243,30 @@ fn replace_spans(
     if !re.is_match(&text) {
         return text;
     }
+    let spans: Vec<(usize, usize)> = re
+        .captures_iter(&text)
+        .filter_map(|c| pick(&c).map(|m| (m.start(), m.end())))
+        .collect();
+    replace_ranges(text, &spans, with, count)
+}
+
+/// `text` with each byte range of `spans` (in order, apart) replaced by `with`, counted; the
+/// text as it went in when there is none. Every redaction rule ends here.
+pub(crate) fn replace_ranges(
+    text: String,
+    spans: &[(usize, usize)],
+    with: &str,
+    count: &mut u32,
+) -> String {
+    if spans.is_empty() {
+        return text;
+    }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for c in re.captures_iter(&text) {
-        let Some(span) = pick(&c) else { continue };
-        out.push_str(&text[last..span.start()]);
+    for &(start, end) in spans {
+        out.push_str(&text[last..start]);
         out.push_str(with);
-        last = span.end();
+        last = end;
         *count += 1;
     }
     out.push_str(&text[last..]);

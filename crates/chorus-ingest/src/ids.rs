@@ -47,22 +47,14 @@ impl IdPattern {
         if !self.re.is_match(&text) {
             return text;
         }
-        let mut out = String::with_capacity(text.len());
-        let mut last = 0;
-        for c in self.re.captures_iter(&text) {
-            let Some(span) = c.get(1).or_else(|| c.get(0)) else {
-                continue;
-            };
-            if self.check.is_some_and(|ok| !ok(span.as_str())) {
-                continue;
-            }
-            out.push_str(&text[last..span.start()]);
-            out.push_str("[id]");
-            last = span.end();
-            *count += 1;
-        }
-        out.push_str(&text[last..]);
-        out
+        let spans: Vec<(usize, usize)> = self
+            .re
+            .captures_iter(&text)
+            .filter_map(|c| c.get(1).or_else(|| c.get(0)))
+            .filter(|m| self.check.is_none_or(|ok| ok(m.as_str())))
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        crate::clean::replace_ranges(text, &spans, "[id]", count)
     }
 }
 

@@ -176,7 +176,7 @@ impl Evidence {
         let mut casing = Casing::default();
         let mut users: HashMap<String, HashSet<String>> = HashMap::new();
         for (n, (who, text)) in units.into_iter().enumerate() {
-            casing.add(text, |key| {
+            casing.add(text, |key, _| {
                 let set = users.entry(key.to_string()).or_default();
                 if set.len() < PUBLIC_PARTICIPANTS {
                     set.insert(who.map_or_else(|| format!("#{n}"), str::to_string));
@@ -209,19 +209,7 @@ impl Evidence {
                 None => i += 1,
             }
         }
-        if spans.is_empty() {
-            return text;
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut last = 0;
-        for (s, e) in spans {
-            out.push_str(&text[last..s]);
-            out.push_str("[name]");
-            last = e;
-            *count += 1;
-        }
-        out.push_str(&text[last..]);
-        out
+        crate::clean::replace_ranges(text, &spans, "[name]", count)
     }
 
     /// The words (first, last) of a private person's name starting at word `i`, if one does.

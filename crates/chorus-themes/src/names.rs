@@ -42,60 +42,53 @@ pub static NOTES: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// The lowercased names found in `texts` (original case), plus the words of bracketed notes.
-pub fn names<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
-    let mut out = HashSet::new();
+/// What the units' own text says of their words, read in one pass.
+pub struct Written {
+    /// The lowercased names found, plus the words of bracketed notes: never part of a label.
+    pub names: HashSet<String>,
+    /// The form each word the units write capitalised is usually written in, by lower-cased
+    /// word: only words written capitalised mid-sentence at least twice and more often than in
+    /// lower case ("paris" -> "Paris", "nhs" -> "NHS"). Titles and keywords, made from the
+    /// normalised (lower-case) text, are shown in these forms.
+    pub forms: HashMap<String, String>,
+}
+
+/// Reads `texts` (original case) for [`Written`].
+pub fn written<'a>(texts: impl IntoIterator<Item = &'a str>) -> Written {
+    let mut names = HashSet::new();
     let mut casing = Casing::default();
-    let mut given: HashSet<String> = HashSet::new();
+    // capitalised mid-sentence: lower-cased word -> its written forms and their uses
+    let mut seen: HashMap<String, HashMap<String, u32>> = HashMap::new();
     for t in texts {
-        casing.add(t, |_| {});
-        for w in chorus_core::names::words(t) {
-            if !w.sentence_start && is_given_name(w.text) {
-                given.insert(w.text.to_string());
-            }
-        }
+        casing.add(t, |key, as_written| {
+            *seen
+                .entry(key.to_string())
+                .or_default()
+                .entry(as_written.to_string())
+                .or_default() += 1;
+        });
         for re in [&*TITLED, &*ADDRESSED, &*VOCATIVE] {
             for c in re.captures_iter(t) {
                 for g in c.iter().skip(1).flatten() {
-                    out.insert(g.as_str().to_lowercase());
+                    names.insert(g.as_str().to_lowercase());
                 }
             }
         }
         for m in NOTES.find_iter(t) {
             for w in crate::label::words(&m.as_str().to_lowercase()) {
-                out.insert(w);
+                names.insert(w);
             }
         }
     }
-    out.extend(
-        given
-            .into_iter()
-            .filter(|g| casing.given_name_like(g))
-            .map(|g| g.to_lowercase()),
+    // given names written as names, and not mostly as words ("as Andrew said"; not "will")
+    names.extend(
+        seen.values()
+            .flat_map(HashMap::keys)
+            .filter(|w| is_given_name(w) && casing.given_name_like(w))
+            .map(|w| w.to_lowercase()),
     );
-    out
-}
-
-/// The form each word the units write capitalised is usually written in, by lower-cased word:
-/// only words written capitalised mid-sentence at least twice and more often than in lower case
-/// ("paris" -> "Paris", "nhs" -> "NHS"). Titles and keywords, made from the normalised
-/// (lower-case) text, are shown in these forms.
-pub fn written_forms<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashMap<String, String> {
-    let mut casing = Casing::default();
-    let mut seen: HashMap<String, HashMap<String, u32>> = HashMap::new();
-    for t in texts {
-        casing.add(t, |_| {});
-        for w in chorus_core::names::words(t) {
-            if !w.sentence_start && w.text.starts_with(char::is_uppercase) {
-                *seen
-                    .entry(w.text.to_lowercase())
-                    .or_default()
-                    .entry(w.text.to_string())
-                    .or_default() += 1;
-            }
-        }
-    }
-    seen.into_iter()
+    let forms = seen
+        .into_iter()
         .filter(|(key, _)| {
             let (lower, upper) = casing.uses(key);
             upper >= 2 && lower < upper
@@ -107,7 +100,8 @@ pub fn written_forms<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashMap<St
                 .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
             Some((key, form.0))
         })
-        .collect()
+        .collect();
+    Written { names, forms }
 }
 
 #[cfg(test)]
@@ -116,10 +110,11 @@ mod tests {
 
     #[test]
     fn words_keep_the_case_people_write_them_in() {
-        let forms = written_forms([
+        let forms = written([
             "We met in Paris and the NHS helped. The market in Paris grew.",
             "Ask the NHS, not the Market. The market is open; a market day.",
-        ]);
+        ])
+        .forms;
         assert_eq!(forms.get("paris").map(String::as_str), Some("Paris"));
         assert_eq!(forms.get("nhs").map(String::as_str), Some("NHS"));
         // capitalised once mid-sentence, in lower case more often
@@ -128,14 +123,15 @@ mod tests {
 
     #[test]
     fn people_addressed_or_titled_are_names() {
-        let found = names([
+        let found = written([
             "Thank you, Margaret. Now the second question.",
             "Bola, anything from the passenger side?",
             "As Councillor Ana Ribeiro said, the buses were late.",
             "Thanks [name], that's helpful. (laughter)",
             "As Andrew and Craig said, we will see. Will it work?",
             "You will have to mark it. Mark it now, the buttons will glow.",
-        ]);
+        ])
+        .names;
         for n in [
             "margaret", "bola", "ana", "ribeiro", "name", "laughter", "andrew", "craig",
         ] {

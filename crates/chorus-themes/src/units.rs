@@ -23,7 +23,7 @@ pub struct UnitTexts {
     /// Names found in the units' text (see `names.rs`).
     pub names: HashSet<String>,
     /// The form each usually capitalised word is written in, by lower-cased word (see
-    /// `names::written_forms`): how titles and keywords show it.
+    /// `names::Written`): how titles and keywords show it.
     pub forms: HashMap<String, String>,
 }
 
@@ -75,9 +75,10 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
         .map(|v| v.unwrap_or(false))
         .collect();
     let text = s(col::TEXT)?;
+    let written = crate::names::written(text.iter().map(String::as_str));
     Ok(UnitTexts {
-        names: crate::names::names(text.iter().map(String::as_str)),
-        forms: crate::names::written_forms(text.iter().map(String::as_str)),
+        names: written.names,
+        forms: written.forms,
         ids: s(col::UNIT_ID)?,
         events: s(col::EVENT_ID)?,
         text,
