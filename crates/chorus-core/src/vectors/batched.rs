@@ -50,7 +50,13 @@ impl Batched {
         drop(st);
         let texts: Vec<&str> = work.iter().map(|(_, t)| t.as_str()).collect();
         let started = std::time::Instant::now();
-        let result = self.inner.encode(&texts, PASS);
+        // an even number of equal batches: the embedder's instances (one per core) finish
+        // together instead of one waiting on the other's last batch
+        let batch = texts
+            .len()
+            .div_ceil(2 * texts.len().div_ceil(2 * PASS))
+            .max(1);
+        let result = self.inner.encode(&texts, batch);
         tracing::debug!(
             texts = texts.len(),
             ms = started.elapsed().as_secs_f64() * 1e3,

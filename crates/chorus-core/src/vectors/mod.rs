@@ -5,9 +5,12 @@
 
 pub mod batched;
 pub mod cache;
+mod dot;
 pub mod quantized;
 
 use std::path::{Path, PathBuf};
+
+pub use dot::{dot, dot_i8};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -91,6 +94,13 @@ pub trait Embedder: Send + Sync {
     fn encode(&self, texts: &[&str], batch: usize) -> Result<Vec<Vec<f32>>, EmbedFailure>;
 }
 
+/// A model shared by several owners (the server keeps one across reloads of the workspace).
+impl<E: Embedder + ?Sized> Embedder for std::sync::Arc<E> {
+    fn encode(&self, texts: &[&str], batch: usize) -> Result<Vec<Vec<f32>>, EmbedFailure> {
+        (**self).encode(texts, batch)
+    }
+}
+
 /// Loads the model of a folder (`None`: the default model) when a stage needs it; the binary
 /// passes the embed crate's loader.
 pub type LoadEmbedder<'a> = &'a dyn Fn(Option<&Path>) -> Result<Box<dyn Embedder>, EmbedFailure>;
@@ -103,23 +113,6 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     } else {
         dot(a, b) / (na * nb)
     }
-}
-
-/// Dot product, in eight independent sums the compiler turns into vector instructions (the
-/// cosine of two unit-length vectors, as the model's are).
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f32>() + tail
 }
 
 /// Which model the workspace's vectors come from (`.chorus/vectors/current.json`).

@@ -1,9 +1,9 @@
 //! An 8-bit copy of the unit vectors for the first pass of a search by meaning: each row scaled
 //! so its largest magnitude is 127. Scanning it reads a quarter of the bytes of the float
-//! vectors (the scan is bound by memory, not arithmetic); the nearest rows are then scored
+//! vectors, sixteen steps per instruction with AVX2 ([`dot_i8`]); the nearest rows are then scored
 //! again exactly, so the ranking a reader sees is the float one.
 
-use super::UnitVectors;
+use super::{dot_i8, UnitVectors};
 
 pub struct Quantized {
     dim: usize,
@@ -21,24 +21,6 @@ fn quantize(v: &[f32], out: &mut Vec<i8>) -> f32 {
             .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
     );
     scale
-}
-
-/// Integer dot product in sixteen independent sums (vector instructions on any x86-64).
-fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    let mut acc = [0i32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: i32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..16 {
-            acc[k] += i32::from(x[k]) * i32::from(y[k]);
-        }
-    }
-    acc.iter().sum::<i32>() + tail
 }
 
 impl Quantized {
