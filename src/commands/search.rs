@@ -49,7 +49,7 @@ pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         search::search(&idx, &fields, &req, None)?
     } else {
         let vectors = chorus_core::vectors::load(ws)?;
-        let model = chorus_embed::Model::load(&vectors.info.model_dir, 2)?;
+        let model = chorus_embed::load_query_model(&vectors.info.model_dir, 2, 1)?;
         let semantic = Semantic {
             model: &model,
             vectors: &vectors,

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use chorus_core::vectors::EmbedFailure;
+use chorus_core::vectors::{EmbedFailure, Embedder};
 use chorus_serve::ServeConfig;
 
 use super::Ctx;
@@ -48,8 +48,10 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         review,
     };
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let load = |dir: Option<&Path>| {
-        chorus_embed::load_embedder(dir, threads, 1).map_err(EmbedFailure::new)
+    let load = |dir: Option<&Path>| -> Result<Box<dyn Embedder>, EmbedFailure> {
+        let dir = chorus_embed::resolve_model_dir(dir).map_err(EmbedFailure::new)?;
+        let model = chorus_embed::load_query_model(&dir, threads, 1).map_err(EmbedFailure::new)?;
+        Ok(Box::new(model))
     };
     let json = ctx.cli.json;
     chorus_serve::run(&ctx.project.workspace, cfg, &load, |addr| {

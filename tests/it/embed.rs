@@ -1,7 +1,7 @@
 //! The embedding model loads from the set-up's install and gives real sentence vectors.
 
 use chorus_core::vectors::cosine;
-use chorus_embed::{resolve_model_dir, Model};
+use chorus_embed::{load_query_model, resolve_model_dir, Model};
 
 #[test]
 fn paraphrases_are_closer_than_unrelated_sentences() {
@@ -75,6 +75,40 @@ fn vectors_match_sentence_transformers() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn the_query_model_in_eight_bits_stays_near_the_float_model() {
+    let dir =
+        resolve_model_dir(None).expect("the set-up (`bash .ci/setup`) installs all-MiniLM-L6-v2");
+    let float = Model::load(&dir, 1).expect("the model loads");
+    let int8 = load_query_model(&dir, 2, 1).expect("the query model loads");
+    let texts = [
+        "housing rent",
+        "remote working from home",
+        "Café owners in Zürich can't find staff — wages are too low!",
+        "climate police youth 17",
+        "What should we keep after the pandemic?",
+    ];
+    let (f, q) = (
+        float.encode(&texts, 8).unwrap(),
+        int8.encode(&texts, 2).unwrap(),
+    );
+    for ((text, a), b) in texts.iter().zip(&f).zip(&q) {
+        let c = cosine(a, b);
+        assert!(
+            c > 0.99,
+            "{text:?}: cosine {c} between the float and 8-bit vectors"
+        );
+        assert!(c < 1.0 - 1e-7, "{text:?}: the 8-bit model ran in floats");
+    }
+    // the nearest of the float vectors is the same for every query
+    for (i, b) in q.iter().enumerate() {
+        let best = (0..f.len())
+            .max_by(|&x, &y| cosine(b, &f[x]).total_cmp(&cosine(b, &f[y])))
+            .unwrap();
+        assert_eq!(best, i, "{:?}", texts[i]);
     }
 }
 

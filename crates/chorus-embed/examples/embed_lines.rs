@@ -31,8 +31,12 @@ fn main() -> anyhow::Result<()> {
         .into_iter()
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
-    let dir = chorus_embed::resolve_model_dir(None)?;
-    let model = chorus_embed::Model::load_with(&dir, instances, intra)?;
+    let dir = std::env::var_os("EMBED_MODEL_DIR").map(std::path::PathBuf::from);
+    let dir = chorus_embed::resolve_model_dir(dir.as_deref())?;
+    let mut model = chorus_embed::Model::load_with(&dir, instances, intra)?;
+    if std::env::var_os("EMBED_INT8").is_some() {
+        model = model.quantized()?;
+    }
     let t0 = std::time::Instant::now();
     let vectors = model.encode(&lines, batch)?;
     let secs = t0.elapsed().as_secs_f64();

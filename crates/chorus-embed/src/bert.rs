@@ -201,18 +201,88 @@ pub fn check_pipeline(dir: &Path, hidden: i64) -> Result<(), EmbedError> {
     Ok(())
 }
 
-/// The weights of one encoder layer; linear weights are `[out, in]` as stored.
+/// A linear layer, `x W^T + b`, with weights `[out, in]` as stored; optionally with an 8-bit copy
+/// of the weights that [`Linear::forward`] uses instead (see [`Bert::quantized`]).
+struct Linear {
+    w: Tensor,
+    b: Tensor,
+    int8: Option<Int8>,
+}
+
+/// Weights quantised to 8 bits, symmetric, one scale per output (`w[o] ≈ scale[o] · q[o]`),
+/// transposed for the integer product.
+struct Int8 {
+    /// `[in, out]`, int8.
+    qt: Tensor,
+    /// `[out]`, float.
+    scale: Tensor,
+}
+
+impl Linear {
+    fn new(w: Tensor, b: Tensor) -> Self {
+        Self { w, b, int8: None }
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor, TchError> {
+        let Some(q) = &self.int8 else {
+            return x.f_linear(&self.w, Some(&self.b));
+        };
+        // each row of the activations quantised on its own, symmetric: x[r] ≈ s[r] · xq[r]
+        let s = x
+            .f_abs()?
+            .f_amax([1i64], true)?
+            .f_clamp_min(1e-12)?
+            .f_div_scalar(127.0)?;
+        let xq = x.f_div(&s)?.f_round_()?.f_to_kind(Kind::Int8)?;
+        xq.f_internal_int_mm(&q.qt)?
+            .f_to_kind(Kind::Float)?
+            .f_mul_(&s)?
+            .f_mul_(&q.scale)?
+            .f_add_(&self.b)
+    }
+
+    /// The same layer with its weights also quantised (per output row, symmetric).
+    fn quantized(&self) -> Result<Self, TchError> {
+        let scale = self
+            .w
+            .f_abs()?
+            .f_amax([1i64], false)?
+            .f_clamp_min(1e-12)?
+            .f_div_scalar(127.0)?;
+        let qt = self
+            .w
+            .f_div(&scale.f_unsqueeze(1)?)?
+            .f_round()?
+            .f_to_kind(Kind::Int8)?
+            .f_t_()?
+            .f_contiguous()?;
+        Ok(Self {
+            w: self.w.shallow_clone(),
+            b: self.b.shallow_clone(),
+            int8: Some(Int8 { qt, scale }),
+        })
+    }
+
+    fn shallow_clone(&self) -> Self {
+        Self {
+            w: self.w.shallow_clone(),
+            b: self.b.shallow_clone(),
+            int8: self.int8.as_ref().map(|q| Int8 {
+                qt: q.qt.shallow_clone(),
+                scale: q.scale.shallow_clone(),
+            }),
+        }
+    }
+}
+
+/// The weights of one encoder layer.
 struct Layer {
-    qkv_w: Tensor,
-    qkv_b: Tensor,
-    attn_out_w: Tensor,
-    attn_out_b: Tensor,
+    qkv: Linear,
+    attn_out: Linear,
     attn_ln_w: Tensor,
     attn_ln_b: Tensor,
-    inter_w: Tensor,
-    inter_b: Tensor,
-    out_w: Tensor,
-    out_b: Tensor,
+    inter: Linear,
+    out: Linear,
     out_ln_w: Tensor,
     out_ln_b: Tensor,
 }
@@ -220,19 +290,31 @@ struct Layer {
 impl Layer {
     fn shallow_clone(&self) -> Self {
         Self {
-            qkv_w: self.qkv_w.shallow_clone(),
-            qkv_b: self.qkv_b.shallow_clone(),
-            attn_out_w: self.attn_out_w.shallow_clone(),
-            attn_out_b: self.attn_out_b.shallow_clone(),
+            qkv: self.qkv.shallow_clone(),
+            attn_out: self.attn_out.shallow_clone(),
             attn_ln_w: self.attn_ln_w.shallow_clone(),
             attn_ln_b: self.attn_ln_b.shallow_clone(),
-            inter_w: self.inter_w.shallow_clone(),
-            inter_b: self.inter_b.shallow_clone(),
-            out_w: self.out_w.shallow_clone(),
-            out_b: self.out_b.shallow_clone(),
+            inter: self.inter.shallow_clone(),
+            out: self.out.shallow_clone(),
             out_ln_w: self.out_ln_w.shallow_clone(),
             out_ln_b: self.out_ln_b.shallow_clone(),
         }
+    }
+
+    fn map_linear(
+        &self,
+        f: impl Fn(&Linear) -> Result<Linear, TchError>,
+    ) -> Result<Self, TchError> {
+        Ok(Self {
+            qkv: f(&self.qkv)?,
+            attn_out: f(&self.attn_out)?,
+            attn_ln_w: self.attn_ln_w.shallow_clone(),
+            attn_ln_b: self.attn_ln_b.shallow_clone(),
+            inter: f(&self.inter)?,
+            out: f(&self.out)?,
+            out_ln_w: self.out_ln_w.shallow_clone(),
+            out_ln_b: self.out_ln_b.shallow_clone(),
+        })
     }
 }
 
@@ -358,16 +440,12 @@ impl Bert {
             let qkv_w = Tensor::f_cat(&[q_w, k_w, v_w], 0).map_err(weights_err)?;
             let qkv_b = Tensor::f_cat(&[q_b, k_b, v_b], 0).map_err(weights_err)?;
             layers.push(Layer {
-                qkv_w,
-                qkv_b,
-                attn_out_w,
-                attn_out_b,
+                qkv: Linear::new(qkv_w, qkv_b),
+                attn_out: Linear::new(attn_out_w, attn_out_b),
                 attn_ln_w,
                 attn_ln_b,
-                inter_w,
-                inter_b,
-                out_w,
-                out_b,
+                inter: Linear::new(inter_w, inter_b),
+                out: Linear::new(out_w, out_b),
                 out_ln_w,
                 out_ln_b,
             });
@@ -398,6 +476,20 @@ impl Bert {
             eps: self.eps,
             max_positions: self.max_positions,
         }
+    }
+
+    /// A copy whose linear layers multiply in 8-bit integers (weights quantised once, each row of
+    /// activations as it comes): the other tensors are shared.
+    pub fn quantized(&self) -> Result<Self, TchError> {
+        let _guard = tch::no_grad_guard();
+        Ok(Self {
+            layers: self
+                .layers
+                .iter()
+                .map(|l| l.map_linear(Linear::quantized))
+                .collect::<Result<_, _>>()?,
+            ..self.shallow_clone()
+        })
     }
 
     /// The length of the vectors.
@@ -448,8 +540,9 @@ impl Bert {
         )?;
         for l in &self.layers {
             // [n, 3h] -> [3, batch, heads, len, head dim]
-            let qkv = x
-                .f_linear(&l.qkv_w, Some(&l.qkv_b))?
+            let qkv = l
+                .qkv
+                .forward(&x)?
                 .f_reshape([b, t, 3, heads, h / heads])?
                 .f_permute([2, 0, 3, 1, 4])?;
             let ctx = Tensor::f_scaled_dot_product_attention(
@@ -463,15 +556,21 @@ impl Bert {
             )?;
             // [batch, heads, len, head dim] -> [n, h]
             let ctx = ctx.f_transpose(1, 2)?.f_reshape([n, h])?;
-            let a = ctx
-                .f_linear(&l.attn_out_w, Some(&l.attn_out_b))?
-                .f_add_(&x)?
-                .f_layer_norm([h], Some(&l.attn_ln_w), Some(&l.attn_ln_b), self.eps, false)?;
-            let inter = a.f_linear(&l.inter_w, Some(&l.inter_b))?.f_gelu_("none")?;
-            x = inter
-                .f_linear(&l.out_w, Some(&l.out_b))?
-                .f_add_(&a)?
-                .f_layer_norm([h], Some(&l.out_ln_w), Some(&l.out_ln_b), self.eps, false)?;
+            let a = l.attn_out.forward(&ctx)?.f_add_(&x)?.f_layer_norm(
+                [h],
+                Some(&l.attn_ln_w),
+                Some(&l.attn_ln_b),
+                self.eps,
+                false,
+            )?;
+            let inter = l.inter.forward(&a)?.f_gelu_("none")?;
+            x = l.out.forward(&inter)?.f_add_(&a)?.f_layer_norm(
+                [h],
+                Some(&l.out_ln_w),
+                Some(&l.out_ln_b),
+                self.eps,
+                false,
+            )?;
         }
         // mean over the real tokens: [batch, 1, len] x [batch, len, h]
         let summed = mask

@@ -18,6 +18,7 @@
 //! folder are never served.
 
 mod data;
+mod follow;
 mod pages;
 pub mod review;
 mod review_routes;
@@ -689,36 +690,6 @@ fn published_k(dir: &Path) -> Option<usize> {
     manifest["disclosure_k"].as_u64().map(|k| k as usize)
 }
 
-/// What the server reads, by size and modification time: when it changes (and then holds
-/// still for a moment), the workspace is loaded again.
-fn fingerprint(
-    ws: &Workspace,
-    report: Option<&Path>,
-) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for dir in [ws.themes_dir(), ws.index_dir()] {
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            files.extend(rd.flatten().map(|e| e.path()).filter(|p| {
-                // the review log and codebook change without anything to reload
-                !p.ends_with("audit.jsonl") && p.extension().is_none_or(|x| x != "lock")
-            }));
-        }
-    }
-    if let Some(r) = report {
-        files.extend(["index.html", "insights.json", "manifest.json"].map(|f| r.join(f)));
-    }
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let m = std::fs::metadata(&p).ok();
-            let len = m.as_ref().map_or(0, |m| m.len());
-            let modified = m.and_then(|m| m.modified().ok());
-            (p, len, modified)
-        })
-        .collect()
-}
-
 /// Loads the workspace and serves it until Ctrl-C, loading it again whenever a stage rewrites
 /// what the server reads. `on_listen` gets the bound address (the port may have been 0).
 pub fn run(
@@ -729,6 +700,8 @@ pub fn run(
 ) -> Result<(), ServeError> {
     let review = cfg.review.take();
     let reviewing = review.is_some();
+    let kept = follow::KeptModel::new(embedder);
+    let embedder = &|dir: Option<&Path>| kept.load(dir);
     let load = |addr: SocketAddr| -> Result<App, ServeError> {
         let report = cfg
             .report
@@ -760,7 +733,7 @@ pub fn run(
             source,
         })?;
     let addr = listener.local_addr()?;
-    let mut seen = fingerprint(ws, cfg.report.as_deref());
+    let mut seen = follow::fingerprint(ws, cfg.report.as_deref());
     let live = Arc::new(Live::new(load(addr)?, review));
     on_listen(addr);
     let routes = router(live.clone());
@@ -774,12 +747,12 @@ pub fn run(
     // follow the workspace: a change is loaded once it has held still for one poll
     while !server.is_finished() {
         std::thread::sleep(std::time::Duration::from_millis(500));
-        let now = fingerprint(ws, cfg.report.as_deref());
+        let now = follow::fingerprint(ws, cfg.report.as_deref());
         if now == seen {
             continue;
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
-        if fingerprint(ws, cfg.report.as_deref()) != now {
+        if follow::fingerprint(ws, cfg.report.as_deref()) != now {
             continue;
         }
         match load(addr) {
