@@ -42,18 +42,21 @@ fn ingest_nothing_and_a_missing_path() {
 #[test]
 fn stages_before_their_inputs_say_what_to_run() {
     let ws = tempdir();
+    // inside the workspace's folder: `out` would be wherever the tests run from
+    let out = ws.path().join("out").display().to_string();
     let mut all = String::new();
     for args in [
         &["embed"][..],
         &["themes"],
         &["index"],
         &["search", "anything"],
-        &["report", "--out", "out"],
+        &["report", "--out", &out],
     ] {
         let run = chorus(ws.path(), args);
         all.push_str(&format!(
             "$ chorus {}\n{}\n",
-            args.join(" "),
+            args.join(" ")
+                .replace(&ws.path().display().to_string(), "[WS]"),
             shown(ws.path(), &run)
         ));
     }

@@ -9,6 +9,7 @@ use super::cluster::dot;
 
 /// Stopwords of the languages present, plus spoken fillers ("um", "yeah") that transcripts
 /// are full of; and the names found in the units (see `names.rs`), which no phrase may hold.
+#[derive(Clone)]
 pub struct Stopwords(HashSet<String>, HashSet<String>);
 
 impl Stopwords {
@@ -39,6 +40,12 @@ impl Stopwords {
     /// of a phrase.
     pub fn with_names(mut self, names: HashSet<String>) -> Self {
         self.1 = names;
+        self
+    }
+
+    /// These stopwords and `words` (lowercase, as [`words`] gives them).
+    pub fn with_words(mut self, words: impl IntoIterator<Item = String>) -> Self {
+        self.0.extend(words);
         self
     }
 
@@ -243,26 +250,46 @@ pub fn shown(phrase: &str, forms: &HashMap<String, String>) -> String {
         .join(" ")
 }
 
-/// A title from a theme's own phrase: the first multi-word phrase among its top three
-/// keywords ("Contact tracing"), capitalised.
-pub fn phrase_title(keywords: &[String]) -> Option<String> {
+/// Words that join the parts of a name ("certificate of residence", "Junta de Acción", "Recht
+/// für alle"); any other stopword inside a phrase makes it part of a clause ("markets are
+/// active", "looked at updated", "bigger the idea"), not a title.
+const JOINING: &[&str] = &[
+    "of", "and", "for", "de", "del", "des", "du", "da", "do", "di", "für", "und", "von", "y", "et",
+    "e",
+];
+
+/// A phrase of two or more words whose inner stopwords are all [`JOINING`] words.
+fn names_a_thing(phrase: &str, stop: &Stopwords) -> bool {
+    let words: Vec<&str> = phrase.split(' ').collect();
+    words.len() > 1
+        && words[1..words.len() - 1].iter().all(|w| {
+            !stop.contains(&w.to_lowercase()) || JOINING.contains(&w.to_lowercase().as_str())
+        })
+}
+
+/// A title from a theme's own phrase: the first phrase among its top three keywords that names
+/// a thing ("Contact tracing"; not "Markets are active"), capitalised.
+pub fn phrase_title(keywords: &[String], stop: &Stopwords) -> Option<String> {
     keywords
         .iter()
         .take(3)
-        .find(|k| k.contains(' '))
+        .find(|k| names_a_thing(k, stop))
         .map(|p| capitalised(p))
 }
 
-/// A title from keywords: [`phrase_title`], else the top two words ("Emergency and
-/// procurement").
-pub fn title(keywords: &[String]) -> String {
-    if let Some(t) = phrase_title(keywords) {
+/// A title from keywords: [`phrase_title`], else the first two one-word keywords
+/// ("Emergency and procurement"), or the one there is.
+pub fn title(keywords: &[String], stop: &Stopwords) -> String {
+    if let Some(t) = phrase_title(keywords, stop) {
         return t;
     }
-    match keywords {
-        [] => "Unlabelled".to_string(),
-        [one] => capitalised(one),
-        [a, b, ..] => format!("{} and {b}", capitalised(a)),
+    let mut words = keywords.iter().filter(|k| !k.contains(' '));
+    match (words.next(), words.next()) {
+        (None, _) => keywords
+            .first()
+            .map_or_else(|| "Unlabelled".to_string(), |k| capitalised(k)),
+        (Some(a), None) => capitalised(a),
+        (Some(a), Some(b)) => format!("{} and {b}", capitalised(a)),
     }
 }
 
@@ -301,12 +328,39 @@ mod tests {
         assert_eq!(s[0][0].0, "minimum wage");
         assert_eq!(s[1][0].0, "buses");
         assert_eq!(
-            title(&["minimum wage".into(), "workers".into()]),
+            title(&["minimum wage".into(), "workers".into()], &stop),
             "Minimum wage"
         );
         let words: Vec<String> = ["emergency", "procurement", "trust", "weeks"]
             .map(String::from)
             .into();
-        assert_eq!(title(&words), "Emergency and procurement");
+        assert_eq!(title(&words, &stop), "Emergency and procurement");
+    }
+
+    #[test]
+    fn a_title_names_a_thing() {
+        let stop = Stopwords::for_languages(["en", "es"]);
+        let k = |ks: &[&str]| -> Vec<String> { ks.iter().map(|s| s.to_string()).collect() };
+        // a clause is not a title, and a pair is made of single words
+        assert_eq!(
+            title(
+                &k(&[
+                    "markets are active",
+                    "payment",
+                    "looked at updated",
+                    "mobile"
+                ]),
+                &stop
+            ),
+            "Payment and mobile"
+        );
+        assert_eq!(
+            title(&k(&["volunteers", "certificate of residence"]), &stop),
+            "Certificate of residence"
+        );
+        assert_eq!(
+            title(&k(&["Junta de Acción", "leave"]), &stop),
+            "Junta de Acción"
+        );
     }
 }

@@ -210,7 +210,7 @@ pub fn run(
     }
     let last = LastRun::read(ws, &vectors.info.model_id);
     let book = codebook::read(&ws.codebook_file())?;
-    let mut model = Model::new(embedder);
+    let mut model = Model::new(embedder, &vectors.info.model_dir);
 
     let start = last_run::start(ws, &vectors, &units, cfg, &last);
     let next_id = start.next_id;

@@ -25,6 +25,9 @@ pub struct UnitTexts {
     /// The form each usually capitalised word is written in, by lower-cased word (see
     /// `names::Written`): how titles and keywords show it.
     pub forms: HashMap<String, String>,
+    /// The words of the free-text questions asked ("what should we leave behind?"): every
+    /// answer may repeat them, and they name no theme.
+    pub asked: HashSet<String>,
 }
 
 /// A unit left out of the themes, as `assignments.parquet` lists it.
@@ -54,6 +57,12 @@ impl UnitTexts {
         let langs: BTreeSet<&str> = self.lang.iter().map(String::as_str).collect();
         label::Stopwords::for_languages(langs.iter().copied()).with_names(self.names.clone())
     }
+
+    /// What no title or keyword holds: the [`stopwords`](Self::stopwords) and the words of the
+    /// questions asked.
+    pub fn label_stopwords(&self) -> label::Stopwords {
+        self.stopwords().with_words(self.asked.iter().cloned())
+    }
 }
 
 pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
@@ -79,6 +88,7 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
     Ok(UnitTexts {
         names: written.names,
         forms: written.forms,
+        asked: asked(ws)?,
         ids: s(col::UNIT_ID)?,
         events: s(col::EVENT_ID)?,
         text,
@@ -87,6 +97,28 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
         duplicate,
         spoken: s(col::KIND)?.iter().map(|k| k == "utterance").collect(),
     })
+}
+
+/// The words of the workspace's free-text questions, lowercased.
+fn asked(ws: &Workspace) -> Result<HashSet<String>, ThemesError> {
+    let questions =
+        chorus_core::store::read_table(ws, Table::Questions).map_err(ThemesError::Frames)?;
+    let col = |name: &str| -> Result<Vec<Option<String>>, ThemesError> {
+        Ok(questions
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(ThemesError::Frames)?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let (texts, kinds) = (col(col::TEXT)?, col(col::KIND)?);
+    Ok(texts
+        .iter()
+        .zip(&kinds)
+        .filter(|(_, k)| k.as_deref() == Some("free_text"))
+        .flat_map(|(t, _)| label::words(&t.as_deref().unwrap_or_default().to_lowercase()))
+        .collect())
 }
 
 /// Longest unit (in words) that can be a backchannel.
@@ -160,6 +192,7 @@ pub fn content_units(
     let kept_units = UnitTexts {
         names: units.names.clone(),
         forms: units.forms.clone(),
+        asked: units.asked.clone(),
         ids: pick(&units.ids),
         events: pick(&units.events),
         text: pick(&units.text),

@@ -32,7 +32,7 @@ pub fn themes(
     model: &mut Model,
     model_labels: bool,
 ) -> Result<Vec<Theme>, ThemesError> {
-    let stop = units.stopwords();
+    let stop = units.label_stopwords();
     if model_labels {
         if let Err(e) = model.get() {
             tracing::warn!("labels from c-TF-IDF only: {e}");
@@ -96,12 +96,12 @@ pub fn themes(
             .map(|s| s.label.clone());
         let label = renamed(&g.id)
             .or(seeded)
-            .unwrap_or_else(|| distinct_title(&keywords, &taken));
+            .unwrap_or_else(|| distinct_title(&keywords, &taken, &stop));
         taken.insert(label.to_lowercase());
         themes.push(record(g, label, keywords, other, pinned));
     }
     for ((g, keywords), other) in groups.subs.iter().zip(sub_keywords).zip(sub_other) {
-        let label = renamed(&g.id).unwrap_or_else(|| distinct_title(&keywords, &taken));
+        let label = renamed(&g.id).unwrap_or_else(|| distinct_title(&keywords, &taken, &stop));
         taken.insert(label.to_lowercase());
         themes.push(record(g, label, keywords, other, false));
     }
@@ -117,11 +117,11 @@ pub fn themes(
 
 /// The title of `keywords` ([`label::title`]), unless another theme has it: then the title of
 /// the keywords after the first, and so on.
-fn distinct_title(keywords: &[String], taken: &BTreeSet<String>) -> String {
+fn distinct_title(keywords: &[String], taken: &BTreeSet<String>, stop: &Stopwords) -> String {
     (0..keywords.len().max(1))
-        .map(|skip| label::title(&keywords[skip.min(keywords.len())..]))
+        .map(|skip| label::title(&keywords[skip.min(keywords.len())..], stop))
         .find(|t| !taken.contains(&t.to_lowercase()))
-        .unwrap_or_else(|| label::title(keywords))
+        .unwrap_or_else(|| label::title(keywords, stop))
 }
 
 /// The texts of each group's units in `lang`, else (fewer than [`LANGUAGE_UNITS`] of them) of

@@ -38,21 +38,28 @@ pub struct Groups {
     pub sub_ids: Vec<Option<ThemeId>>,
 }
 
-/// The embedding model, loaded when a step first needs it (codebook seeds, labels).
+/// The embedding model, loaded when a step first needs it (codebook seeds, labels): the model
+/// of the workspace's vectors, so a phrase's vector and a theme's centre are comparable.
 pub struct Model<'a> {
     load: LoadEmbedder<'a>,
+    dir: std::path::PathBuf,
     loaded: Option<Box<dyn Embedder>>,
 }
 
 impl<'a> Model<'a> {
-    pub fn new(load: LoadEmbedder<'a>) -> Self {
-        Model { load, loaded: None }
+    /// The model in `dir` (`model_dir` of the vectors' `current.json`).
+    pub fn new(load: LoadEmbedder<'a>, dir: &std::path::Path) -> Self {
+        Model {
+            load,
+            dir: dir.to_path_buf(),
+            loaded: None,
+        }
     }
 
     /// The model, loading it on first use.
     pub fn get(&mut self) -> Result<&dyn Embedder, ThemesError> {
         if self.loaded.is_none() {
-            self.loaded = Some((self.load)(None).map_err(ThemesError::Embed)?);
+            self.loaded = Some((self.load)(Some(&self.dir)).map_err(ThemesError::Embed)?);
         }
         Ok(self.loaded.as_deref().expect("loaded above"))
     }

@@ -14,8 +14,13 @@ use crate::segment::{self, Sequence};
 use crate::units::UnitTexts;
 use crate::{label, procedural, ThemesError};
 
-/// Keywords kept per segment.
+/// Keywords kept per segment, and the phrases a title without a phrase of its own takes its
+/// two words from.
 const KEYWORDS: usize = 5;
+const TITLE_POOL: usize = 20;
+
+/// The title of a segment of the chair's opening words alone.
+const OPENING: &str = "Opening";
 
 /// A segment found in a transcript, before it has a theme.
 pub struct Found {
@@ -194,21 +199,41 @@ pub fn find(
             .enumerate()
             .map(|(i, &a)| &spoken[a..starts.get(i + 1).copied().unwrap_or(spoken.len())])
             .collect();
+        // the chair's questions and opening name no topic, and their words (the event's
+        // questions: "what should we leave behind?") none either, whoever repeats them
+        let said = |s: &&Spoken| !(s.prompt || s.opening);
         let texts: Vec<Vec<&str>> = spans
             .iter()
-            .map(|span| span.iter().map(|s| units.norm[s.unit].as_str()).collect())
+            .map(|span| {
+                span.iter()
+                    .filter(said)
+                    .map(|s| units.norm[s.unit].as_str())
+                    .collect()
+            })
             .collect();
-        let keywords = label::ctfidf(&texts, &stop, KEYWORDS);
+        let asked = spoken
+            .iter()
+            .filter(|s| s.prompt || s.opening)
+            .flat_map(|s| label::words(&units.norm[s.unit]));
+        let stop = units.label_stopwords().with_words(asked);
+        let keywords = label::ctfidf(&texts, &stop, TITLE_POOL);
         let mut offset = 0;
         for (i, span) in spans.iter().enumerate() {
             let (first, last) = (&span[0], &span[span.len() - 1]);
             let span_weights = &weights[offset..offset + span.len()];
             let mean = weighted_mean(vectors, span, span_weights);
             let quote = central(vectors, units, span, &mean, span_weights, &stop);
-            let keywords: Vec<String> = keywords[i]
+            let mut keywords: Vec<String> = keywords[i]
                 .iter()
                 .map(|(k, _)| label::shown(k, &units.forms))
                 .collect();
+            // nothing but the chair's opening words (or questions)
+            let title = if texts[i].is_empty() {
+                OPENING.to_string()
+            } else {
+                label::title(&keywords, &stop)
+            };
+            keywords.truncate(KEYWORDS);
             found.push(Found {
                 record: SegmentRecord {
                     segment_id: format!("{source}#S{}", i + 1),
@@ -222,7 +247,7 @@ pub fn find(
                     last_line: last.line,
                     start_ms: span.iter().filter_map(|s| s.start_ms).min(),
                     end_ms: span.iter().filter_map(|s| s.end_ms).max(),
-                    title: label::title(&keywords),
+                    title,
                     keywords,
                     theme_id: None,
                     quote_unit: quote.map(|u| units.ids[u].clone()),
