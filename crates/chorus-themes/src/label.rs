@@ -277,13 +277,26 @@ pub fn phrase_title(keywords: &[String], stop: &Stopwords) -> Option<String> {
         .map(|p| capitalised(p))
 }
 
-/// A title from keywords: [`phrase_title`], else the first two one-word keywords
-/// ("Emergency and procurement"), or the one there is.
-pub fn title(keywords: &[String], stop: &Stopwords) -> String {
+/// A title from keywords: [`phrase_title`]; else two of the first three one-word keywords that
+/// people say together, as they say them (`phrases`, the theme's recurring phrases in lower
+/// case: "Emergency procurement" for "emergency", "data", "procurement"); else the first two
+/// ("Emergency and data"), or the one there is.
+pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords) -> String {
     if let Some(t) = phrase_title(keywords, stop) {
         return t;
     }
-    let mut words = keywords.iter().filter(|k| !k.contains(' '));
+    let one: Vec<&String> = keywords.iter().filter(|k| !k.contains(' ')).collect();
+    for (i, a) in one.iter().take(3).enumerate() {
+        for b in one.iter().take(3).skip(i + 1) {
+            for (x, y) in [(a, b), (b, a)] {
+                let said = format!("{} {}", x.to_lowercase(), y.to_lowercase());
+                if phrases.contains(&said) {
+                    return capitalised(&format!("{x} {y}"));
+                }
+            }
+        }
+    }
+    let mut words = one.into_iter();
     match (words.next(), words.next()) {
         (None, _) => keywords
             .first()
@@ -328,13 +341,22 @@ mod tests {
         assert_eq!(s[0][0].0, "minimum wage");
         assert_eq!(s[1][0].0, "buses");
         assert_eq!(
-            title(&["minimum wage".into(), "workers".into()], &stop),
+            title(&["minimum wage".into(), "workers".into()], &[], &stop),
             "Minimum wage"
         );
         let words: Vec<String> = ["emergency", "procurement", "trust", "weeks"]
             .map(String::from)
             .into();
-        assert_eq!(title(&words, &stop), "Emergency and procurement");
+        assert_eq!(title(&words, &[], &stop), "Emergency and procurement");
+        // two keywords people say together make a phrase, in their order
+        let said = [
+            "procurement rules".to_string(),
+            "emergency procurement".to_string(),
+        ];
+        let words: Vec<String> = ["emergency", "data", "procurement"]
+            .map(String::from)
+            .into();
+        assert_eq!(title(&words, &said, &stop), "Emergency procurement");
     }
 
     #[test]
@@ -350,16 +372,17 @@ mod tests {
                     "looked at updated",
                     "mobile"
                 ]),
+                &[],
                 &stop
             ),
             "Payment and mobile"
         );
         assert_eq!(
-            title(&k(&["volunteers", "certificate of residence"]), &stop),
+            title(&k(&["volunteers", "certificate of residence"]), &[], &stop),
             "Certificate of residence"
         );
         assert_eq!(
-            title(&k(&["Junta de Acción", "leave"]), &stop),
+            title(&k(&["Junta de Acción", "leave"]), &[], &stop),
             "Junta de Acción"
         );
     }

@@ -16,6 +16,12 @@ use crate::{Theme, ThemesError};
 const THEME_PHRASES: usize = 20;
 const SUBTHEME_PHRASES: usize = 12;
 
+/// A group's keywords, and its recurring phrases in lower case (see [`label::title`]).
+type Labelled = (Vec<String>, Vec<String>);
+
+/// Recurring phrases of a theme looked at for a title made of two keywords said together.
+const SAID: usize = 1000;
+
 /// Keywords a theme keeps.
 const KEYWORDS: usize = 8;
 
@@ -40,9 +46,14 @@ pub fn themes(
     }
     let main = units.main_language();
     // keywords, and the titles made of them, in the case people write them in
-    let shown = |ks: Vec<Vec<String>>| -> Vec<Vec<String>> {
+    let shown = |ks: Vec<Labelled>| -> Vec<Labelled> {
         ks.into_iter()
-            .map(|k| k.iter().map(|p| label::shown(p, &units.forms)).collect())
+            .map(|(k, phrases)| {
+                (
+                    k.iter().map(|p| label::shown(p, &units.forms)).collect(),
+                    phrases,
+                )
+            })
             .collect()
     };
     let top_keywords = shown(keywords(
@@ -84,7 +95,7 @@ pub fn themes(
     let mut themes: Vec<Theme> = Vec::new();
     // titles already given (lowercased): a theme never repeats another's
     let mut taken: BTreeSet<String> = BTreeSet::new();
-    for ((g, keywords), other) in groups.tops.iter().zip(top_keywords).zip(top_other) {
+    for ((g, (keywords, phrases)), other) in groups.tops.iter().zip(top_keywords).zip(top_other) {
         let pinned = pinned.contains(&g.id);
         if g.members.is_empty() && !pinned {
             continue;
@@ -96,12 +107,13 @@ pub fn themes(
             .map(|s| s.label.clone());
         let label = renamed(&g.id)
             .or(seeded)
-            .unwrap_or_else(|| distinct_title(&keywords, &taken, &stop));
+            .unwrap_or_else(|| distinct_title(&keywords, &phrases, &taken, &stop));
         taken.insert(label.to_lowercase());
         themes.push(record(g, label, keywords, other, pinned));
     }
-    for ((g, keywords), other) in groups.subs.iter().zip(sub_keywords).zip(sub_other) {
-        let label = renamed(&g.id).unwrap_or_else(|| distinct_title(&keywords, &taken, &stop));
+    for ((g, (keywords, phrases)), other) in groups.subs.iter().zip(sub_keywords).zip(sub_other) {
+        let label =
+            renamed(&g.id).unwrap_or_else(|| distinct_title(&keywords, &phrases, &taken, &stop));
         taken.insert(label.to_lowercase());
         themes.push(record(g, label, keywords, other, false));
     }
@@ -117,11 +129,16 @@ pub fn themes(
 
 /// The title of `keywords` ([`label::title`]), unless another theme has it: then the title of
 /// the keywords after the first, and so on.
-fn distinct_title(keywords: &[String], taken: &BTreeSet<String>, stop: &Stopwords) -> String {
+fn distinct_title(
+    keywords: &[String],
+    phrases: &[String],
+    taken: &BTreeSet<String>,
+    stop: &Stopwords,
+) -> String {
     (0..keywords.len().max(1))
-        .map(|skip| label::title(&keywords[skip.min(keywords.len())..], stop))
+        .map(|skip| label::title(&keywords[skip.min(keywords.len())..], phrases, stop))
         .find(|t| !taken.contains(&t.to_lowercase()))
-        .unwrap_or_else(|| label::title(keywords, stop))
+        .unwrap_or_else(|| label::title(keywords, phrases, stop))
 }
 
 /// The texts of each group's units in `lang`, else (fewer than [`LANGUAGE_UNITS`] of them) of
@@ -186,7 +203,7 @@ fn other_keywords(
 
 /// The keywords of each group, in the corpus's main language: its top c-TF-IDF phrases among
 /// the groups', re-ranked by the model when loaded (all candidate phrases embedded in one
-/// batched call).
+/// batched call); and those phrases (lowercase) as found.
 fn keywords(
     groups: &[Group],
     units: &UnitTexts,
@@ -194,12 +211,15 @@ fn keywords(
     stop: &Stopwords,
     model: &Model,
     top: usize,
-) -> Result<Vec<Vec<String>>, ThemesError> {
+) -> Result<Vec<Labelled>, ThemesError> {
     let classes = texts_in(groups, units, main);
-    let cands = label::ctfidf(&classes, stop, top);
+    // every recurring phrase of each group (what its people say together), the top ones the
+    // keyword candidates
+    let said = label::ctfidf(&classes, stop, SAID);
+    let cands: Vec<&[(String, f64)]> = said.iter().map(|c| &c[..c.len().min(top)]).collect();
     let phrases: Vec<&str> = cands
         .iter()
-        .flatten()
+        .flat_map(|c| c.iter())
         .map(|(p, _)| p.as_str())
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -214,13 +234,17 @@ fn keywords(
     };
     Ok(cands
         .iter()
+        .zip(&said)
         .zip(groups)
-        .map(|(c, g)| {
+        .map(|((c, said), g)| {
             let vecs: Option<Vec<Vec<f32>>> = c
                 .iter()
                 .map(|(p, _)| vectors.get(p.as_str()).cloned())
                 .collect();
-            label::pick_keywords(c, vecs.as_deref(), &g.centre, KEYWORDS)
+            (
+                label::pick_keywords(c, vecs.as_deref(), &g.centre, KEYWORDS),
+                said.iter().map(|(p, _)| p.clone()).collect(),
+            )
         })
         .collect())
 }

@@ -223,15 +223,16 @@ pub fn find(
             let span_weights = &weights[offset..offset + span.len()];
             let mean = weighted_mean(vectors, span, span_weights);
             let quote = central(vectors, units, span, &mean, span_weights, &stop);
-            let mut keywords: Vec<String> = keywords[i]
+            let phrases: Vec<String> = keywords[i].iter().map(|(k, _)| k.clone()).collect();
+            let mut keywords: Vec<String> = phrases
                 .iter()
-                .map(|(k, _)| label::shown(k, &units.forms))
+                .map(|k| label::shown(k, &units.forms))
                 .collect();
             // nothing but the chair's opening words (or questions)
             let title = if texts[i].is_empty() {
                 OPENING.to_string()
             } else {
-                label::title(&keywords, &stop)
+                label::title(&keywords, &phrases, &stop)
             };
             keywords.truncate(KEYWORDS);
             found.push(Found {
