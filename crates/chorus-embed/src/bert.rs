@@ -289,22 +289,14 @@ struct Layer {
 
 impl Layer {
     fn shallow_clone(&self) -> Self {
-        Self {
-            qkv: self.qkv.shallow_clone(),
-            attn_out: self.attn_out.shallow_clone(),
-            attn_ln_w: self.attn_ln_w.shallow_clone(),
-            attn_ln_b: self.attn_ln_b.shallow_clone(),
-            inter: self.inter.shallow_clone(),
-            out: self.out.shallow_clone(),
-            out_ln_w: self.out_ln_w.shallow_clone(),
-            out_ln_b: self.out_ln_b.shallow_clone(),
+        match self.map_linear(|l| Ok::<_, std::convert::Infallible>(l.shallow_clone())) {
+            Ok(layer) => layer,
+            Err(never) => match never {},
         }
     }
 
-    fn map_linear(
-        &self,
-        f: impl Fn(&Linear) -> Result<Linear, TchError>,
-    ) -> Result<Self, TchError> {
+    /// The same layer with `f` of each linear layer; the layer norms shared.
+    fn map_linear<E>(&self, f: impl Fn(&Linear) -> Result<Linear, E>) -> Result<Self, E> {
         Ok(Self {
             qkv: f(&self.qkv)?,
             attn_out: f(&self.attn_out)?,

@@ -215,8 +215,8 @@ pub fn find(
             .iter()
             .filter(|s| s.prompt || s.opening)
             .flat_map(|s| label::words(&units.norm[s.unit]));
-        let stop = units.label_stopwords().with_words(asked);
-        let keywords = label::ctfidf(&texts, &stop, TITLE_POOL);
+        let label_stop = units.label_stopwords().with_words(asked);
+        let keywords = label::ctfidf(&texts, &label_stop, TITLE_POOL);
         let mut offset = 0;
         for (i, span) in spans.iter().enumerate() {
             let (first, last) = (&span[0], &span[span.len() - 1]);
@@ -232,7 +232,7 @@ pub fn find(
             let title = if texts[i].is_empty() {
                 OPENING.to_string()
             } else {
-                label::title(&keywords, &phrases, &stop)
+                label::title(&keywords, &phrases, &label_stop)
             };
             keywords.truncate(KEYWORDS);
             found.push(Found {
