@@ -277,6 +277,144 @@ pub fn phrase_title(keywords: &[String], stop: &Stopwords) -> Option<String> {
         .map(|p| capitalised(p))
 }
 
+/// Months, days of the week and spans of time, in the languages chorus stems: a title says what
+/// a theme is about, not when ("Cooperation and April", "Volunteers and months" were titles).
+const WHEN: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "today",
+    "yesterday",
+    "tomorrow",
+    "januar",
+    "februar",
+    "märz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+    "tag",
+    "tage",
+    "woche",
+    "wochen",
+    "monat",
+    "monate",
+    "jahr",
+    "jahre",
+    "stunde",
+    "stunden",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+    "día",
+    "días",
+    "semana",
+    "semanas",
+    "mes",
+    "meses",
+    "año",
+    "años",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "jour",
+    "jours",
+    "semaine",
+    "semaines",
+    "mois",
+    "an",
+    "ans",
+    "année",
+    "années",
+    "janeiro",
+    "fevereiro",
+    "março",
+    "maio",
+    "junho",
+    "julho",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+    "dia",
+    "dias",
+    "semanas",
+    "ano",
+    "anos",
+];
+
+/// A keyword that says when (see [`WHEN`]).
+fn says_when(word: &str) -> bool {
+    WHEN.contains(&word.to_lowercase().as_str())
+}
+
 /// A title from keywords: [`phrase_title`]; else two of the first three one-word keywords that
 /// people say together, as they say them (`phrases`, the theme's recurring phrases in lower
 /// case: "Emergency procurement" for "emergency", "data", "procurement"); else the first two
@@ -285,7 +423,10 @@ pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords) -> Strin
     if let Some(t) = phrase_title(keywords, stop) {
         return t;
     }
-    let one: Vec<&String> = keywords.iter().filter(|k| !k.contains(' ')).collect();
+    let one: Vec<&String> = keywords
+        .iter()
+        .filter(|k| !k.contains(' ') && !says_when(k))
+        .collect();
     for (i, a) in one.iter().take(3).enumerate() {
         for b in one.iter().take(3).skip(i + 1) {
             for (x, y) in [(a, b), (b, a)] {
@@ -357,6 +498,11 @@ mod tests {
             .map(String::from)
             .into();
         assert_eq!(title(&words, &said, &stop), "Emergency procurement");
+        // a month or a span of time says when, not what
+        let words: Vec<String> = ["cooperation", "April", "trust", "weeks"]
+            .map(String::from)
+            .into();
+        assert_eq!(title(&words, &[], &stop), "Cooperation and trust");
     }
 
     #[test]
