@@ -26,13 +26,8 @@ pub fn write_parquet_chunks(
         polars_bail!(ComputeError: "no frame to write to {}", path.display());
     };
     let first = first?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = staged_path(path);
-    let mut writer = ParquetWriter::new(std::fs::File::create(&tmp)?)
-        .with_compression(ParquetCompression::Zstd(None))
-        .batched(first.schema())?;
+    let (tmp, writer) = staged_writer(path)?;
+    let mut writer = writer.batched(first.schema())?;
     writer.write_batch(&first)?;
     drop(first);
     for chunk in chunks {
@@ -54,15 +49,20 @@ macro_rules! column {
 /// Writes `df` beside `path` as `path.tmp` and returns that path: files that must change
 /// together are all staged, then all renamed ([`commit_staged`]).
 pub fn stage_parquet(path: &Path, df: &mut DataFrame) -> PolarsResult<PathBuf> {
+    let (tmp, writer) = staged_writer(path)?;
+    writer.finish(df)?;
+    Ok(tmp)
+}
+
+/// The staged path of `path` (its folder made) and a Zstd parquet writer on a new file there.
+fn staged_writer(path: &Path) -> PolarsResult<(PathBuf, ParquetWriter<std::fs::File>)> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = staged_path(path);
-    let file = std::fs::File::create(&tmp)?;
-    ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(df)?;
-    Ok(tmp)
+    let writer = ParquetWriter::new(std::fs::File::create(&tmp)?)
+        .with_compression(ParquetCompression::Zstd(None));
+    Ok((tmp, writer))
 }
 
 /// Where [`stage_parquet`] writes `path`.

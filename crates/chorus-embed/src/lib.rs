@@ -429,15 +429,11 @@ impl Model {
             });
         }
         let tokenizer = load_tokenizer(&dir.join("tokenizer.json"), max_len)?;
-        let mut inner: Vec<_> = (1..instances.max(1))
-            .map(|_| std::sync::Mutex::new(model.shallow_clone()))
-            .collect();
-        inner.push(std::sync::Mutex::new(model));
         Ok(Self {
             tokenizer,
             prefix,
             pad_id: config.pad_token_id,
-            inner,
+            inner: handles(model, instances),
             dir: dir.to_path_buf(),
             intra: intra.max(1),
         })
@@ -450,16 +446,15 @@ impl Model {
     /// The same model multiplying in 8-bit integers ([`bert::Bert::quantized`]): faster on a
     /// CPU, vectors close to but not the same as the float model's.
     pub fn quantized(self) -> Result<Self, EmbedError> {
-        let first = self.inner[0]
+        let model = self.inner[0]
             .lock()
             .map_err(|_| EmbedError::Panicked)?
             .quantized()
             .map_err(EmbedError::Encode)?;
-        let mut inner: Vec<_> = (1..self.inner.len())
-            .map(|_| std::sync::Mutex::new(first.shallow_clone()))
-            .collect();
-        inner.push(std::sync::Mutex::new(first));
-        Ok(Self { inner, ..self })
+        Ok(Self {
+            inner: handles(model, self.inner.len()),
+            ..self
+        })
     }
 
     /// Token ids of the prefix and `text`: the special tokens and pieces `tokenizer.json`
@@ -559,6 +554,15 @@ impl Embedder for Model {
     fn encode(&self, texts: &[&str], batch: usize) -> Result<Vec<Vec<f32>>, EmbedFailure> {
         Model::encode(self, texts, batch).map_err(EmbedFailure::new)
     }
+}
+
+/// `n` (at least one) handles on `model`'s weights, one per worker.
+fn handles(model: bert::Bert, n: usize) -> Vec<std::sync::Mutex<bert::Bert>> {
+    let mut inner: Vec<_> = (1..n.max(1))
+        .map(|_| std::sync::Mutex::new(model.shallow_clone()))
+        .collect();
+    inner.push(std::sync::Mutex::new(model));
+    inner
 }
 
 /// Loads the model of `dir` (else the default one, see [`resolve_model_dir`]) as an

@@ -233,7 +233,7 @@ fn replace_group_if(
 
 /// Replaces, in each match of `re`, the span `pick` chooses (none: the match stays), counting.
 /// A text without a match comes back as it went in.
-fn replace_spans(
+pub(crate) fn replace_spans(
     re: &Regex,
     text: String,
     with: &str,

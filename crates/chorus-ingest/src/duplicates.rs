@@ -119,6 +119,10 @@ pub fn flag_duplicates_by<'a>(
                 .map(|&j| shingle_set(&loose_key(&norm(j))))
                 .collect();
             for (p, &i) in members.iter().enumerate().skip(1) {
+                // matched in an earlier band to a text no later than any here
+                if best[i].is_some_and(|x| x <= members[0]) {
+                    continue;
+                }
                 let own;
                 let sh = match firsts.get(p) {
                     Some(sh) => sh,

@@ -44,17 +44,11 @@ impl IdPattern {
 
     /// `text` with every id of this kind replaced by `[id]`, counted in `count`.
     pub fn redact(&self, text: String, count: &mut u32) -> String {
-        if !self.re.is_match(&text) {
-            return text;
-        }
-        let spans: Vec<(usize, usize)> = self
-            .re
-            .captures_iter(&text)
-            .filter_map(|c| c.get(1).or_else(|| c.get(0)))
-            .filter(|m| self.check.is_none_or(|ok| ok(m.as_str())))
-            .map(|m| (m.start(), m.end()))
-            .collect();
-        crate::clean::replace_ranges(text, &spans, "[id]", count)
+        crate::clean::replace_spans(&self.re, text, "[id]", count, |c| {
+            c.get(1)
+                .or_else(|| c.get(0))
+                .filter(|m| self.check.is_none_or(|ok| ok(m.as_str())))
+        })
     }
 }
 

@@ -103,15 +103,7 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
 fn asked(ws: &Workspace) -> Result<HashSet<String>, ThemesError> {
     let questions =
         chorus_core::store::read_table(ws, Table::Questions).map_err(ThemesError::Frames)?;
-    let col = |name: &str| -> Result<Vec<Option<String>>, ThemesError> {
-        Ok(questions
-            .column(name)
-            .and_then(|c| c.str().cloned())
-            .map_err(ThemesError::Frames)?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
-    };
+    let col = |name| chorus_core::store::str_column(&questions, name).map_err(ThemesError::Frames);
     let (texts, kinds) = (col(col::TEXT)?, col(col::KIND)?);
     Ok(texts
         .iter()

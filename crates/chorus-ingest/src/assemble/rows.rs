@@ -188,7 +188,6 @@ impl Rows {
                 .unzip();
             counts.iter().for_each(|c| self.redactions.add(c));
             self.units.extend(rows);
-            drop(chunk);
         }
     }
 

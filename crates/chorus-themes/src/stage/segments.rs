@@ -173,6 +173,7 @@ pub fn find(
     seed: u64,
 ) -> Result<Vec<Found>, ThemesError> {
     let stop = units.stopwords();
+    let asked_anywhere = units.label_stopwords();
     let mut found = Vec::new();
     for ((event, source), spoken) in transcripts(ws)? {
         let dim = vectors.dim;
@@ -215,7 +216,7 @@ pub fn find(
             .iter()
             .filter(|s| s.prompt || s.opening)
             .flat_map(|s| label::words(&units.norm[s.unit]));
-        let label_stop = units.label_stopwords().with_words(asked);
+        let label_stop = asked_anywhere.clone().with_words(asked);
         let keywords = label::ctfidf(&texts, &label_stop, TITLE_POOL);
         let mut offset = 0;
         for (i, span) in spans.iter().enumerate() {
