@@ -214,8 +214,10 @@ struct Linear {
 struct Int8 {
     /// `[in, out]`, int8.
     qt: Tensor,
-    /// `[out]`, float.
-    scale: Tensor,
+    /// Per output: the float value of one step.
+    scale: Vec<f32>,
+    /// The bias, per output.
+    bias: Vec<f32>,
 }
 
 impl Linear {
@@ -227,39 +229,23 @@ impl Linear {
         let Some(q) = &self.int8 else {
             return x.f_linear(&self.w, Some(&self.b));
         };
-        // each row of the activations quantised on its own, symmetric: x[r] ≈ s[r] · xq[r]
-        let s = x
-            .f_abs()?
-            .f_amax([1i64], true)?
-            .f_clamp_min(1e-12)?
-            .f_div_scalar(127.0)?;
-        let xq = x.f_div(&s)?.f_round_()?.f_to_kind(Kind::Int8)?;
-        xq.f_internal_int_mm(&q.qt)?
-            .f_to_kind(Kind::Float)?
-            .f_mul_(&s)?
-            .f_mul_(&q.scale)?
-            .f_add_(&self.b)
+        // each row of the activations quantised on its own, symmetric: x[r] ≈ s[r] · xq[r];
+        // the integer product's sums scaled back to floats with the bias added, in one pass
+        let (xq, s) = quantize_rows(x)?;
+        dequantize(&xq.f_internal_int_mm(&q.qt)?, &s, &q.scale, &q.bias)
     }
 
     /// The same layer with its weights also quantised (per output row, symmetric).
     fn quantized(&self) -> Result<Self, TchError> {
-        let scale = self
-            .w
-            .f_abs()?
-            .f_amax([1i64], false)?
-            .f_clamp_min(1e-12)?
-            .f_div_scalar(127.0)?;
-        let qt = self
-            .w
-            .f_div(&scale.f_unsqueeze(1)?)?
-            .f_round()?
-            .f_to_kind(Kind::Int8)?
-            .f_t_()?
-            .f_contiguous()?;
+        let (q, scale) = quantize_rows(&self.w)?;
         Ok(Self {
             w: self.w.shallow_clone(),
             b: self.b.shallow_clone(),
-            int8: Some(Int8 { qt, scale }),
+            int8: Some(Int8 {
+                qt: q.f_transpose(0, 1)?.f_contiguous()?,
+                scale,
+                bias: Vec::<f32>::try_from(&self.b)?,
+            }),
         })
     }
 
@@ -269,10 +255,173 @@ impl Linear {
             b: self.b.shallow_clone(),
             int8: self.int8.as_ref().map(|q| Int8 {
                 qt: q.qt.shallow_clone(),
-                scale: q.scale.shallow_clone(),
+                scale: q.scale.clone(),
+                bias: q.bias.clone(),
             }),
         }
     }
+}
+
+/// A float matrix's rows as 8-bit steps, each row scaled so its largest magnitude is 127, and
+/// each row's step (`x[r] ≈ step[r] · q[r]`): one pass for the maxima, one for the steps, where
+/// libtorch's element-wise ops would take five.
+fn quantize_rows(x: &Tensor) -> Result<(Tensor, Vec<f32>), TchError> {
+    let x = x.f_contiguous()?;
+    let (rows, cols) = x.size2()?;
+    let src = float_slice(&x, rows * cols)?;
+    let out = Tensor::f_empty([rows, cols], (Kind::Int8, tch::Device::Cpu))?;
+    let n = (rows * cols) as usize;
+    // SAFETY: `out` is a fresh contiguous CPU int8 tensor of `n` elements, owned here and not
+    // aliased while the slice lives.
+    let dst = unsafe { std::slice::from_raw_parts_mut(out.data_ptr() as *mut i8, n) };
+    let steps = quantize_into(src, dst, cols.max(1) as usize);
+    Ok((out, steps))
+}
+
+/// The floats of an integer product's sums (`acc`, `[rows, out]` int32): `acc · row step ·
+/// weight step + bias`, in one pass.
+fn dequantize(acc: &Tensor, row: &[f32], weight: &[f32], bias: &[f32]) -> Result<Tensor, TchError> {
+    let (rows, cols) = acc.size2()?;
+    if acc.kind() != Kind::Int
+        || !acc.is_contiguous()
+        || rows as usize != row.len()
+        || cols as usize != weight.len()
+        || cols as usize != bias.len()
+    {
+        return Err(TchError::Shape(format!(
+            "integer sums {rows}x{cols} ({:?}) for {} row steps and {} outputs",
+            acc.kind(),
+            row.len(),
+            weight.len()
+        )));
+    }
+    let n = (rows * cols) as usize;
+    // SAFETY: `acc` is a contiguous CPU int32 tensor of `n` elements (checked above), read only.
+    let sums = unsafe { std::slice::from_raw_parts(acc.data_ptr() as *const i32, n) };
+    let out = Tensor::f_empty([rows, cols], (Kind::Float, tch::Device::Cpu))?;
+    // SAFETY: `out` is a fresh contiguous CPU float tensor of `n` elements, owned here.
+    let dst = unsafe { std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n) };
+    scale_into(sums, dst, cols.max(1) as usize, row, weight, bias);
+    Ok(out)
+}
+
+/// [`quantize_rows`]'s arithmetic on rows of `cols` floats; on AVX2, eight at a time.
+fn quantize_into(src: &[f32], dst: &mut [i8], cols: usize) -> Vec<f32> {
+    let mut steps = Vec::with_capacity(src.len() / cols);
+    for (row, q) in src.chunks_exact(cols).zip(dst.chunks_exact_mut(cols)) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above
+            steps.push(unsafe { quantize_row_avx2(row, q) });
+            continue;
+        }
+        let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let step = max.max(1e-12) / 127.0;
+        let inv = 1.0 / step;
+        for (v, q) in row.iter().zip(q) {
+            *q = (v * inv).round_ties_even() as i8;
+        }
+        steps.push(step);
+    }
+    steps
+}
+
+/// One row of [`quantize_into`]: the largest magnitude, then the steps rounded to nearest
+/// (ties to even, as the scalar path), 32 to a store.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn quantize_row_avx2(row: &[f32], q: &mut [i8]) -> f32 {
+    use std::arch::x86_64::*;
+    let n = row.len().min(q.len());
+    let p = row.as_ptr();
+    let sign = _mm256_set1_ps(-0.0);
+    let mut m = _mm256_setzero_ps();
+    let mut i = 0;
+    while i + 8 <= n {
+        m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(p.add(i))));
+        i += 8;
+    }
+    let mut lanes = [0f32; 8];
+    _mm256_storeu_ps(lanes.as_mut_ptr(), m);
+    let mut max = lanes.iter().fold(0f32, |a, &b| a.max(b));
+    for v in &row[i..n] {
+        max = max.max(v.abs());
+    }
+    let step = max.max(1e-12) / 127.0;
+    let inv = 1.0 / step;
+    let vinv = _mm256_set1_ps(inv);
+    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    let mut i = 0;
+    while i + 32 <= n {
+        let c = |k: usize| _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(p.add(i + k)), vinv));
+        let ab = _mm256_packs_epi32(c(0), c(8));
+        let cd = _mm256_packs_epi32(c(16), c(24));
+        let bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(ab, cd), order);
+        _mm256_storeu_si256(q.as_mut_ptr().add(i) as *mut __m256i, bytes);
+        i += 32;
+    }
+    for (v, q) in row[i..n].iter().zip(&mut q[i..n]) {
+        *q = (v * inv).round_ties_even() as i8;
+    }
+    step
+}
+
+/// [`dequantize`]'s arithmetic on rows of `cols` sums, with the AVX2 copy where it can run.
+fn scale_into(
+    sums: &[i32],
+    dst: &mut [f32],
+    cols: usize,
+    row: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+) {
+    #[inline(always)]
+    fn body(sums: &[i32], dst: &mut [f32], cols: usize, row: &[f32], weight: &[f32], bias: &[f32]) {
+        for ((s, o), r) in sums
+            .chunks_exact(cols)
+            .zip(dst.chunks_exact_mut(cols))
+            .zip(row)
+        {
+            for (((s, o), w), b) in s.iter().zip(o.iter_mut()).zip(weight).zip(bias) {
+                *o = *s as f32 * (r * w) + b;
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(
+            sums: &[i32],
+            dst: &mut [f32],
+            cols: usize,
+            row: &[f32],
+            weight: &[f32],
+            bias: &[f32],
+        ) {
+            body(sums, dst, cols, row, weight, bias)
+        }
+        // SAFETY: the CPU has AVX2, checked just above
+        return unsafe { avx2(sums, dst, cols, row, weight, bias) };
+    }
+    body(sums, dst, cols, row, weight, bias)
+}
+
+/// The elements of a contiguous CPU float tensor, read only.
+fn float_slice(x: &Tensor, n: i64) -> Result<&[f32], TchError> {
+    if x.kind() != Kind::Float
+        || x.device() != tch::Device::Cpu
+        || !x.is_contiguous()
+        || x.numel() != n as usize
+    {
+        return Err(TchError::Shape(format!(
+            "expected {n} contiguous CPU floats, found {:?} {:?} on {:?}",
+            x.size(),
+            x.kind(),
+            x.device()
+        )));
+    }
+    // SAFETY: checked above: `n` contiguous floats on the CPU, borrowed for `x`'s lifetime.
+    Ok(unsafe { std::slice::from_raw_parts(x.data_ptr() as *const f32, n as usize) })
 }
 
 /// The weights of one encoder layer.
