@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             model: &model,
             vectors: &vectors,
             addresses: None,
-            quantized: None,
+            scores: None,
             totals: None,
         };
         search::search(&idx, &fields, &req, Some(&semantic))?

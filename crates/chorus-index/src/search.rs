@@ -7,7 +7,7 @@
 
 use chorus_core::error::{Category, Diagnostic};
 use chorus_core::model::Facet as UnitFacet;
-use chorus_core::vectors::{dot, EmbedFailure, Embedder, UnitVectors, VectorsError};
+use chorus_core::vectors::{EmbedFailure, Embedder, UnitVectors, VectorsError};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -66,8 +66,10 @@ pub struct Semantic<'a> {
     /// Each unit's document in the searcher this is used with ([`unit_addresses`]); `None`:
     /// found for the search (a server keeps them for its reader's life).
     pub addresses: Option<&'a std::collections::HashMap<String, DocAddress>>,
-    /// An 8-bit copy of `vectors` for the first pass (the nearest then scored exactly).
-    pub quantized: Option<&'a chorus_core::vectors::quantized::Quantized>,
+    /// The query's dot product with every unit's vector, in the vectors' order, when the caller
+    /// has them already (a server scores many queries in one read of the vectors,
+    /// [`UnitVectors::scores`]); else the query is embedded and scored here.
+    pub scores: Option<&'a [f32]>,
     /// Totals and facet counts of filter sets already seen with this searcher.
     pub totals: Option<&'a TotalsCache>,
 }
@@ -424,33 +426,29 @@ fn ranked(
         },
     )?;
     let want = (req.offset + req.limit).max(CANDIDATES);
-    let qv = sem
-        .model
-        .encode(&[q], 1)
-        .map_err(SearchError::Embed)?
-        .remove(0);
-    // the model's vectors are unit-length: the dot product is the cosine; with an 8-bit copy,
-    // a first pass over it, and the nearest scored again exactly
-    let exact = |i: usize| dot(&qv, sem.vectors.row(i));
-    let mut by_cos: Vec<(usize, f32)> = match sem.quantized {
-        Some(qz) => qz.scores(&qv).into_iter().enumerate().collect(),
-        None => (0..sem.vectors.unit_ids.len())
-            .map(|i| (i, exact(i)))
-            .collect(),
-    };
-    let rescore = |part: &mut [(usize, f32)]| {
-        if sem.quantized.is_some() {
-            part.iter_mut().for_each(|e| e.1 = exact(e.0));
+    // the model's vectors are unit-length: the dot product is the cosine
+    let rows = sem.vectors.unit_ids.len();
+    let computed;
+    let scores = match sem.scores.filter(|s| s.len() == rows) {
+        Some(s) => s,
+        None => {
+            let qv = sem
+                .model
+                .encode(&[q], 1)
+                .map_err(SearchError::Embed)?
+                .remove(0);
+            computed = sem.vectors.scores(&[&qv]).remove(0);
+            &computed
         }
     };
+    let mut by_cos: Vec<(usize, f32)> = scores.iter().copied().enumerate().collect();
     let nearest_first =
         |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    // the nearest few first (a partial sort); the rest sorted only if filters need them
-    let head = (want * 4).max(1000).min(by_cos.len());
-    if head < by_cos.len() {
+    // the nearest first (a partial sort); the rest sorted only if filters need them
+    let head = want.min(rows);
+    if head < rows {
         by_cos.select_nth_unstable_by(head, nearest_first);
     }
-    rescore(&mut by_cos[..head]);
     by_cos[..head].sort_by(nearest_first);
     let mut rest_sorted = head == by_cos.len();
     let found;
@@ -470,13 +468,12 @@ fn ranked(
         None
     };
     // semantic ranks among the units that pass the filters
-    let mut semantic: Vec<(String, DocAddress, f32)> = Vec::new();
+    let mut semantic: Vec<(DocAddress, f32)> = Vec::new();
     for k in 0..by_cos.len() {
         if semantic.len() >= want {
             break;
         }
         if k == head && !rest_sorted {
-            rescore(&mut by_cos[head..]);
             by_cos[head..].sort_by(nearest_first);
             rest_sorted = true;
         }
@@ -486,7 +483,7 @@ fn ranked(
             continue;
         };
         if members.as_ref().is_none_or(|m| m.contains(&addr)) {
-            semantic.push((unit.clone(), addr, c));
+            semantic.push((addr, c));
         }
     }
     // the query as words: ranks for hybrid, highlights for both (where it parses)
@@ -499,7 +496,7 @@ fn ranked(
             for (rank, (_, addr)) in lex.iter().enumerate() {
                 *score.entry(*addr).or_default() += 1.0 / (RRF_K + rank as f64 + 1.0);
             }
-            for (rank, (_, addr, _)) in semantic.iter().enumerate() {
+            for (rank, (addr, _)) in semantic.iter().enumerate() {
                 *score.entry(*addr).or_default() += 1.0 / (RRF_K + rank as f64 + 1.0);
             }
             // scaled so that a unit first in both rankings scores 1: a reader's 0..1, not
@@ -513,10 +510,7 @@ fn ranked(
                 lexical_q,
             )
         }
-        _ => (
-            semantic.iter().map(|(_, a, c)| (*a, *c)).collect(),
-            lexical_q.unwrap_or_else(|_| Box::new(AllQuery)),
-        ),
+        _ => (semantic, lexical_q.unwrap_or_else(|_| Box::new(AllQuery))),
     };
     fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let (matching, facets) = match sem.totals {

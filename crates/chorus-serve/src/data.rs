@@ -22,8 +22,8 @@ pub struct Data {
     pub semantic: Option<(Box<dyn Embedder>, UnitVectors)>,
     /// Each unit's document in `reader`'s searcher (it never reloads: a new index is a new load).
     pub addresses: std::collections::HashMap<String, tantivy::DocAddress>,
-    /// An 8-bit copy of the vectors for the first pass of a search by meaning.
-    pub quantized: Option<vectors::quantized::Quantized>,
+    /// Concurrent meaning searches' queries scored against every unit in shared passes.
+    pub scans: vectors::group::GroupCommit<Vec<f32>, Vec<f32>>,
     /// Totals and facet counts of the filter sets searched by meaning so far.
     pub totals: chorus_index::search::TotalsCache,
     pub themes: Vec<ThemeRecord>,
@@ -262,12 +262,9 @@ impl Data {
                 .collect();
             insights = Some(chorus_insights::compute(ws, &InsightsConfig { k })?);
         }
-        let quantized = semantic
-            .as_ref()
-            .map(|(_, v)| vectors::quantized::Quantized::new(v));
         Ok(Self {
             addresses,
-            quantized,
+            scans: Default::default(),
             totals: Default::default(),
             index,
             fields,

@@ -299,6 +299,41 @@ pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiEr
 
 impl App {
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, ApiError> {
+        self.search_scored(req, None)
+    }
+
+    /// The query's dot product with every unit's vector, computed together with other
+    /// concurrent searches' queries (one read of the vectors for all), after its embedding
+    /// (shared in the same way). `None` without vectors or for an empty query.
+    fn meaning_scores(&self, query: &str) -> Result<Option<Vec<f32>>, ApiError> {
+        let Some((model, vectors)) = &self.data.semantic else {
+            return Ok(None);
+        };
+        if query.is_empty() || query == "*" || query.chars().count() > search::MAX_QUERY_CHARS {
+            return Ok(None);
+        }
+        let failed = |e: String| ApiError::search_failed(e);
+        let qv = model
+            .encode(&[query], 1)
+            .map_err(|e| failed(e.to_string()))?
+            .remove(0);
+        let scores = self
+            .data
+            .scans
+            .run(vec![qv], |qs| {
+                let refs: Vec<&[f32]> = qs.iter().map(Vec::as_slice).collect();
+                Ok(vectors.scores(&refs))
+            })
+            .map_err(failed)?;
+        Ok(scores.into_iter().next())
+    }
+
+    /// [`App::search`] with the query's scores already computed ([`App::meaning_scores`]).
+    fn search_scored(
+        &self,
+        req: &SearchRequest,
+        scores: Option<&[f32]>,
+    ) -> Result<SearchResponse, ApiError> {
         // the query's length is checked before anything is parsed or embedded
         let chars = req.query.chars().count();
         if chars > search::MAX_QUERY_CHARS {
@@ -317,7 +352,7 @@ impl App {
                 model: model.as_ref(),
                 vectors,
                 addresses: Some(&self.data.addresses),
-                quantized: self.data.quantized.as_ref(),
+                scores,
                 totals: Some(&self.data.totals),
             });
         Ok(search::search_with(
@@ -351,27 +386,23 @@ async fn api_search(Current(app): Current, RawQuery(raw): RawQuery) -> Result<Re
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// A search by meaning, off the workers: first the query embedded (concurrent queries share
-/// the model's passes, so all may wait for it at once), then the ranking, a few at a time in
-/// arrival order: 200 rankings at once on two cores would all finish late.
+/// A search by meaning, off the workers: first the query embedded and scored against every
+/// unit (concurrent queries share the model's passes and the reads of the vectors, so all may
+/// wait for them at once), then the ranking, a few at a time in arrival order: 200 rankings at
+/// once on two cores would all finish late.
 async fn meaning_search(app: &Arc<App>, req: SearchRequest) -> Result<SearchResponse, ApiError> {
     let failed = |e: tokio::task::JoinError| ApiError::search_failed(e.to_string());
-    if app.data.semantic.is_some() {
-        let (a, q) = (app.clone(), req.query.trim().to_string());
-        // the vector is kept by the model wrapper; the ranking below finds it there
-        tokio::task::spawn_blocking(move || {
-            a.data.semantic.as_ref().map(|(m, _)| m.encode(&[&q], 1))
-        })
+    let (a, q) = (app.clone(), req.query.trim().to_string());
+    let scores = tokio::task::spawn_blocking(move || a.meaning_scores(&q))
         .await
-        .map_err(failed)?;
-    }
+        .map_err(failed)??;
     let _turn = app
         .rankings
         .acquire()
         .await
         .map_err(|e| ApiError::search_failed(e.to_string()))?;
     let a = app.clone();
-    tokio::task::spawn_blocking(move || a.search(&req))
+    tokio::task::spawn_blocking(move || a.search_scored(&req, scores.as_deref()))
         .await
         .map_err(failed)?
 }

@@ -1,13 +1,12 @@
 //! Many callers' texts embedded in shared forward passes: the server's meaning searches each
 //! need one query embedded, and one forward pass over 32 short queries costs little more than
-//! over one. A caller queues its texts; whoever finds no pass running leads one over everything
-//! queued (its own texts and those that arrived while the last pass ran), hands each caller its
-//! vectors, and leads again while more wait ("group commit": no timer, no added latency when
-//! idle). Recent queries' vectors are kept, so a repeated query is not embedded again.
+//! over one. Concurrent calls share passes by group commit ([`GroupCommit`]); recent queries'
+//! vectors are kept, so a repeated query is not embedded again.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
+use std::sync::Mutex;
 
+use super::group::GroupCommit;
 use super::{EmbedFailure, Embedder};
 
 /// Texts per forward pass (the embedder splits a larger batch across its instances).
@@ -19,36 +18,29 @@ const KEEP: usize = 8192;
 /// An [`Embedder`] that batches concurrent callers and remembers recent texts.
 pub struct Batched {
     inner: Box<dyn Embedder>,
-    state: Mutex<State>,
-    done: Condvar,
-}
-
-#[derive(Default)]
-struct State {
-    /// Texts waiting for a pass, with the ticket of the call that queued each.
-    queued: Vec<(u64, String)>,
-    /// Finished calls: ticket -> vectors (in the call's order), or the pass's error.
-    finished: HashMap<u64, Result<Vec<Vec<f32>>, String>>,
-    next_ticket: u64,
-    running: bool,
-    seen: HashMap<String, Vec<f32>>,
+    passes: GroupCommit<String, Vec<f32>>,
+    seen: Mutex<HashMap<String, Vec<f32>>>,
 }
 
 impl Batched {
     pub fn new(inner: Box<dyn Embedder>) -> Self {
         Self {
             inner,
-            state: Mutex::new(State::default()),
-            done: Condvar::new(),
+            passes: GroupCommit::default(),
+            seen: Mutex::default(),
         }
     }
 
-    /// One pass over everything queued; every waiting call's result is filed.
-    fn lead(&self, mut st: std::sync::MutexGuard<'_, State>) -> std::sync::MutexGuard<'_, State> {
-        let work = std::mem::take(&mut st.queued);
-        st.running = true;
-        drop(st);
-        let texts: Vec<&str> = work.iter().map(|(_, t)| t.as_str()).collect();
+    fn seen(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<f32>>> {
+        match self.seen.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// One pass over the queued texts.
+    fn pass(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, String> {
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let started = std::time::Instant::now();
         // an even number of equal batches: the embedder's instances (one per core) finish
         // together instead of one waiting on the other's last batch
@@ -56,37 +48,21 @@ impl Batched {
             .len()
             .div_ceil(2 * texts.len().div_ceil(2 * PASS))
             .max(1);
-        let result = self.inner.encode(&texts, batch);
+        let result = self.inner.encode(&texts, batch).map_err(|e| e.to_string());
         tracing::debug!(
             texts = texts.len(),
             ms = started.elapsed().as_secs_f64() * 1e3,
             "shared embedding pass"
         );
-        let mut st = match self.state.lock() {
-            Ok(s) => s,
-            Err(p) => p.into_inner(),
-        };
-        st.running = false;
-        match result {
-            Ok(vectors) => {
-                if st.seen.len() + work.len() > KEEP {
-                    st.seen.clear();
-                }
-                for ((ticket, text), v) in work.into_iter().zip(vectors) {
-                    st.seen.insert(text, v.clone());
-                    if let Ok(list) = st.finished.entry(ticket).or_insert_with(|| Ok(Vec::new())) {
-                        list.push(v);
-                    }
-                }
-            }
-            Err(e) => {
-                for (ticket, _) in work {
-                    st.finished.insert(ticket, Err(e.to_string()));
-                }
-            }
+        let vectors = result?;
+        let mut seen = self.seen();
+        if seen.len() + texts.len() > KEEP {
+            seen.clear();
         }
-        self.done.notify_all();
-        st
+        for (t, v) in texts.iter().zip(&vectors) {
+            seen.insert((*t).to_string(), v.clone());
+        }
+        Ok(vectors)
     }
 }
 
@@ -96,34 +72,21 @@ impl Embedder for Batched {
         if texts.len() > PASS {
             return self.inner.encode(texts, batch);
         }
-        let mut st = match self.state.lock() {
-            Ok(s) => s,
-            Err(p) => p.into_inner(),
+        let known = {
+            let seen = self.seen();
+            texts
+                .iter()
+                .map(|t| seen.get(*t).cloned())
+                .collect::<Option<Vec<_>>>()
         };
-        if let Some(all) = texts
-            .iter()
-            .map(|t| st.seen.get(*t).cloned())
-            .collect::<Option<Vec<_>>>()
-        {
+        if let Some(all) = known {
             return Ok(all);
         }
-        let ticket = st.next_ticket;
-        st.next_ticket += 1;
-        st.queued
-            .extend(texts.iter().map(|t| (ticket, (*t).to_string())));
-        loop {
-            if let Some(r) = st.finished.remove(&ticket) {
-                return r.map_err(|e| EmbedFailure::new(BatchError(e)));
-            }
-            if !st.running && !st.queued.is_empty() {
-                st = self.lead(st);
-                continue;
-            }
-            st = match self.done.wait(st) {
-                Ok(s) => s,
-                Err(p) => p.into_inner(),
-            };
-        }
+        self.passes
+            .run(texts.iter().map(|t| (*t).to_string()).collect(), |t| {
+                self.pass(t)
+            })
+            .map_err(|e| EmbedFailure::new(BatchError(e)))
     }
 }
 

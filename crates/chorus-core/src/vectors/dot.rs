@@ -1,6 +1,6 @@
-//! Dot products of the unit vectors: floats in a fixed order (the same bits on every path and
-//! machine, which clustering's determinism needs), and 8-bit steps (the first pass of a search
-//! by meaning, exact integers). On x86-64 with AVX2 both run on 256-bit registers.
+//! Dot products of the unit vectors: floats in a fixed order, the same bits on every path and
+//! machine, which clustering's determinism needs. On x86-64 with AVX2 they
+//! run on 256-bit registers.
 
 /// Independent accumulators of [`dot`]: four AVX registers (eight SSE ones), so the additions
 /// do not wait on each other.
@@ -81,52 +81,6 @@ fn finish(mut acc: [f32; LANES], ra: &[f32], rb: &[f32]) -> f32 {
     s
 }
 
-/// Integer dot product of two vectors of 8-bit steps.
-#[inline]
-pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above
-        return unsafe { dot_i8_avx2(a, b) };
-    }
-    dot_i8_lanes(a, b)
-}
-
-/// Sixteen steps at a time widened to 16 bits, multiplied and summed in pairs into eight 32-bit
-/// lanes (`vpmaddwd`: 127 · 127 · 2 fits easily).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
-    use std::arch::x86_64::{
-        __m128i, __m256i, _mm256_add_epi32, _mm256_cvtepi8_epi16, _mm256_madd_epi16,
-        _mm256_setzero_si256, _mm256_storeu_si256, _mm_loadu_si128,
-    };
-    let n = a.len().min(b.len());
-    let full = n / 16 * 16;
-    let (pa, pb) = (a.as_ptr(), b.as_ptr());
-    let mut acc = _mm256_setzero_si256();
-    let mut o = 0;
-    while o < full {
-        // SAFETY: o + 16 <= full <= n, inside both slices
-        let x = _mm256_cvtepi8_epi16(_mm_loadu_si128(pa.add(o).cast::<__m128i>()));
-        let y = _mm256_cvtepi8_epi16(_mm_loadu_si128(pb.add(o).cast::<__m128i>()));
-        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(x, y));
-        o += 16;
-    }
-    let mut lanes = [0i32; 8];
-    // SAFETY: lanes holds eight i32, one 256-bit register
-    _mm256_storeu_si256(lanes.as_mut_ptr().cast::<__m256i>(), acc);
-    lanes.iter().sum::<i32>() + dot_i8_lanes(&a[full..n], &b[full..n])
-}
-
-#[inline(always)]
-fn dot_i8_lanes(a: &[i8], b: &[i8]) -> i32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,22 +111,5 @@ mod tests {
             assert!((dot_lanes(&a, &b) as f64 - plain).abs() < 1e-4);
             assert_eq!(dot(&a, &b).to_bits(), dot_lanes(&a, &b).to_bits());
         }
-    }
-
-    #[test]
-    fn dot_i8_is_the_same_on_every_path() {
-        for n in [0, 1, 15, 16, 17, 384, 1000] {
-            let a: Vec<i8> = values(n, 3 + n as u32)
-                .iter()
-                .map(|v| (v * 254.0) as i8)
-                .collect();
-            let b: Vec<i8> = values(n, 9 + n as u32)
-                .iter()
-                .map(|v| (v * 254.0) as i8)
-                .collect();
-            assert_eq!(dot_i8(&a, &b), dot_i8_lanes(&a, &b));
-        }
-        let extreme = vec![-127i8; 384];
-        assert_eq!(dot_i8(&extreme, &extreme), 127 * 127 * 384);
     }
 }

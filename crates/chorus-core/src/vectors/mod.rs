@@ -6,11 +6,12 @@
 pub mod batched;
 pub mod cache;
 mod dot;
-pub mod quantized;
+pub mod group;
+mod scan;
 
 use std::path::{Path, PathBuf};
 
-pub use dot::{dot, dot_i8};
+pub use dot::dot;
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -169,6 +170,13 @@ pub struct UnitVectors {
 impl UnitVectors {
     pub fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Every unit's dot product with each query (`[query][unit]`), the vectors read once for
+    /// all the queries ([`scan::scores`]): the same scores for a query whether it is scored
+    /// alone or with others.
+    pub fn scores(&self, queries: &[&[f32]]) -> Vec<Vec<f32>> {
+        scan::scores(&self.data, self.dim, queries)
     }
 }
 
