@@ -11,8 +11,10 @@ local queries = {
   "meeting agenda", "speech recognition", "interface design", "market research", "budget",
   "fifteen dollars hour", "small business jobs",
 }
--- filters that exist in ../shared/data (a filter naming no unit is a 400, not a search)
-local filters = { "", "&lang=en", "&event=march-on.operation-marchin-orders", "&theme=t-3", "&lang=de", "&event=es2002d" }
+-- filters that exist in ../shared/data (a filter naming no unit is a 400, not a search); the
+-- theme is one of the workspace's (ids depend on its history), from CHORUS_THEME when set
+local theme = os.getenv("CHORUS_THEME") or "t-3"
+local filters = { "", "&lang=en", "&event=march-on.operation-marchin-orders", "&theme=" .. theme, "&lang=de", "&event=es2002d" }
 local n = 0
 request = function()
   n = n + 1
