@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use tch::{Kind, TchError, Tensor};
 
+use super::cpu::{dequantize, quantize_rows, short_attention, SHORT};
 use super::EmbedError;
 
 /// The fields of `config.json` the forward needs (Hugging Face's names and defaults).
@@ -262,168 +263,6 @@ impl Linear {
     }
 }
 
-/// A float matrix's rows as 8-bit steps, each row scaled so its largest magnitude is 127, and
-/// each row's step (`x[r] ≈ step[r] · q[r]`): one pass for the maxima, one for the steps, where
-/// libtorch's element-wise ops would take five.
-fn quantize_rows(x: &Tensor) -> Result<(Tensor, Vec<f32>), TchError> {
-    let x = x.f_contiguous()?;
-    let (rows, cols) = x.size2()?;
-    let src = float_slice(&x, rows * cols)?;
-    let out = Tensor::f_empty([rows, cols], (Kind::Int8, tch::Device::Cpu))?;
-    let n = (rows * cols) as usize;
-    // SAFETY: `out` is a fresh contiguous CPU int8 tensor of `n` elements, owned here and not
-    // aliased while the slice lives.
-    let dst = unsafe { std::slice::from_raw_parts_mut(out.data_ptr() as *mut i8, n) };
-    let steps = quantize_into(src, dst, cols.max(1) as usize);
-    Ok((out, steps))
-}
-
-/// The floats of an integer product's sums (`acc`, `[rows, out]` int32): `acc · row step ·
-/// weight step + bias`, in one pass.
-fn dequantize(acc: &Tensor, row: &[f32], weight: &[f32], bias: &[f32]) -> Result<Tensor, TchError> {
-    let (rows, cols) = acc.size2()?;
-    if acc.kind() != Kind::Int
-        || !acc.is_contiguous()
-        || rows as usize != row.len()
-        || cols as usize != weight.len()
-        || cols as usize != bias.len()
-    {
-        return Err(TchError::Shape(format!(
-            "integer sums {rows}x{cols} ({:?}) for {} row steps and {} outputs",
-            acc.kind(),
-            row.len(),
-            weight.len()
-        )));
-    }
-    let n = (rows * cols) as usize;
-    // SAFETY: `acc` is a contiguous CPU int32 tensor of `n` elements (checked above), read only.
-    let sums = unsafe { std::slice::from_raw_parts(acc.data_ptr() as *const i32, n) };
-    let out = Tensor::f_empty([rows, cols], (Kind::Float, tch::Device::Cpu))?;
-    // SAFETY: `out` is a fresh contiguous CPU float tensor of `n` elements, owned here.
-    let dst = unsafe { std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n) };
-    scale_into(sums, dst, cols.max(1) as usize, row, weight, bias);
-    Ok(out)
-}
-
-/// [`quantize_rows`]'s arithmetic on rows of `cols` floats; on AVX2, eight at a time.
-fn quantize_into(src: &[f32], dst: &mut [i8], cols: usize) -> Vec<f32> {
-    let mut steps = Vec::with_capacity(src.len() / cols);
-    for (row, q) in src.chunks_exact(cols).zip(dst.chunks_exact_mut(cols)) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above
-            steps.push(unsafe { quantize_row_avx2(row, q) });
-            continue;
-        }
-        let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let step = max.max(1e-12) / 127.0;
-        let inv = 1.0 / step;
-        for (v, q) in row.iter().zip(q) {
-            *q = (v * inv).round_ties_even() as i8;
-        }
-        steps.push(step);
-    }
-    steps
-}
-
-/// One row of [`quantize_into`]: the largest magnitude, then the steps rounded to nearest
-/// (ties to even, as the scalar path), 32 to a store.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn quantize_row_avx2(row: &[f32], q: &mut [i8]) -> f32 {
-    use std::arch::x86_64::*;
-    let n = row.len().min(q.len());
-    let p = row.as_ptr();
-    let sign = _mm256_set1_ps(-0.0);
-    let mut m = _mm256_setzero_ps();
-    let mut i = 0;
-    while i + 8 <= n {
-        m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(p.add(i))));
-        i += 8;
-    }
-    let mut lanes = [0f32; 8];
-    _mm256_storeu_ps(lanes.as_mut_ptr(), m);
-    let mut max = lanes.iter().fold(0f32, |a, &b| a.max(b));
-    for v in &row[i..n] {
-        max = max.max(v.abs());
-    }
-    let step = max.max(1e-12) / 127.0;
-    let inv = 1.0 / step;
-    let vinv = _mm256_set1_ps(inv);
-    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    let mut i = 0;
-    while i + 32 <= n {
-        let c = |k: usize| _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(p.add(i + k)), vinv));
-        let ab = _mm256_packs_epi32(c(0), c(8));
-        let cd = _mm256_packs_epi32(c(16), c(24));
-        let bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(ab, cd), order);
-        _mm256_storeu_si256(q.as_mut_ptr().add(i) as *mut __m256i, bytes);
-        i += 32;
-    }
-    for (v, q) in row[i..n].iter().zip(&mut q[i..n]) {
-        *q = (v * inv).round_ties_even() as i8;
-    }
-    step
-}
-
-/// [`dequantize`]'s arithmetic on rows of `cols` sums, with the AVX2 copy where it can run.
-fn scale_into(
-    sums: &[i32],
-    dst: &mut [f32],
-    cols: usize,
-    row: &[f32],
-    weight: &[f32],
-    bias: &[f32],
-) {
-    #[inline(always)]
-    fn body(sums: &[i32], dst: &mut [f32], cols: usize, row: &[f32], weight: &[f32], bias: &[f32]) {
-        for ((s, o), r) in sums
-            .chunks_exact(cols)
-            .zip(dst.chunks_exact_mut(cols))
-            .zip(row)
-        {
-            for (((s, o), w), b) in s.iter().zip(o.iter_mut()).zip(weight).zip(bias) {
-                *o = *s as f32 * (r * w) + b;
-            }
-        }
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2(
-            sums: &[i32],
-            dst: &mut [f32],
-            cols: usize,
-            row: &[f32],
-            weight: &[f32],
-            bias: &[f32],
-        ) {
-            body(sums, dst, cols, row, weight, bias)
-        }
-        // SAFETY: the CPU has AVX2, checked just above
-        return unsafe { avx2(sums, dst, cols, row, weight, bias) };
-    }
-    body(sums, dst, cols, row, weight, bias)
-}
-
-/// The elements of a contiguous CPU float tensor, read only.
-fn float_slice(x: &Tensor, n: i64) -> Result<&[f32], TchError> {
-    if x.kind() != Kind::Float
-        || x.device() != tch::Device::Cpu
-        || !x.is_contiguous()
-        || x.numel() != n as usize
-    {
-        return Err(TchError::Shape(format!(
-            "expected {n} contiguous CPU floats, found {:?} {:?} on {:?}",
-            x.size(),
-            x.kind(),
-            x.device()
-        )));
-    }
-    // SAFETY: checked above: `n` contiguous floats on the CPU, borrowed for `x`'s lifetime.
-    Ok(unsafe { std::slice::from_raw_parts(x.data_ptr() as *const f32, n as usize) })
-}
-
 /// The weights of one encoder layer.
 struct Layer {
     qkv: Linear,
@@ -472,6 +311,9 @@ pub struct Bert {
     heads: i64,
     eps: f64,
     max_positions: i64,
+    /// Attention over short sequences by [`short_attention`] (the query model's); else always
+    /// libtorch's.
+    own_attention: bool,
 }
 
 /// The tensors of `model.safetensors` by name, without a leading `bert.`.
@@ -601,6 +443,7 @@ impl Bert {
             heads: c.num_attention_heads,
             eps: c.layer_norm_eps,
             max_positions: c.max_position_embeddings,
+            own_attention: false,
         })
     }
 
@@ -616,11 +459,13 @@ impl Bert {
             heads: self.heads,
             eps: self.eps,
             max_positions: self.max_positions,
+            own_attention: self.own_attention,
         }
     }
 
     /// A copy whose linear layers multiply in 8-bit integers (weights quantised once, each row of
-    /// activations as it comes): the other tensors are shared.
+    /// activations as it comes), and whose attention over short sequences is our own
+    /// ([`short_attention`]): the other tensors are shared.
     pub fn quantized(&self) -> Result<Self, TchError> {
         let _guard = tch::no_grad_guard();
         Ok(Self {
@@ -629,6 +474,7 @@ impl Bert {
                 .iter()
                 .map(|l| l.map_linear(Linear::quantized))
                 .collect::<Result<_, _>>()?,
+            own_attention: true,
             ..self.shallow_clone()
         })
     }
@@ -680,23 +526,27 @@ impl Bert {
             false,
         )?;
         for l in &self.layers {
-            // [n, 3h] -> [3, batch, heads, len, head dim]
-            let qkv = l
-                .qkv
-                .forward(&x)?
-                .f_reshape([b, t, 3, heads, h / heads])?
-                .f_permute([2, 0, 3, 1, 4])?;
-            let ctx = Tensor::f_scaled_dot_product_attention(
-                &qkv.f_select(0, 0)?,
-                &qkv.f_select(0, 1)?,
-                &qkv.f_select(0, 2)?,
-                Some(&attn_mask),
-                0.0,
-                false,
-                None::<f64>,
-            )?;
-            // [batch, heads, len, head dim] -> [n, h]
-            let ctx = ctx.f_transpose(1, 2)?.f_reshape([n, h])?;
+            // [n, 3h]; for libtorch's attention, [3, batch, heads, len, head dim]
+            let qkv = l.qkv.forward(&x)?;
+            let ctx = if self.own_attention && t <= SHORT {
+                short_attention(&qkv, lengths, t, heads)?
+            } else {
+                let qkv = qkv
+                    .f_reshape([b, t, 3, heads, h / heads])?
+                    .f_permute([2, 0, 3, 1, 4])?;
+                Tensor::f_scaled_dot_product_attention(
+                    &qkv.f_select(0, 0)?,
+                    &qkv.f_select(0, 1)?,
+                    &qkv.f_select(0, 2)?,
+                    Some(&attn_mask),
+                    0.0,
+                    false,
+                    None::<f64>,
+                )?
+                // [batch, heads, len, head dim] -> [n, h]
+                .f_transpose(1, 2)?
+                .f_reshape([n, h])?
+            };
             let a = l.attn_out.forward(&ctx)?.f_add_(&x)?.f_layer_norm(
                 [h],
                 Some(&l.attn_ln_w),

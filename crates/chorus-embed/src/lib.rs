@@ -14,6 +14,7 @@
 //! token length (sorting avoids padding waste) and returned in input order.
 
 mod bert;
+mod cpu;
 
 use std::path::{Path, PathBuf};
 
