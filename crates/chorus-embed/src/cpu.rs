@@ -251,11 +251,7 @@ fn attend(src: &[f32], dst: &mut [f32], real: &[usize], s: Shape) {
                 let mut max = f32::NEG_INFINITY;
                 for j in 0..keys {
                     let k = &seq[j * row + s.hidden + at..j * row + s.hidden + at + s.head];
-                    let mut d = 0f32;
-                    for x in 0..s.head {
-                        d += q[x] * k[x];
-                    }
-                    p[j] = d * scale;
+                    p[j] = dot8(q, k) * scale;
                     max = max.max(p[j]);
                 }
                 let mut sum = 0f32;
@@ -266,16 +262,39 @@ fn attend(src: &[f32], dst: &mut [f32], real: &[usize], s: Shape) {
                 let o0 = (b * s.len + i) * s.hidden + at;
                 let o = &mut dst[o0..o0 + s.head];
                 o.fill(0.0);
-                for j in 0..keys {
+                let inv = 1.0 / sum;
+                for (j, w) in p[..keys].iter().enumerate() {
                     let v = &seq[j * row + 2 * s.hidden + at..j * row + 2 * s.hidden + at + s.head];
-                    let w = p[j] / sum;
-                    for x in 0..s.head {
-                        o[x] += w * v[x];
+                    let w = w * inv;
+                    for (o, v) in o.iter_mut().zip(v) {
+                        *o += w * v;
                     }
                 }
             }
         }
     }
+}
+
+/// A dot product in eight independent sums (one register's lanes), so that it vectorises.
+#[inline(always)]
+fn dot8(a: &[f32], b: &[f32]) -> f32 {
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    let mut acc = [0f32; 8];
+    for (x, y) in ca.zip(cb) {
+        let (x, y): (&[f32; 8], &[f32; 8]) = (
+            x.try_into().unwrap_or(&[0.0; 8]),
+            y.try_into().unwrap_or(&[0.0; 8]),
+        );
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut d = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        d += x * y;
+    }
+    d
 }
 
 #[cfg(test)]
