@@ -49,7 +49,12 @@ pub(crate) fn dequantize(
     let out = Tensor::f_empty([rows, cols], (Kind::Float, tch::Device::Cpu))?;
     // SAFETY: `out` is a fresh contiguous CPU float tensor of `n` elements, owned here.
     let dst = unsafe { std::slice::from_raw_parts_mut(out.data_ptr() as *mut f32, n) };
-    scale_into(sums, dst, cols.max(1) as usize, row, weight, bias);
+    scale_into(
+        sums,
+        dst,
+        cols.max(1) as usize,
+        &Scales { row, weight, bias },
+    );
     Ok(out)
 }
 
@@ -114,44 +119,38 @@ unsafe fn quantize_row_avx2(row: &[f32], q: &mut [i8]) -> f32 {
     step
 }
 
+/// What scales an integer product's sums back to floats: each row's step, each output's step
+/// and bias.
+struct Scales<'a> {
+    row: &'a [f32],
+    weight: &'a [f32],
+    bias: &'a [f32],
+}
+
 /// [`dequantize`]'s arithmetic on rows of `cols` sums, with the AVX2 copy where it can run.
-fn scale_into(
-    sums: &[i32],
-    dst: &mut [f32],
-    cols: usize,
-    row: &[f32],
-    weight: &[f32],
-    bias: &[f32],
-) {
+fn scale_into(sums: &[i32], dst: &mut [f32], cols: usize, s: &Scales) {
     #[inline(always)]
-    fn body(sums: &[i32], dst: &mut [f32], cols: usize, row: &[f32], weight: &[f32], bias: &[f32]) {
-        for ((s, o), r) in sums
+    fn body(sums: &[i32], dst: &mut [f32], cols: usize, s: &Scales) {
+        for ((sum, o), r) in sums
             .chunks_exact(cols)
             .zip(dst.chunks_exact_mut(cols))
-            .zip(row)
+            .zip(s.row)
         {
-            for (((s, o), w), b) in s.iter().zip(o.iter_mut()).zip(weight).zip(bias) {
-                *o = *s as f32 * (r * w) + b;
+            for (((x, o), w), b) in sum.iter().zip(o.iter_mut()).zip(s.weight).zip(s.bias) {
+                *o = *x as f32 * (r * w) + b;
             }
         }
     }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         #[target_feature(enable = "avx2")]
-        unsafe fn avx2(
-            sums: &[i32],
-            dst: &mut [f32],
-            cols: usize,
-            row: &[f32],
-            weight: &[f32],
-            bias: &[f32],
-        ) {
-            body(sums, dst, cols, row, weight, bias)
+        unsafe fn avx2(sums: &[i32], dst: &mut [f32], cols: usize, s: &Scales) {
+            body(sums, dst, cols, s)
         }
         // SAFETY: the CPU has AVX2, checked just above
-        return unsafe { avx2(sums, dst, cols, row, weight, bias) };
+        return unsafe { avx2(sums, dst, cols, s) };
     }
-    body(sums, dst, cols, row, weight, bias)
+    body(sums, dst, cols, s)
 }
 
 /// The elements of a contiguous CPU float tensor, read only.

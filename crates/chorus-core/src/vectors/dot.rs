@@ -84,19 +84,7 @@ fn finish(mut acc: [f32; LANES], ra: &[f32], rb: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// xorshift values in [-0.5, 0.5).
-    fn values(n: usize, seed: u32) -> Vec<f32> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as f32 / u32::MAX as f32 - 0.5
-            })
-            .collect()
-    }
+    use crate::vectors::testing::values;
 
     #[test]
     fn dot_is_the_same_on_every_path() {

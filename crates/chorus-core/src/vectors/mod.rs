@@ -212,3 +212,20 @@ pub fn load(ws: &Workspace) -> Result<UnitVectors, VectorsError> {
         info,
     })
 }
+
+/// Test data shared by the vector modules' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// xorshift values in [-0.5, 0.5).
+    pub fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as f32 / u32::MAX as f32 - 0.5
+            })
+            .collect()
+    }
+}

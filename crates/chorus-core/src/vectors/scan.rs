@@ -140,19 +140,7 @@ unsafe fn tile_avx2<const Q: usize, const R: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// xorshift values in [-0.5, 0.5).
-    fn values(n: usize, seed: u32) -> Vec<f32> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as f32 / u32::MAX as f32 - 0.5
-            })
-            .collect()
-    }
+    use crate::vectors::testing::values;
 
     #[test]
     fn scores_are_the_same_bits_however_many_queries_share_the_scan() {
