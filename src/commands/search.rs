@@ -50,11 +50,13 @@ pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     } else {
         let vectors = chorus_core::vectors::load(ws)?;
         let model = chorus_embed::load_query_model(&vectors.info.model_dir, 2, 1)?;
+        let skip = search::rows_without_content(ws, &vectors);
         let semantic = Semantic {
             model: &model,
             vectors: &vectors,
             addresses: None,
             scores: None,
+            skip: Some(&skip),
             totals: None,
         };
         search::search(&idx, &fields, &req, Some(&semantic))?

@@ -205,6 +205,24 @@ fn api_answers_and_refuses_bad_requests() {
         assert_eq!(s, 200, "{r}");
         assert_eq!(r["hits"].as_array().unwrap().len(), 3);
     }
+    // a unit without a content word ("Not sure") is found by its words, never by meaning
+    let texts = |r: &serde_json::Value| -> Vec<String> {
+        r["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, words) = json(b, "/api/search?q=%22not+sure%22&frame=keep&limit=50");
+    assert!(texts(&words).iter().any(|t| t.starts_with("Not sure")), "{words}");
+    let (_, meaning) = json(
+        b,
+        "/api/search?q=people+without+internet&mode=semantic&frame=keep&limit=100",
+    );
+    let ranked = texts(&meaning);
+    assert!(ranked.len() > 50, "{meaning}");
+    assert!(!ranked.iter().any(|t| t.starts_with("Not sure")), "{ranked:?}");
 
     // themes -> a theme -> a quote -> the quote in its source
     let (s, themes) = json(b, "/api/themes");

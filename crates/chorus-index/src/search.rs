@@ -70,6 +70,8 @@ pub struct Semantic<'a> {
     /// has them already (a server scores many queries in one read of the vectors,
     /// [`UnitVectors::scores`]); else the query is embedded and scored here.
     pub scores: Option<&'a [f32]>,
+    /// Rows of `vectors` a ranking by meaning leaves out ([`rows_without_content`]).
+    pub skip: Option<&'a [bool]>,
     /// Totals and facet counts of filter sets already seen with this searcher.
     pub totals: Option<&'a TotalsCache>,
 }
@@ -124,6 +126,26 @@ pub fn unit_addresses(
         }
     }
     Ok(out)
+}
+
+/// Rows of `vectors` whose unit has no content word (status `no_content` in the themes stage's
+/// assignments: "Not sure", "Yes, exactly"): their vectors say nothing about a topic, and with
+/// a multilingual model they sit near every query, so a ranking by meaning leaves them out (a
+/// search by words still finds them). None before the themes stage has run.
+pub fn rows_without_content(
+    ws: &chorus_core::model::Workspace,
+    vectors: &UnitVectors,
+) -> Vec<bool> {
+    let empty: std::collections::HashSet<String> =
+        chorus_core::themes_artifact::read_assignments(ws)
+            .map(|rows| {
+                rows.into_iter()
+                    .filter(|r| r.status == chorus_core::model::Status::NoContent)
+                    .map(|r| r.unit_id)
+                    .collect()
+            })
+            .unwrap_or_default();
+    vectors.unit_ids.iter().map(|u| empty.contains(u)).collect()
 }
 
 /// Candidates taken from each ranking before fusion or filtering.
@@ -441,7 +463,14 @@ fn ranked(
             &computed
         }
     };
-    let mut by_cos: Vec<(usize, f32)> = scores.iter().copied().enumerate().collect();
+    let skipped = |i: usize| sem.skip.is_some_and(|s| s.get(i) == Some(&true));
+    let mut by_cos: Vec<(usize, f32)> = scores
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(i, _)| !skipped(*i))
+        .collect();
+    let rows = by_cos.len();
     let nearest_first =
         |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     // the nearest first (a partial sort); the rest sorted only if filters need them

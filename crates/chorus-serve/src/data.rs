@@ -22,6 +22,8 @@ pub struct Data {
     pub semantic: Option<(Box<dyn Embedder>, UnitVectors)>,
     /// Each unit's document in `reader`'s searcher (it never reloads: a new index is a new load).
     pub addresses: std::collections::HashMap<String, tantivy::DocAddress>,
+    /// Rows of the vectors a ranking by meaning leaves out (units without a content word).
+    pub skip: Vec<bool>,
     /// Concurrent meaning searches' queries scored against every unit in shared passes.
     pub scans: vectors::group::GroupCommit<Vec<f32>, Vec<f32>>,
     /// Totals and facet counts of the filter sets searched by meaning so far.
@@ -165,6 +167,9 @@ impl Data {
             _ => None,
         };
 
+        let skip = semantic.as_ref().map_or_else(Vec::new, |(_, v)| {
+            chorus_index::search::rows_without_content(ws, v)
+        });
         let addresses = if semantic.is_some() {
             chorus_index::search::unit_addresses(&reader.searcher(), &fields)?
         } else {
@@ -264,6 +269,7 @@ impl Data {
         }
         Ok(Self {
             addresses,
+            skip,
             scans: Default::default(),
             totals: Default::default(),
             index,
@@ -296,15 +302,18 @@ impl Data {
         self.insights.as_ref().map_or(&[], |i| i.agenda.as_slice())
     }
 
-    /// A facet value as a person reads it: a theme's label for its id, anything else as is.
-    pub fn theme_name<'a>(&'a self, facet: &str, value: &'a str) -> &'a str {
+    /// A facet value as a person reads it: a theme's label for its id, an event's title, a
+    /// question frame in words; anything else as is.
+    pub fn facet_name(&self, facet: &str, value: &str) -> String {
         match facet {
             "theme" => self
                 .themes
                 .iter()
                 .find(|t| t.id == value)
-                .map_or(value, |t| t.label.as_str()),
-            _ => value,
+                .map_or_else(|| value.to_string(), |t| t.label.clone()),
+            "event" => self.event_title(value),
+            "frame" => frame_words(value),
+            _ => value.to_string(),
         }
     }
 
@@ -489,4 +498,12 @@ impl Data {
             quotes,
         })
     }
+}
+
+/// A question frame in words ("something to keep"), else the frame as written.
+pub fn frame_words(f: &str) -> String {
+    chorus_core::model::Frame::parse(f).map_or_else(
+        || f.to_string(),
+        |f| chorus_report::prose::frame_words(f).to_string(),
+    )
 }

@@ -353,6 +353,7 @@ impl App {
                 vectors,
                 addresses: Some(&self.data.addresses),
                 scores,
+                skip: Some(&self.data.skip),
                 totals: Some(&self.data.totals),
             });
         Ok(search::search_with(

@@ -3,7 +3,7 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::data::{Comparison, Context, ThemeView, UnitRow};
+use super::data::{frame_words, Comparison, Context, ThemeView, UnitRow};
 use super::{ApiError, App};
 use chorus_core::model::Facet;
 use chorus_core::text::place;
@@ -101,7 +101,13 @@ fn hit(h: &Hit, app: &App) -> Markup {
                 (app.data.event_title(&h.event)) " · " (h.participant.as_deref().unwrap_or("-"))
                 (at_place(h.line, h.start_ms))
                 @if let Some(t) = theme {
-                    " · theme " a href={ "/themes/" (t.id) } { (t.label) }
+                    // a subtheme under its theme, as the theme facet lists them
+                    @let parent = t.parent.as_ref().and_then(|p| app.data.themes.iter().find(|x| &x.id == p));
+                    " · theme "
+                    @if let Some(p) = parent {
+                        a href={ "/themes/" (p.id) } { (p.label) } " › "
+                    }
+                    a href={ "/themes/" (t.id) } { (t.label) }
                 }
                 " · " a href={ "/units/" (seg(&h.unit_id)) } { "in context" }
             }
@@ -148,7 +154,7 @@ fn results(app: &App, pairs: &[(String, String)], r: &SearchResponse) -> Markup 
                                 p
                             };
                             a href={ "/?" (query(&p)) } {
-                                (app.data.theme_name(name, &c.value)) " (" (c.count) ")"
+                                (app.data.facet_name(name, &c.value)) " (" (c.count) ")"
                             }
                         }
                     }
@@ -244,7 +250,7 @@ fn active_filters(app: &App, pairs: &[(String, String)]) -> Markup {
                 "Filtered by: "
                 @for p in &active {
                     span.chip {
-                        (p.0) ": " (app.data.theme_name(&p.0, &p.1)) " "
+                        (p.0) ": " (app.data.facet_name(&p.0, &p.1)) " "
                         a href={ "/?" (query(&without(p))) } aria-label={ "remove the " (p.0) " filter" } { "×" }
                     }
                     " "
@@ -405,14 +411,6 @@ fn unit_block(app: &App, u: &UnitRow, focus: bool, question: Option<&str>) -> Ma
             }
         }
     }
-}
-
-/// A question frame in words ("something to keep"), else the frame as written.
-fn frame_words(f: &str) -> String {
-    chorus_core::model::Frame::parse(f).map_or_else(
-        || f.to_string(),
-        |f| chorus_report::prose::frame_words(f).to_string(),
-    )
 }
 
 /// A theme's cells by event, titled, largest share first (withheld last).
