@@ -215,14 +215,20 @@ fn api_answers_and_refuses_bad_requests() {
             .collect()
     };
     let (_, words) = json(b, "/api/search?q=%22not+sure%22&frame=keep&limit=50");
-    assert!(texts(&words).iter().any(|t| t.starts_with("Not sure")), "{words}");
+    assert!(
+        texts(&words).iter().any(|t| t.starts_with("Not sure")),
+        "{words}"
+    );
     let (_, meaning) = json(
         b,
         "/api/search?q=people+without+internet&mode=semantic&frame=keep&limit=100",
     );
     let ranked = texts(&meaning);
     assert!(ranked.len() > 50, "{meaning}");
-    assert!(!ranked.iter().any(|t| t.starts_with("Not sure")), "{ranked:?}");
+    assert!(
+        !ranked.iter().any(|t| t.starts_with("Not sure")),
+        "{ranked:?}"
+    );
 
     // themes -> a theme -> a quote -> the quote in its source
     let (s, themes) = json(b, "/api/themes");
@@ -438,7 +444,11 @@ fn browser_searches_filters_opens_a_theme_and_reads_a_quote() {
     let home = dump_dom(&browser, &format!("{b}/"));
     assert!(home.contains("<form method=\"get\" action=\"/\""), "{home}");
     assert!(home.contains("name=\"q\"") && home.contains("name=\"event\""));
-    assert!(home.contains("<option value=\"ottawa-health\">"));
+    // events by their titles (the id is the value sent)
+    assert!(
+        home.contains("<option value=\"ottawa-health\">Government Aftershock: Ottawa</option>"),
+        "{home}"
+    );
     // submitting it as the form does: GET /?q=...&mode=lexical&event=...
     let results = dump_dom(
         &browser,

@@ -201,7 +201,7 @@ pub fn search(
             select name="event" aria-label="event" {
                 option value="" { "every event" }
                 @for e in &app.data.events {
-                    option value=(e.id) selected[get("event") == e.id] { (e.id) }
+                    option value=(e.id) selected[get("event") == e.id] { (app.data.event_title(&e.id)) }
                 }
             }
             // filters other than the event travel as hidden fields
