@@ -349,6 +349,12 @@ fn api_answers_and_refuses_bad_requests() {
     ] {
         assert!(page.contains(part), "the theme page lacks `{part}`");
     }
+    // a quote that answers a written question shows the question
+    let asked = themes.as_array().unwrap().iter().any(|t| {
+        let (_, page) = http(b, "GET", &format!("/themes/{}", t["id"].as_str().unwrap()));
+        page.contains("answering: What should we")
+    });
+    assert!(asked, "no theme page shows the question a quote answers");
 
     // the OpenAPI document names every API route, and each answers
     let (s, doc) = json(b, "/api/openapi.json");

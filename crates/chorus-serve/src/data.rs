@@ -356,6 +356,13 @@ impl Data {
         })
     }
 
+    /// The text of the question a unit answers, where it answers one.
+    pub fn question_of(&self, unit_id: &str) -> Option<&str> {
+        let &row = self.units.by_id.get(unit_id)?;
+        let q = self.units.rows[row].question.as_ref()?;
+        self.questions.get(q).map(String::as_str)
+    }
+
     pub fn context(&self, unit_id: &str, around: usize) -> Result<Context, ApiError> {
         let &row = self
             .units

@@ -389,6 +389,9 @@ pub fn theme(app: &App, v: &ThemeView) -> String {
                 p { (q.text) }
                 footer.meta {
                     (app.data.event_title(&q.event)) " · " a href={ "/units/" (seg(&q.unit_id)) } { "in its source" }
+                    @if let Some(asked) = app.data.question_of(&q.unit_id) {
+                        br; "answering: " (asked)
+                    }
                 }
             }
         }
