@@ -86,17 +86,22 @@ impl<I, O> GroupCommit<I, O> {
         st.running = true;
         drop(st);
         let (tickets, items): (Vec<u64>, Vec<I>) = work.into_iter().unzip();
-        let result = pass(&items).and_then(|out| {
-            if out.len() == items.len() {
-                Ok(out)
-            } else {
-                Err(format!(
-                    "a shared pass gave {} results for {} items",
-                    out.len(),
-                    items.len()
-                ))
-            }
-        });
+        // a pass that panics fails its callers instead of leaving every later caller waiting
+        // on a pass that never ends
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pass(&items)));
+        let result = ran
+            .unwrap_or_else(|_| Err("a shared pass stopped with an internal error".to_string()))
+            .and_then(|out| {
+                if out.len() == items.len() {
+                    Ok(out)
+                } else {
+                    Err(format!(
+                        "a shared pass gave {} results for {} items",
+                        out.len(),
+                        items.len()
+                    ))
+                }
+            });
         let mut st = self.lock();
         st.running = false;
         match result {
@@ -151,12 +156,14 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_or_short_pass_fails_each_of_its_callers() {
+    fn a_failed_short_or_panicking_pass_fails_its_callers_only() {
         let g = GroupCommit::<u8, u8>::default();
         assert_eq!(g.run(vec![1], |_| Err("no".into())), Err("no".to_string()));
         let short = g.run(vec![1, 2], |_| Ok(vec![1])).unwrap_err();
         assert!(short.contains("1 results for 2 items"), "{short}");
-        // and the next call still works
+        // nor does a pass that panics stop the next call
+        let panicked = g.run(vec![2], |_| panic!("a bug in the pass"));
+        assert!(panicked.unwrap_err().contains("internal error"));
         assert_eq!(g.run(vec![3], |i| Ok(i.to_vec())), Ok(vec![3]));
     }
 }
