@@ -97,7 +97,8 @@ fn usable(w: &str, stop: &Stopwords) -> bool {
         && !w.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Phrases (1..=3 words) of a text that neither start nor end with a stopword.
+/// Phrases (1..=3 words) of a text that neither start nor end with a stopword, and hold no
+/// stopword inside other than a [`JOINING`] word.
 pub fn phrases(text: &str, stop: &Stopwords) -> Vec<String> {
     let w = words(text);
     let mut out = Vec::new();
@@ -118,6 +119,15 @@ pub fn phrases(text: &str, stop: &Stopwords) -> Vec<String> {
             }
             // "communities communities" spans two sentences, not a phrase
             if w[i..i + n].windows(2).any(|p| p[0] == p[1]) {
+                continue;
+            }
+            // a stopword inside that joins no names makes a clause, not a keyword ("markets are
+            // active", "mercados que llegaron")
+            let inner = if n > 2 { &w[i + 1..i + n - 1] } else { &[] };
+            if inner
+                .iter()
+                .any(|x| stop.contains(x) && !JOINING.contains(&x.as_str()))
+            {
                 continue;
             }
             out.push(w[i..i + n].join(" "));
@@ -267,16 +277,6 @@ fn names_a_thing(phrase: &str, stop: &Stopwords) -> bool {
         })
 }
 
-/// A title from a theme's own phrase: the first phrase among its top three keywords that names
-/// a thing ("Contact tracing"; not "Markets are active"), capitalised.
-pub fn phrase_title(keywords: &[String], stop: &Stopwords) -> Option<String> {
-    keywords
-        .iter()
-        .take(3)
-        .find(|k| names_a_thing(k, stop))
-        .map(|p| capitalised(p))
-}
-
 /// Months, days of the week and spans of time, in the languages chorus stems: a title says what
 /// a theme is about, not when ("Cooperation and April", "Volunteers and months" were titles).
 const WHEN: &[&str] = &[
@@ -415,27 +415,40 @@ fn says_when(word: &str) -> bool {
     WHEN.contains(&word.to_lowercase().as_str())
 }
 
-/// A title from keywords: [`phrase_title`]; else two of the first three one-word keywords that
-/// people say together, as they say them (`phrases`, the theme's recurring phrases in lower
-/// case: "Emergency procurement" for "emergency", "data", "procurement"); else the first two
-/// ("Emergency and data"), or the one there is.
+/// A title from keywords: the highest-ranked of the theme's own phrase (the first of its top
+/// three keywords that names a thing: "Contact tracing", not "Markets are active") and two of
+/// the first three one-word keywords that people say together, as they say them (`phrases`, the theme's
+/// recurring phrases in lower case: "Emergency procurement" for "emergency", "data",
+/// "procurement"; "Bus routes" for "bus", "routes", "key workers"), a pair ranking as its
+/// lower keyword; else the first two one-word keywords ("Emergency and data"), or the one
+/// there is.
 pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords) -> String {
-    if let Some(t) = phrase_title(keywords, stop) {
-        return t;
-    }
+    let rank = |k: &String| keywords.iter().position(|x| x == k).unwrap_or(usize::MAX);
+    let phrase = keywords
+        .iter()
+        .take(3)
+        .find(|k| names_a_thing(k, stop))
+        .map(|k| (rank(k), capitalised(k)));
     let one: Vec<&String> = keywords
         .iter()
         .filter(|k| !k.contains(' ') && !says_when(k))
         .collect();
+    let mut said: Option<(usize, String)> = None;
     for (i, a) in one.iter().take(3).enumerate() {
         for b in one.iter().take(3).skip(i + 1) {
             for (x, y) in [(a, b), (b, a)] {
-                let said = format!("{} {}", x.to_lowercase(), y.to_lowercase());
-                if phrases.contains(&said) {
-                    return capitalised(&format!("{x} {y}"));
+                let together = format!("{} {}", x.to_lowercase(), y.to_lowercase());
+                let r = rank(a).max(rank(b));
+                if phrases.contains(&together) && said.as_ref().is_none_or(|s| r < s.0) {
+                    said = Some((r, capitalised(&format!("{x} {y}"))));
                 }
             }
         }
+    }
+    match (phrase, said) {
+        (Some(p), Some(s)) => return if s.0 < p.0 { s.1 } else { p.1 },
+        (Some((_, t)), None) | (None, Some((_, t))) => return t,
+        (None, None) => {}
     }
     let mut words = one.into_iter();
     match (words.next(), words.next()) {
@@ -498,6 +511,13 @@ mod tests {
             .map(String::from)
             .into();
         assert_eq!(title(&words, &said, &stop), "Emergency procurement");
+        // a pair of the top two said together outranks a phrase in third place
+        let words: Vec<String> = ["bus", "routes", "key workers"].map(String::from).into();
+        assert_eq!(
+            title(&words, &["bus routes".to_string()], &stop),
+            "Bus routes"
+        );
+        assert_eq!(title(&words, &[], &stop), "Key workers");
         // a month or a span of time says when, not what
         let words: Vec<String> = ["cooperation", "April", "trust", "weeks"]
             .map(String::from)
