@@ -3,6 +3,7 @@
 //! of activations, scaling integer sums back to floats, and attention over short sequences.
 //! Each checks its tensors' kind, device, layout and size before it reads or writes them.
 
+use chorus_core::vectors::dot8;
 use tch::{Kind, TchError, Tensor};
 
 /// A float matrix's rows as 8-bit steps, each row scaled so its largest magnitude is 127, and
@@ -60,10 +61,12 @@ pub(crate) fn dequantize(
 
 /// [`quantize_rows`]'s arithmetic on rows of `cols` floats; on AVX2, eight at a time.
 fn quantize_into(src: &[f32], dst: &mut [i8], cols: usize) -> Vec<f32> {
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2");
     let mut steps = Vec::with_capacity(src.len() / cols);
     for (row, q) in src.chunks_exact(cols).zip(dst.chunks_exact_mut(cols)) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if avx2 {
             // SAFETY: the CPU has AVX2, checked just above
             steps.push(unsafe { quantize_row_avx2(row, q) });
             continue;
@@ -272,28 +275,6 @@ fn attend(src: &[f32], dst: &mut [f32], real: &[usize], s: Shape) {
             }
         }
     }
-}
-
-/// A dot product in eight independent sums (one register's lanes), so that it vectorises.
-#[inline(always)]
-fn dot8(a: &[f32], b: &[f32]) -> f32 {
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    let mut acc = [0f32; 8];
-    for (x, y) in ca.zip(cb) {
-        let (x, y): (&[f32; 8], &[f32; 8]) = (
-            x.try_into().unwrap_or(&[0.0; 8]),
-            y.try_into().unwrap_or(&[0.0; 8]),
-        );
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut d = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-    for (x, y) in ra.iter().zip(rb) {
-        d += x * y;
-    }
-    d
 }
 
 #[cfg(test)]

@@ -470,12 +470,12 @@ fn ranked(
         .enumerate()
         .filter(|(i, _)| !skipped(*i))
         .collect();
-    let rows = by_cos.len();
+    let candidates = by_cos.len();
     let nearest_first =
         |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     // the nearest first (a partial sort); the rest sorted only if filters need them
-    let head = want.min(rows);
-    if head < rows {
+    let head = want.min(candidates);
+    if head < candidates {
         by_cos.select_nth_unstable_by(head, nearest_first);
     }
     by_cos[..head].sort_by(nearest_first);

@@ -12,6 +12,7 @@ mod scan;
 use std::path::{Path, PathBuf};
 
 pub use dot::dot;
+pub use scan::dot8;
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -66,11 +66,14 @@ fn tile<const Q: usize, const R: usize>(qs: &[&[f32]; Q], rs: &[&[f32]; R]) -> [
         // SAFETY: the CPU has AVX2 and FMA, checked just above
         return unsafe { tile_avx2(qs, rs) };
     }
-    std::array::from_fn(|q| std::array::from_fn(|r| score(qs[q], rs[r])))
+    std::array::from_fn(|q| std::array::from_fn(|r| dot8(qs[q], rs[r])))
 }
 
-/// One score in the arithmetic every path shares (the reference the AVX2 tile must equal).
-fn score(q: &[f32], r: &[f32]) -> f32 {
+/// One score in the arithmetic every path shares (the reference the AVX2 tile must equal):
+/// eight lanes of fused multiply-adds, summed in a fixed tree. Inlined into its callers, so a
+/// caller compiled for FMA (the model's attention, `chorus-embed`) runs it on registers.
+#[inline(always)]
+pub fn dot8(q: &[f32], r: &[f32]) -> f32 {
     let n = q.len().min(r.len());
     let full = n / 8 * 8;
     let mut acc = [0f32; 8];
@@ -158,7 +161,7 @@ mod tests {
                     let exact: f64 = q.iter().zip(row).map(|(a, b)| *a as f64 * *b as f64).sum();
                     let s = together[qi][i];
                     assert!((s as f64 - exact).abs() < 1e-4, "{s} vs {exact}");
-                    assert_eq!(s.to_bits(), score(q, row).to_bits(), "query {qi}, row {i}");
+                    assert_eq!(s.to_bits(), dot8(q, row).to_bits(), "query {qi}, row {i}");
                     assert_eq!(s.to_bits(), alone[i].to_bits(), "query {qi}, row {i}");
                 }
             }
