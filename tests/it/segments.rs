@@ -36,7 +36,7 @@ const MEALS: [&str; 10] = [
 ];
 
 /// The chair's turns and the speakers' turns in order: an opening with apologies, ten turns on
-/// buses, then ten on school meals.
+/// buses (and a "Mm-hmm." among them), then ten on school meals.
 fn turns() -> Vec<(&'static str, String)> {
     let speakers = ["Priya Shah", "Tom Okafor"];
     let mut t = vec![(
@@ -44,6 +44,9 @@ fn turns() -> Vec<(&'static str, String)> {
         "Apologies for absence have been received from Councillor Smith.".to_string(),
     )];
     for (i, line) in BUSES.iter().chain(MEALS.iter()).enumerate() {
+        if i == 5 {
+            t.push(("Tom Okafor", "Mm-hmm.".to_string()));
+        }
         if i == 10 {
             t.push(("Helen Ward", "Thank you, Priya.".to_string()));
         }
@@ -196,8 +199,8 @@ fn every_format_two_topics_two_segments_apologies_procedural_no_name_labels() {
     // any human labelling as `event,line,label`: the plain-text transcript's lines
     let gold = root.path().join("gold.csv");
     let mut csv = String::from("event,line,label\ncouncil-txt,1,opening\n");
-    for line in 2..=23 {
-        let label = if line <= 11 { "buses" } else { "school meals" };
+    for line in 2..=24 {
+        let label = if line <= 12 { "buses" } else { "school meals" };
         csv += &format!("council-txt,{line},{label}\n");
     }
     std::fs::write(&gold, csv).unwrap();
@@ -205,6 +208,17 @@ fn every_format_two_topics_two_segments_apologies_procedural_no_name_labels() {
     let within = &e["within"];
     assert_eq!(e["gold_classes"], 3, "{e}");
     assert_eq!(within["segment_coverage"], 1.0, "{within}");
+    // the "Mm-hmm." has no theme of its own and is read in the discussion it was said in
+    let mm = ids
+        .iter()
+        .zip(&texts)
+        .find(|(_, t)| *t == "Mm-hmm.")
+        .unwrap()
+        .0;
+    let a = assignments.iter().find(|a| &a.unit_id == mm).unwrap();
+    assert_eq!((a.status, &a.theme_id), (Status::NoContent, &None), "{a:?}");
+    let (read, own) = (&within["per_event_nmi"], &within["per_event_nmi_own"]);
+    assert!(read.as_f64().unwrap() > own.as_f64().unwrap(), "{within}");
     assert!(within["pk"].as_f64().unwrap() < 0.2, "{within}");
     for baseline in ["baseline_equal_blocks", "baseline_texttiling"] {
         assert!(within[baseline]["pk"].is_number(), "{within}");

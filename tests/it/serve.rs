@@ -291,6 +291,21 @@ fn api_answers_and_refuses_bad_requests() {
     if c["frame"].is_string() {
         assert!(page.contains("(something to "), "the frame in words");
     }
+    // a transcript line: the discussion (agenda segment) it was said in, with its theme
+    let (_, agenda) = json(b, "/api/agenda");
+    let segment = &agenda[0]["segments"].as_array().unwrap().last().unwrap();
+    let path = format!(
+        "/api/units/{}",
+        form_urlencoded::byte_serialize(segment["last_unit"].as_str().unwrap().as_bytes())
+            .collect::<String>()
+    );
+    let (s, c) = json(b, &path);
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["discussion"]["segment_id"], segment["segment_id"], "{c}");
+    let (_, page) = http(b, "GET", &path.replace("/api/units/", "/units/"));
+    assert!(page.contains("Said in the discussion"), "{page}");
+    let title = segment["title"].as_str().unwrap().replace('&', "&amp;");
+    assert!(page.contains(&title), "{title} in {page}");
     let (s, _) = json(b, "/api/events");
     assert_eq!(s, 200);
     let (s, cmp) = json(b, "/api/compare?a=lisbon-digital&b=ottawa-health");

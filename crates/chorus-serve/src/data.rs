@@ -102,6 +102,9 @@ pub struct Context {
     pub frame: Option<String>,
     /// The votes on it, when it is a Pol.is statement with at least k votes.
     pub votes: Option<chorus_insights::StatementVotes>,
+    /// The topic segment a transcript line was said in, with its theme: the discussion a line
+    /// without a theme of its own ("Yeah.") is read in.
+    pub discussion: Option<chorus_insights::AgendaItem>,
     pub before: Vec<UnitRow>,
     pub after: Vec<UnitRow>,
 }
@@ -416,14 +419,37 @@ impl Data {
             .as_ref()
             .and_then(|q| self.frames.get(q).cloned());
         let votes = self.votes.get(unit_id).cloned();
+        let discussion = self.discussion(&unit);
         Ok(Context {
             unit,
             question,
             frame,
             votes,
+            discussion,
             before,
             after,
         })
+    }
+
+    /// The agenda's segment of `unit`'s source that holds it.
+    fn discussion(&self, unit: &UnitRow) -> Option<chorus_insights::AgendaItem> {
+        let source = unit.source.as_deref()?;
+        let at = |id: &str| {
+            self.units
+                .by_id
+                .get(id)
+                .map(|&r| self.units.rows[r].position)
+        };
+        self.agenda()
+            .iter()
+            .filter(|a| a.event_id == unit.event)
+            .flat_map(|a| &a.segments)
+            .find(|s| {
+                s.segment.source_id == source
+                    && at(&s.segment.first_unit).is_some_and(|f| f <= unit.position)
+                    && at(&s.segment.last_unit).is_some_and(|l| unit.position <= l)
+            })
+            .cloned()
     }
 
     /// The events asked for (distinct, in order), or the two with most units.

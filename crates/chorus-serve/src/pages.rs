@@ -300,7 +300,7 @@ pub fn agenda(app: &App) -> String {
                 tr { th { "#" } th { "span" } th { "segment" } th { "theme" } th { "quote" } }
                 @for item in &a.segments {
                     @let s = &item.segment;
-                    tr {
+                    tr id=(seg(&s.segment_id)) {
                         td { (s.position) }
                         td {
                             @match (s.start_ms, s.end_ms) {
@@ -483,6 +483,16 @@ pub fn unit(app: &App, c: &Context) -> String {
                     tr { th { "opinion group" } th { "agree" } }
                     @for (g, a) in &v.groups { tr { td { (g) } td { (chorus_report::prose::pct(*a)) } } }
                 }
+            }
+        }
+        @if let Some(d) = &c.discussion {
+            p {
+                "Said in the discussion " a href={ "/agenda#" (seg(&d.segment.segment_id)) } { "“" (d.segment.title) "”" }
+                " (part " (d.segment.position) " of its transcript)"
+                @if let (Some(id), Some(label)) = (&d.segment.theme_id, &d.theme_label) {
+                    ", theme " a href={ "/themes/" (seg(id)) } { (label) }
+                }
+                "."
             }
         }
         @if !c.before.is_empty() || !c.after.is_empty() {

@@ -4,7 +4,13 @@
 //! vectors).
 //!
 //! Definitions (over the units with a gold label, in spoken order):
+//! - a unit's theme: its own; a transcript line without a content word ("Yeah.", "Mm-hmm.")
+//!   has none of its own and is read in the discussion it was said in, its segment's theme
+//!   (the theme most of the segment's talk is in); units with no theme either way count as one
+//!   more cluster;
 //! - `per_event_nmi`: mean over events of the NMI between gold labels and theme ids;
+//!   `per_event_nmi_own` the same with units' own themes only (contentless lines count as
+//!   the one more cluster);
 //! - `coverage`: share of gold labels with at least [`MIN_UNITS`] units in their event whose
 //!   best-matching theme or subtheme within that event reaches F1 >= 0.5;
 //! - `segment_per_event_nmi`, `segment_coverage`: the same with the topic segments;
@@ -53,6 +59,7 @@ pub struct SegmentScores {
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Within {
     pub per_event_nmi: f64,
+    pub per_event_nmi_own: f64,
     pub coverage: f64,
     pub segment_per_event_nmi: f64,
     pub segment_coverage: f64,
@@ -195,9 +202,24 @@ pub fn evaluate(
         .iter()
         .map(|a| (a.unit_id.as_str(), a))
         .collect();
+    // the theme of each segment's discussion (none from a workspace themed before segments)
+    let discussed: HashMap<String, String> = if ws.segments_file().is_file() {
+        chorus_core::themes_artifact::read_segments(ws)
+            .map_err(ThemesError::Frames)?
+            .into_iter()
+            .filter_map(|s| Some((s.segment_id, s.theme_id?)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let stop = units.stopwords();
-    let (mut themes, mut segments, mut blocks, mut tiling) =
-        (Tally::new(), Tally::new(), Tally::new(), Tally::new());
+    let (mut themes, mut own, mut segments, mut blocks, mut tiling) = (
+        Tally::new(),
+        Tally::new(),
+        Tally::new(),
+        Tally::new(),
+        Tally::new(),
+    );
     let (mut theme_matched, mut theme_counted) = (0, 0);
     let mut gold_segments = Vec::new();
     for spoken in transcripts(ws)?.values() {
@@ -232,25 +254,29 @@ pub fn evaluate(
         gold_segments.push(true_segments as f64);
         let k = ((kept.len() as f64 / true_segments as f64 / 2.0).round() as usize).max(2);
         let at = |i: usize| place.get(units.ids[order[i]].as_str());
-        let theme = |i: usize| -> String {
-            at(i)
-                .and_then(|a| a.theme_id.clone())
-                .unwrap_or_else(|| "-".into())
+        let own_theme = |i: usize| at(i).and_then(|a| a.theme_id.clone());
+        let theme = |i: usize| -> Option<String> {
+            own_theme(i).or_else(|| {
+                let a = at(i).filter(|a| a.status == Status::NoContent)?;
+                discussed.get(a.segment_id.as_ref()?).cloned()
+            })
         };
-        let theme_labels: Vec<String> = kept.iter().map(|&i| theme(i)).collect();
-        themes.add(&g, &theme_labels, k);
+        let labels = |of: &dyn Fn(usize) -> Option<String>| -> Vec<String> {
+            kept.iter()
+                .map(|&i| of(i).unwrap_or_else(|| "-".into()))
+                .collect()
+        };
+        themes.add(&g, &labels(&theme), k);
+        own.add(&g, &labels(&own_theme), k);
         // themes and subthemes both count as candidates for coverage
         let groups: Vec<Vec<String>> = kept
             .iter()
             .map(|&i| {
                 let a = at(i);
-                [
-                    a.and_then(|a| a.theme_id.clone()),
-                    a.and_then(|a| a.subtheme_id.clone()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect()
+                [theme(i), a.and_then(|a| a.subtheme_id.clone())]
+                    .into_iter()
+                    .flatten()
+                    .collect()
             })
             .collect();
         let group_refs: Vec<Vec<&str>> = groups
@@ -297,6 +323,7 @@ pub fn evaluate(
     Ok(Within {
         by_label: by_label.into_values().collect(),
         per_event_nmi: themes.scores().per_event_nmi,
+        per_event_nmi_own: own.scores().per_event_nmi,
         coverage: theme_matched as f64 / theme_counted.max(1) as f64,
         segment_per_event_nmi: s.per_event_nmi,
         segment_coverage: s.coverage,
