@@ -53,8 +53,8 @@ def main():
     for name, s in rows:
         print(f"{name:28} {s['pk']:6.3f} {s['windowdiff']:8.3f} {s['coverage']:9.3f} "
               f"{s['per_event_nmi']:10.3f} {s['segments']:9.1f}")
-    print(f"\nthemes: per_event_nmi {w['per_event_nmi']:.3f}, coverage {w['coverage']:.3f}; "
-          f"NMI over all units {ev['nmi']:.3f}")
+    print(f"\nthemes: per_event_nmi {w['per_event_nmi']:.3f} (units' own themes only "
+          f"{w['per_event_nmi_own']:.3f}), coverage {w['coverage']:.3f}; NMI over all units {ev['nmi']:.3f}")
     proc = [l for l in w["by_label"] if l["label"] in PROCEDURAL]
     flagged = sum(l["procedural"] for l in w["by_label"])
     hit = sum(l["procedural"] for l in proc)
