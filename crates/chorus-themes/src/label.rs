@@ -277,7 +277,7 @@ fn names_a_thing(phrase: &str, stop: &Stopwords) -> bool {
         })
 }
 
-/// Months, days of the week and spans of time, in the languages chorus stems: a title says what
+/// Months, days of the week, times of day and spans of time, in the languages chorus stems: a title says what
 /// a theme is about, not when ("Cooperation and April", "Volunteers and months" were titles).
 const WHEN: &[&str] = &[
     "january",
@@ -314,6 +314,25 @@ const WHEN: &[&str] = &[
     "today",
     "yesterday",
     "tomorrow",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+    "tonight",
+    "morgen",
+    "vormittag",
+    "nachmittag",
+    "abend",
+    "nacht",
+    "mañana",
+    "tarde",
+    "noche",
+    "matin",
+    "après-midi",
+    "soir",
+    "nuit",
+    "manhã",
+    "noite",
     "januar",
     "februar",
     "märz",
@@ -450,7 +469,18 @@ pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords) -> Strin
         (Some((_, t)), None) | (None, Some((_, t))) => return t,
         (None, None) => {}
     }
-    let mut words = one.into_iter();
+    // a second word that repeats a part of the first says nothing more ("Online and
+    // online-first")
+    let parts =
+        |w: &str| -> Vec<String> { w.to_lowercase().split('-').map(String::from).collect() };
+    let first = one.first().map(|a| parts(a));
+    let mut words = one.iter().copied().enumerate().filter(|(i, b)| {
+        *i == 0
+            || !first
+                .as_ref()
+                .is_some_and(|f| parts(b).iter().any(|p| f.contains(p)))
+    });
+    let mut words = std::iter::from_fn(move || words.next().map(|(_, w)| w));
     match (words.next(), words.next()) {
         (None, _) => keywords
             .first()
@@ -523,6 +553,20 @@ mod tests {
             .map(String::from)
             .into();
         assert_eq!(title(&words, &[], &stop), "Cooperation and trust");
+    }
+
+    #[test]
+    fn a_pair_does_not_repeat_its_first_word() {
+        let stop = Stopwords::for_languages(["en"]);
+        let k = |ks: &[&str]| -> Vec<String> { ks.iter().map(|s| s.to_string()).collect() };
+        assert_eq!(
+            title(&k(&["online", "online-first", "renewal"]), &[], &stop),
+            "Online and renewal"
+        );
+        assert_eq!(
+            title(&k(&["citizen-card", "card", "queue"]), &[], &stop),
+            "Citizen-card and queue"
+        );
     }
 
     #[test]
