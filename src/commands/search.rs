@@ -54,10 +54,10 @@ pub fn run(ctx: &Ctx, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         let semantic = Semantic {
             model: &model,
             vectors: &vectors,
-            addresses: None,
+            rows: None,
             scores: None,
             skip: Some(&skip),
-            totals: None,
+            filters: None,
         };
         search::search(&idx, &fields, &req, Some(&semantic))?
     };

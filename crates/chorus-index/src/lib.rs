@@ -7,6 +7,7 @@
 //! every `commit_every` units. tantivy commits are atomic, so a process killed mid-run leaves the last commit
 //! searchable, and the next run finds the missing events by their hashes and completes the work.
 
+pub mod rows;
 pub mod schema;
 pub mod search;
 

@@ -21,6 +21,7 @@ use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Searcher, TantivyDocument, Term};
 
+pub use super::rows::{rows_without_content, FilterCache, FilterSet, RowDocs};
 use super::schema::Fields;
 use super::{day_number, name_value};
 
@@ -63,89 +64,17 @@ pub enum Mode {
 pub struct Semantic<'a> {
     pub model: &'a dyn Embedder,
     pub vectors: &'a UnitVectors,
-    /// Each unit's document in the searcher this is used with ([`unit_addresses`]); `None`:
-    /// found for the search (a server keeps them for its reader's life).
-    pub addresses: Option<&'a std::collections::HashMap<String, DocAddress>>,
+    /// The vectors' rows as documents of the searcher this is used with; `None`: found for
+    /// the search (a server keeps them for its reader's life).
+    pub rows: Option<&'a RowDocs>,
     /// The query's dot product with every unit's vector, in the vectors' order, when the caller
     /// has them already (a server scores many queries in one read of the vectors,
     /// [`UnitVectors::scores`]); else the query is embedded and scored here.
     pub scores: Option<&'a [f32]>,
     /// Rows of `vectors` a ranking by meaning leaves out ([`rows_without_content`]).
     pub skip: Option<&'a [bool]>,
-    /// Totals and facet counts of filter sets already seen with this searcher.
-    pub totals: Option<&'a TotalsCache>,
-}
-
-/// The units passing a filter set and their facet counts, by filter set: a search by meaning
-/// counts the filters alone, so a server keeps them for its reader's life.
-#[derive(Default)]
-pub struct TotalsCache(std::sync::Mutex<std::collections::HashMap<String, Totals>>);
-
-type Totals = (usize, BTreeMap<String, Vec<FacetCount>>);
-
-impl TotalsCache {
-    fn get_or(
-        &self,
-        key: String,
-        count: impl FnOnce() -> Result<Totals, SearchError>,
-    ) -> Result<Totals, SearchError> {
-        if let Some(t) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(t);
-        }
-        let t = count()?;
-        if let Ok(mut m) = self.0.lock() {
-            if m.len() >= 1024 {
-                m.clear();
-            }
-            m.insert(key, t.clone());
-        }
-        Ok(t)
-    }
-}
-
-/// Every unit's document (unit id -> address) in the searcher's segments: a ranking by
-/// meaning finds its candidates here instead of one index lookup each.
-pub fn unit_addresses(
-    searcher: &Searcher,
-    f: &Fields,
-) -> tantivy::Result<std::collections::HashMap<String, DocAddress>> {
-    use tantivy::DocSet;
-    let mut out = std::collections::HashMap::new();
-    for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-        let inv = seg.inverted_index(f.id)?;
-        let mut terms = inv.terms().stream()?;
-        while terms.advance() {
-            let mut postings =
-                inv.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
-            let doc = postings.doc();
-            if doc != tantivy::TERMINATED && !seg.is_deleted(doc) {
-                let id = String::from_utf8_lossy(terms.key()).into_owned();
-                out.insert(id, DocAddress::new(ord as u32, doc));
-            }
-            let _ = postings.advance();
-        }
-    }
-    Ok(out)
-}
-
-/// Rows of `vectors` whose unit has no content word (status `no_content` in the themes stage's
-/// assignments: "Not sure", "Yes, exactly"): their vectors say nothing about a topic, and with
-/// a multilingual model they sit near every query, so a ranking by meaning leaves them out (a
-/// search by words still finds them). None before the themes stage has run.
-pub fn rows_without_content(
-    ws: &chorus_core::model::Workspace,
-    vectors: &UnitVectors,
-) -> Vec<bool> {
-    let empty: std::collections::HashSet<String> =
-        chorus_core::themes_artifact::read_assignments(ws)
-            .map(|rows| {
-                rows.into_iter()
-                    .filter(|r| r.status == chorus_core::model::Status::NoContent)
-                    .map(|r| r.unit_id)
-                    .collect()
-            })
-            .unwrap_or_default();
-    vectors.unit_ids.iter().map(|u| empty.contains(u)).collect()
+    /// Filter sets already seen with this searcher: totals, facet counts, member rows.
+    pub filters: Option<&'a FilterCache>,
 }
 
 /// Candidates taken from each ranking before fusion or filtering.
@@ -463,58 +392,63 @@ fn ranked(
             &computed
         }
     };
-    let skipped = |i: usize| sem.skip.is_some_and(|s| s.get(i) == Some(&true));
-    let mut by_cos: Vec<(usize, f32)> = scores
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(i, _)| !skipped(*i))
-        .collect();
-    let candidates = by_cos.len();
-    let nearest_first =
-        |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    // the nearest first (a partial sort); the rest sorted only if filters need them
-    let head = want.min(candidates);
-    if head < candidates {
-        by_cos.select_nth_unstable_by(head, nearest_first);
-    }
-    by_cos[..head].sort_by(nearest_first);
-    let mut rest_sorted = head == by_cos.len();
-    let found;
-    let addresses = match sem.addresses {
-        Some(a) => a,
+    let built;
+    let docs = match sem.rows {
+        Some(r) => r,
         None => {
-            found = unit_addresses(searcher, f)?;
-            &found
+            built = RowDocs::new(searcher, f, sem.vectors)?;
+            &built
         }
     };
-    // with filters, the documents that pass them (one pass over the index, not one lookup per
-    // candidate); without, every unit passes
+    // the filter set: its totals and facets, and with filters the rows that pass them (one
+    // pass over the index, kept by a server for the next search with the same filters)
     let filtered = !req.filters.is_empty() || req.from.is_some() || req.to.is_some();
-    let members: Option<std::collections::HashSet<DocAddress>> = if filtered {
-        Some(searcher.search(&*filter_only, &tantivy::collector::DocSetCollector)?)
-    } else {
-        None
-    };
-    // semantic ranks among the units that pass the filters
-    let mut semantic: Vec<(DocAddress, f32)> = Vec::new();
-    for k in 0..by_cos.len() {
-        if semantic.len() >= want {
-            break;
-        }
-        if k == head && !rest_sorted {
-            by_cos[head..].sort_by(nearest_first);
-            rest_sorted = true;
-        }
-        let (i, c) = by_cos[k];
-        let unit = &sem.vectors.unit_ids[i];
-        let Some(&addr) = addresses.get(unit) else {
-            continue;
+    let find = || -> Result<FilterSet, SearchError> {
+        let (total, facets) = totals(searcher, &*filter_only)?;
+        let members = if filtered {
+            let passing = searcher.search(&*filter_only, &tantivy::collector::DocSetCollector)?;
+            Some(std::sync::Arc::new(docs.rows_of(passing)))
+        } else {
+            None
         };
-        if members.as_ref().is_none_or(|m| m.contains(&addr)) {
-            semantic.push((addr, c));
-        }
+        Ok(FilterSet {
+            total,
+            facets,
+            rows: members,
+        })
+    };
+    let set = match sem.filters {
+        Some(cache) => cache.get_or(
+            format!("{:?}|{:?}|{:?}", req.filters, req.from, req.to),
+            find,
+        )?,
+        None => find()?,
+    };
+    // the rows that may rank: passing the filters, with a document, with content
+    let ranks =
+        |r: usize| sem.skip.is_none_or(|s| s.get(r) != Some(&true)) && docs.doc(r).is_some();
+    let mut by_cos: Vec<(u32, f32)> = match &set.rows {
+        Some(passing) => passing
+            .iter()
+            .filter(|&&r| ranks(r as usize))
+            .map(|&r| (r, scores[r as usize]))
+            .collect(),
+        None => (0..rows)
+            .filter(|&r| ranks(r))
+            .map(|r| (r as u32, scores[r]))
+            .collect(),
+    };
+    // the nearest `want`, nearest first (a partial sort: the rest are never ordered)
+    let nearest_first = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if want < by_cos.len() {
+        by_cos.select_nth_unstable_by(want, nearest_first);
+        by_cos.truncate(want);
     }
+    by_cos.sort_by(nearest_first);
+    let semantic: Vec<(DocAddress, f32)> = by_cos
+        .into_iter()
+        .filter_map(|(r, c)| Some((docs.doc(r as usize)?, c)))
+        .collect();
     // the query as words: ranks for hybrid, highlights for both (where it parses)
     let lexical_q = build_query(index, f, searcher, req);
     let (mut fused, highlight_q): (Vec<(DocAddress, f32)>, Box<dyn Query>) = match mode {
@@ -542,13 +476,11 @@ fn ranked(
         _ => (semantic, lexical_q.unwrap_or_else(|_| Box::new(AllQuery))),
     };
     fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let (matching, facets) = match sem.totals {
-        Some(cache) => cache.get_or(
-            format!("{:?}|{:?}|{:?}", req.filters, req.from, req.to),
-            || totals(searcher, &*filter_only),
-        )?,
-        None => totals(searcher, &*filter_only)?,
-    };
+    let FilterSet {
+        total: matching,
+        facets,
+        ..
+    } = set;
     let ranked = fused.len();
     let page: Vec<(f32, DocAddress)> = fused
         .into_iter()

@@ -20,14 +20,15 @@ pub struct Data {
     pub fields: Fields,
     pub reader: IndexReader,
     pub semantic: Option<(Box<dyn Embedder>, UnitVectors)>,
-    /// Each unit's document in `reader`'s searcher (it never reloads: a new index is a new load).
-    pub addresses: std::collections::HashMap<String, tantivy::DocAddress>,
+    /// The vectors' rows as documents of `reader`'s searcher (it never reloads: a new index is
+    /// a new load).
+    pub rows: chorus_index::search::RowDocs,
     /// Rows of the vectors a ranking by meaning leaves out (units without a content word).
     pub skip: Vec<bool>,
     /// Concurrent meaning searches' queries scored against every unit in shared passes.
     pub scans: vectors::group::GroupCommit<Vec<f32>, Vec<f32>>,
-    /// Totals and facet counts of the filter sets searched by meaning so far.
-    pub totals: chorus_index::search::TotalsCache,
+    /// Totals, facet counts and member rows of the filter sets searched by meaning so far.
+    pub filters: chorus_index::search::FilterCache,
     pub themes: Vec<ThemeRecord>,
     pub quotes: Vec<QuoteRow>,
     pub units: Units,
@@ -173,10 +174,9 @@ impl Data {
         let skip = semantic.as_ref().map_or_else(Vec::new, |(_, v)| {
             chorus_index::search::rows_without_content(ws, v)
         });
-        let addresses = if semantic.is_some() {
-            chorus_index::search::unit_addresses(&reader.searcher(), &fields)?
-        } else {
-            Default::default()
+        let rows = match &semantic {
+            Some((_, v)) => chorus_index::search::RowDocs::new(&reader.searcher(), &fields, v)?,
+            None => Default::default(),
         };
         let units_df = read_table(ws, Table::Units)?;
         let ids = strings(&units_df, col::UNIT_ID)?;
@@ -271,10 +271,10 @@ impl Data {
             insights = Some(chorus_insights::compute(ws, &InsightsConfig { k })?);
         }
         Ok(Self {
-            addresses,
+            rows,
             skip,
             scans: Default::default(),
-            totals: Default::default(),
+            filters: Default::default(),
             index,
             fields,
             reader,

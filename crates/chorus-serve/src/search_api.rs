@@ -117,10 +117,10 @@ impl App {
             .map(|(model, vectors)| search::Semantic {
                 model: model.as_ref(),
                 vectors,
-                addresses: Some(&self.data.addresses),
+                rows: Some(&self.data.rows),
                 scores,
                 skip: Some(&self.data.skip),
-                totals: Some(&self.data.totals),
+                filters: Some(&self.data.filters),
             });
         Ok(search::search_with(
             &self.data.reader.searcher(),
