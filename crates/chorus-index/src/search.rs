@@ -388,7 +388,7 @@ fn ranked(
                 .encode(&[q], 1)
                 .map_err(SearchError::Embed)?
                 .remove(0);
-            computed = sem.vectors.scores(&[&qv]).remove(0);
+            computed = sem.vectors.scores(&[&qv], sem.skip).remove(0);
             &computed
         }
     };
@@ -427,28 +427,17 @@ fn ranked(
     // the rows that may rank: passing the filters, with a document, with content
     let ranks =
         |r: usize| sem.skip.is_none_or(|s| s.get(r) != Some(&true)) && docs.doc(r).is_some();
-    let mut by_cos: Vec<(u32, f32)> = match &set.rows {
-        Some(passing) => passing
-            .iter()
-            .filter(|&&r| ranks(r as usize))
-            .map(|&r| (r, scores[r as usize]))
-            .collect(),
-        None => (0..rows)
-            .filter(|&r| ranks(r))
-            .map(|r| (r as u32, scores[r]))
-            .collect(),
+    let candidates: Box<dyn Iterator<Item = usize>> = match &set.rows {
+        Some(passing) => Box::new(passing.iter().map(|&r| r as usize)),
+        None => Box::new(0..rows),
     };
-    // the nearest `want`, nearest first (a partial sort: the rest are never ordered)
-    let nearest_first = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    if want < by_cos.len() {
-        by_cos.select_nth_unstable_by(want, nearest_first);
-        by_cos.truncate(want);
-    }
-    by_cos.sort_by(nearest_first);
-    let semantic: Vec<(DocAddress, f32)> = by_cos
-        .into_iter()
-        .filter_map(|(r, c)| Some((docs.doc(r as usize)?, c)))
-        .collect();
+    let semantic: Vec<(DocAddress, f32)> = nearest(
+        candidates.filter(|&r| ranks(r)).map(|r| (r, scores[r])),
+        want,
+    )
+    .into_iter()
+    .filter_map(|(r, c)| Some((docs.doc(r)?, c)))
+    .collect();
     // the query as words: ranks for hybrid, highlights for both (where it parses)
     let lexical_q = build_query(index, f, searcher, req);
     let (mut fused, highlight_q): (Vec<(DocAddress, f32)>, Box<dyn Query>) = match mode {
@@ -495,6 +484,44 @@ fn ranked(
     });
     r.matching_filters = Some(matching);
     Ok(r)
+}
+
+/// A row and its score, ordered nearest first (higher score, then lower row): the greatest
+/// is the farthest.
+#[derive(PartialEq)]
+struct Near(usize, f32);
+
+impl Eq for Near {}
+
+impl PartialOrd for Near {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Near {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.1.total_cmp(&self.1).then(self.0.cmp(&other.0))
+    }
+}
+
+/// The `want` nearest of `scored` (row, score), nearest first, kept in a heap of `want` as
+/// they pass: nothing else is stored or sorted.
+fn nearest(scored: impl Iterator<Item = (usize, f32)>, want: usize) -> Vec<(usize, f32)> {
+    let mut heap = std::collections::BinaryHeap::with_capacity(want + 1);
+    for (r, c) in scored {
+        let near = Near(r, c);
+        if heap.len() < want {
+            heap.push(near);
+        } else if heap.peek().is_some_and(|far| near < *far) {
+            heap.pop();
+            heap.push(near);
+        }
+    }
+    heap.into_sorted_vec()
+        .into_iter()
+        .map(|Near(r, c)| (r, c))
+        .collect()
 }
 
 impl SearchResponse {
@@ -675,4 +702,22 @@ fn hit(
         text,
         snippet,
     })
+}
+
+#[cfg(test)]
+mod nearest_tests {
+    use super::nearest;
+
+    #[test]
+    fn nearest_keeps_the_best_in_order_ties_by_row() {
+        let scored = [(0, 0.1), (1, 0.9), (2, 0.5), (3, 0.9), (4, -1.0), (5, 0.7)];
+        assert_eq!(
+            nearest(scored.into_iter(), 3),
+            vec![(1, 0.9), (3, 0.9), (5, 0.7)]
+        );
+        let mut all = scored.to_vec();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert_eq!(nearest(scored.into_iter(), 10), all);
+        assert!(nearest(scored.into_iter(), 0).is_empty());
+    }
 }

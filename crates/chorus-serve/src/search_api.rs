@@ -88,7 +88,7 @@ impl App {
             .scans
             .run(vec![qv], |qs| {
                 let refs: Vec<&[f32]> = qs.iter().map(Vec::as_slice).collect();
-                Ok(vectors.scores(&refs))
+                Ok(vectors.scores(&refs, Some(&self.data.skip)))
             })
             .map_err(failed)?;
         Ok(scores.into_iter().next())

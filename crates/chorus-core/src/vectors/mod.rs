@@ -175,9 +175,9 @@ impl UnitVectors {
 
     /// Every unit's dot product with each query (`[query][unit]`), the vectors read once for
     /// all the queries ([`scan::scores`]): the same scores for a query whether it is scored
-    /// alone or with others.
-    pub fn scores(&self, queries: &[&[f32]]) -> Vec<Vec<f32>> {
-        scan::scores(&self.data, self.dim, queries)
+    /// alone or with others. Units marked in `skip` are not scored (negative infinity).
+    pub fn scores(&self, queries: &[&[f32]], skip: Option<&[bool]>) -> Vec<Vec<f32>> {
+        scan::scores(&self.data, self.dim, queries, skip)
     }
 }
 

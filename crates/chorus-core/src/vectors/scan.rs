@@ -15,21 +15,36 @@ const ROWS: usize = 3;
 const ROW_BLOCK: usize = 64;
 
 /// Every row's score with each query (`[query][row]`); `data` holds the rows of `dim` floats.
-pub fn scores(data: &[f32], dim: usize, queries: &[&[f32]]) -> Vec<Vec<f32>> {
+/// Rows marked in `skip` are not scored: theirs is negative infinity.
+pub fn scores(
+    data: &[f32],
+    dim: usize,
+    queries: &[&[f32]],
+    skip: Option<&[bool]>,
+) -> Vec<Vec<f32>> {
     let dim = dim.max(1);
-    let rows: Vec<&[f32]> = data.chunks_exact(dim).collect();
+    let all = data.len() / dim;
+    let rows: Vec<(usize, &[f32])> = data
+        .chunks_exact(dim)
+        .enumerate()
+        .filter(|(i, _)| skip.is_none_or(|s| s.get(*i) != Some(&true)))
+        .collect();
     let queries: Vec<&[f32]> = queries.iter().map(|q| &q[..dim.min(q.len())]).collect();
-    let mut out = vec![vec![0f32; rows.len()]; queries.len()];
-    for r0 in (0..rows.len()).step_by(ROW_BLOCK) {
-        let block = &rows[r0..rows.len().min(r0 + ROW_BLOCK)];
+    let empty = if rows.len() == all {
+        0.0
+    } else {
+        f32::NEG_INFINITY
+    };
+    let mut out = vec![vec![empty; all]; queries.len()];
+    for block in rows.chunks(ROW_BLOCK) {
         let mut q0 = 0;
         while q0 < queries.len() {
             if q0 + QUERIES <= queries.len() {
                 let qs: [&[f32]; QUERIES] = std::array::from_fn(|i| queries[q0 + i]);
-                scan_block(&qs, block, r0, &mut out[q0..q0 + QUERIES]);
+                scan_block(&qs, block, &mut out[q0..q0 + QUERIES]);
                 q0 += QUERIES;
             } else {
-                scan_block(&[queries[q0]], block, r0, &mut out[q0..q0 + 1]);
+                scan_block(&[queries[q0]], block, &mut out[q0..q0 + 1]);
                 q0 += 1;
             }
         }
@@ -37,21 +52,23 @@ pub fn scores(data: &[f32], dim: usize, queries: &[&[f32]]) -> Vec<Vec<f32>> {
     out
 }
 
-/// The queries `qs` against the rows of `block` (the first being row `r0`), into `out`.
-fn scan_block<const Q: usize>(qs: &[&[f32]; Q], block: &[&[f32]], r0: usize, out: &mut [Vec<f32>]) {
+/// The queries `qs` against the rows of `block` (each with its index), into `out`.
+fn scan_block<const Q: usize>(qs: &[&[f32]; Q], block: &[(usize, &[f32])], out: &mut [Vec<f32>]) {
     let mut r = 0;
     while r < block.len() {
         if r + ROWS <= block.len() {
-            let rs: [&[f32]; ROWS] = std::array::from_fn(|i| block[r + i]);
+            let rs: [&[f32]; ROWS] = std::array::from_fn(|i| block[r + i].1);
             let s = tile(qs, &rs);
             for (o, s) in out.iter_mut().zip(s) {
-                o[r0 + r..r0 + r + ROWS].copy_from_slice(&s);
+                for (k, v) in s.into_iter().enumerate() {
+                    o[block[r + k].0] = v;
+                }
             }
             r += ROWS;
         } else {
-            let s = tile(qs, &[block[r]]);
+            let s = tile(qs, &[block[r].1]);
             for (o, s) in out.iter_mut().zip(s) {
-                o[r0 + r] = s[0];
+                o[block[r].0] = s[0];
             }
             r += 1;
         }
@@ -154,15 +171,27 @@ mod tests {
             let data = values(rows * dim, 7 + dim as u32);
             let queries: Vec<Vec<f32>> = (0..7).map(|q| values(dim, 40 + q)).collect();
             let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
-            let together = scores(&data, dim, &refs);
+            let together = scores(&data, dim, &refs, None);
+            // every third row skipped: the others' scores are the same bits
+            let skip: Vec<bool> = (0..rows).map(|i| i % 3 == 1).collect();
+            let skipping = scores(&data, dim, &refs, Some(&skip));
             for (qi, q) in queries.iter().enumerate() {
-                let alone = scores(&data, dim, &[q]).remove(0);
+                let alone = scores(&data, dim, &[q], None).remove(0);
                 for (i, row) in data.chunks_exact(dim).enumerate() {
                     let exact: f64 = q.iter().zip(row).map(|(a, b)| *a as f64 * *b as f64).sum();
                     let s = together[qi][i];
                     assert!((s as f64 - exact).abs() < 1e-4, "{s} vs {exact}");
                     assert_eq!(s.to_bits(), dot8(q, row).to_bits(), "query {qi}, row {i}");
                     assert_eq!(s.to_bits(), alone[i].to_bits(), "query {qi}, row {i}");
+                    if skip[i] {
+                        assert_eq!(skipping[qi][i], f32::NEG_INFINITY);
+                    } else {
+                        assert_eq!(
+                            s.to_bits(),
+                            skipping[qi][i].to_bits(),
+                            "query {qi}, row {i}"
+                        );
+                    }
                 }
             }
         }
