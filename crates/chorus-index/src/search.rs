@@ -427,17 +427,11 @@ fn ranked(
     // the rows that may rank: passing the filters, with a document, with content
     let ranks =
         |r: usize| sem.skip.is_none_or(|s| s.get(r) != Some(&true)) && docs.doc(r).is_some();
-    let candidates: Box<dyn Iterator<Item = usize>> = match &set.rows {
-        Some(passing) => Box::new(passing.iter().map(|&r| r as usize)),
-        None => Box::new(0..rows),
-    };
-    let semantic: Vec<(DocAddress, f32)> = nearest(
-        candidates.filter(|&r| ranks(r)).map(|r| (r, scores[r])),
-        want,
-    )
-    .into_iter()
-    .filter_map(|(r, c)| Some((docs.doc(r)?, c)))
-    .collect();
+    let passing = set.rows.as_ref().map(|r| r.as_slice());
+    let semantic: Vec<(DocAddress, f32)> = nearest(scores, passing, ranks, want)
+        .into_iter()
+        .filter_map(|(r, c)| Some((docs.doc(r)?, c)))
+        .collect();
     // the query as words: ranks for hybrid, highlights for both (where it parses)
     let lexical_q = build_query(index, f, searcher, req);
     let (mut fused, highlight_q): (Vec<(DocAddress, f32)>, Box<dyn Query>) = match mode {
@@ -505,18 +499,39 @@ impl Ord for Near {
     }
 }
 
-/// The `want` nearest of `scored` (row, score), nearest first, kept in a heap of `want` as
-/// they pass: nothing else is stored or sorted.
-fn nearest(scored: impl Iterator<Item = (usize, f32)>, want: usize) -> Vec<(usize, f32)> {
+/// The `want` nearest rows by `scores` among `rows` (all when `None`) that `ranks` accepts,
+/// nearest first: kept in a heap of `want` as they pass, a row farther than the farthest kept
+/// turned away by one comparison; nothing else is stored or sorted.
+fn nearest(
+    scores: &[f32],
+    rows: Option<&[u32]>,
+    ranks: impl Fn(usize) -> bool,
+    want: usize,
+) -> Vec<(usize, f32)> {
     let mut heap = std::collections::BinaryHeap::with_capacity(want + 1);
-    for (r, c) in scored {
+    // the farthest score kept, once the heap is full
+    let mut floor = f32::NEG_INFINITY;
+    let mut consider = |r: usize| {
+        let c = scores[r];
+        if heap.len() == want && c < floor || !ranks(r) {
+            return;
+        }
         let near = Near(r, c);
         if heap.len() < want {
             heap.push(near);
         } else if heap.peek().is_some_and(|far| near < *far) {
             heap.pop();
             heap.push(near);
+        } else {
+            return;
         }
+        if heap.len() == want {
+            floor = heap.peek().map_or(f32::NEG_INFINITY, |far| far.1);
+        }
+    };
+    match rows {
+        Some(rows) => rows.iter().for_each(|&r| consider(r as usize)),
+        None => (0..scores.len()).for_each(&mut consider),
     }
     heap.into_sorted_vec()
         .into_iter()
@@ -710,14 +725,27 @@ mod nearest_tests {
 
     #[test]
     fn nearest_keeps_the_best_in_order_ties_by_row() {
-        let scored = [(0, 0.1), (1, 0.9), (2, 0.5), (3, 0.9), (4, -1.0), (5, 0.7)];
+        let scores = [0.1, 0.9, 0.5, 0.9, -1.0, 0.7, f32::NEG_INFINITY, 0.9];
+        let all = |_| true;
+        // row 7 ties rows 1 and 3 and comes after them
         assert_eq!(
-            nearest(scored.into_iter(), 3),
-            vec![(1, 0.9), (3, 0.9), (5, 0.7)]
+            nearest(&scores, None, all, 3),
+            vec![(1, 0.9), (3, 0.9), (7, 0.9)]
         );
-        let mut all = scored.to_vec();
-        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        assert_eq!(nearest(scored.into_iter(), 10), all);
-        assert!(nearest(scored.into_iter(), 0).is_empty());
+        let mut sorted: Vec<(usize, f32)> = scores.iter().copied().enumerate().collect();
+        sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert_eq!(nearest(&scores, None, all, 10), sorted);
+        assert!(nearest(&scores, None, all, 0).is_empty());
+        // among given rows, those `ranks` accepts
+        assert_eq!(
+            nearest(&scores, Some(&[0, 2, 3, 5]), |r| r != 3, 2),
+            vec![(5, 0.7), (2, 0.5)]
+        );
+        // a tie with the farthest kept, on an earlier row, is nearer
+        let tie = [0.5, 0.9, 0.5];
+        assert_eq!(
+            nearest(&tie, Some(&[2, 1, 0]), all, 2),
+            vec![(1, 0.9), (0, 0.5)]
+        );
     }
 }
