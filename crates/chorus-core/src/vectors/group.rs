@@ -7,11 +7,10 @@
 //! ([`super::UnitVectors::scores`]).
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 pub struct GroupCommit<I, O> {
     state: Mutex<State<I, O>>,
-    done: Condvar,
 }
 
 struct State<I, O> {
@@ -19,6 +18,9 @@ struct State<I, O> {
     queued: Vec<(u64, I)>,
     /// Finished calls: ticket -> results (in the call's order), or the pass's error.
     finished: HashMap<u64, Result<Vec<O>, String>>,
+    /// Each waiting call's own signal: a pass wakes the calls it answered and the one that
+    /// leads next, not every waiting thread.
+    waiting: HashMap<u64, Arc<Condvar>>,
     next_ticket: u64,
     running: bool,
 }
@@ -29,10 +31,10 @@ impl<I, O> Default for GroupCommit<I, O> {
             state: Mutex::new(State {
                 queued: Vec::new(),
                 finished: HashMap::new(),
+                waiting: HashMap::new(),
                 next_ticket: 0,
                 running: false,
             }),
-            done: Condvar::new(),
         }
     }
 }
@@ -54,12 +56,15 @@ impl<I, O> GroupCommit<I, O> {
         pass: impl FnOnce(&[I]) -> Result<Vec<O>, String>,
     ) -> Result<Vec<O>, String> {
         let mut pass = Some(pass);
+        let signal = Arc::new(Condvar::new());
         let mut st = self.lock();
         let ticket = st.next_ticket;
         st.next_ticket += 1;
         st.queued.extend(items.into_iter().map(|i| (ticket, i)));
+        st.waiting.insert(ticket, signal.clone());
         loop {
             if let Some(r) = st.finished.remove(&ticket) {
+                st.waiting.remove(&ticket);
                 return r;
             }
             if !st.running && !st.queued.is_empty() {
@@ -69,7 +74,7 @@ impl<I, O> GroupCommit<I, O> {
                     continue;
                 }
             }
-            st = match self.done.wait(st) {
+            st = match signal.wait(st) {
                 Ok(s) => s,
                 Err(p) => p.into_inner(),
             };
@@ -104,6 +109,8 @@ impl<I, O> GroupCommit<I, O> {
             });
         let mut st = self.lock();
         st.running = false;
+        let mut answered = tickets.clone();
+        answered.dedup();
         match result {
             Ok(out) => {
                 for (ticket, o) in tickets.into_iter().zip(out) {
@@ -113,12 +120,18 @@ impl<I, O> GroupCommit<I, O> {
                 }
             }
             Err(e) => {
-                for ticket in tickets {
+                for &ticket in &answered {
                     st.finished.insert(ticket, Err(e.clone()));
                 }
             }
         }
-        self.done.notify_all();
+        // the calls answered, and the first call still queued, which leads the next pass
+        let next = st.queued.first().map(|(t, _)| *t);
+        for t in answered.iter().chain(next.iter()) {
+            if let Some(signal) = st.waiting.get(t) {
+                signal.notify_one();
+            }
+        }
         st
     }
 }
