@@ -508,13 +508,28 @@ fn nearest(
     ranks: impl Fn(usize) -> bool,
     want: usize,
 ) -> Vec<(usize, f32)> {
+    match rows {
+        Some(rows) => nearest_of(scores, rows.iter().map(|&r| r as usize), ranks, want),
+        None => nearest_of(scores, 0..scores.len(), ranks, want),
+    }
+}
+
+fn nearest_of(
+    scores: &[f32],
+    rows: impl Iterator<Item = usize>,
+    ranks: impl Fn(usize) -> bool,
+    want: usize,
+) -> Vec<(usize, f32)> {
+    if want == 0 {
+        return Vec::new();
+    }
     let mut heap = std::collections::BinaryHeap::with_capacity(want + 1);
-    // the farthest score kept, once the heap is full
+    // the farthest score kept once the heap is full; until then nothing is turned away
     let mut floor = f32::NEG_INFINITY;
-    let mut consider = |r: usize| {
+    for r in rows {
         let c = scores[r];
-        if heap.len() == want && c < floor || !ranks(r) {
-            return;
+        if c < floor || !ranks(r) {
+            continue;
         }
         let near = Near(r, c);
         if heap.len() < want {
@@ -523,15 +538,11 @@ fn nearest(
             heap.pop();
             heap.push(near);
         } else {
-            return;
+            continue;
         }
         if heap.len() == want {
             floor = heap.peek().map_or(f32::NEG_INFINITY, |far| far.1);
         }
-    };
-    match rows {
-        Some(rows) => rows.iter().for_each(|&r| consider(r as usize)),
-        None => (0..scores.len()).for_each(&mut consider),
     }
     heap.into_sorted_vec()
         .into_iter()
