@@ -4,13 +4,9 @@
 -- Run with the server's answer cache off (`--no-cache`): a repeated query is still ranked and
 -- answered anew, only its embedding is remembered (the query-vector cache).
 -- Usage: wrk -t2 -c200 -d20s --latency -s benches/load/meaning-zipf.lua http://127.0.0.1:7878
-local words = {
-  "wage", "housing", "rent", "climate", "police", "youth", "trust", "design", "battery", "cost",
-  "tax", "water", "farming", "income", "taxi", "volunteers", "community", "referendum", "species",
-  "schools", "paper", "forms", "online", "digital", "health", "transport", "energy", "privacy",
-  "remote", "meeting", "budget", "jobs", "business", "elderly", "access", "funding", "safety",
-  "training", "parks", "waste",
-}
+-- the word list beside this script
+local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
+local words = dofile(here .. "words.lua")
 local pool = #words * #words
 -- cumulative Zipf weights over the pool's ranks
 local cdf, total = {}, 0

@@ -2,13 +2,9 @@
 -- asked before (two topic words and a running number), so neither the answer cache nor the
 -- query-vector cache can answer: each request needs the model.
 -- Usage: wrk -t2 -c200 -d20s --latency -s benches/load/meaning.lua http://127.0.0.1:7878
-local words = {
-  "wage", "housing", "rent", "climate", "police", "youth", "trust", "design", "battery", "cost",
-  "tax", "water", "farming", "income", "taxi", "volunteers", "community", "referendum", "species",
-  "schools", "paper", "forms", "online", "digital", "health", "transport", "energy", "privacy",
-  "remote", "meeting", "budget", "jobs", "business", "elderly", "access", "funding", "safety",
-  "training", "parks", "waste",
-}
+-- the word list beside this script
+local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
+local words = dofile(here .. "words.lua")
 local modes = { "semantic", "hybrid" }
 local n = 0
 request = function()

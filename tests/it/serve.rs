@@ -58,6 +58,14 @@ pub(crate) fn start_with(ws: &std::path::Path, report: &std::path::Path, extra: 
     Server { child, base, said }
 }
 
+/// The API path of a unit.
+fn unit_api(id: &str) -> String {
+    format!(
+        "/api/units/{}",
+        form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+    )
+}
+
 /// The head of a GET response (status line and headers), lowercased.
 fn head(base: &str, path: &str) -> String {
     let host = base.trim_start_matches("http://");
@@ -238,10 +246,7 @@ fn api_answers_and_refuses_bad_requests() {
     assert_eq!(s, 200);
     let quote = &t["quotes"][0];
     let unit = quote["unit_id"].as_str().unwrap();
-    let path = format!(
-        "/api/units/{}?around=2",
-        form_urlencoded::byte_serialize(unit.as_bytes()).collect::<String>()
-    );
+    let path = unit_api(unit) + "?around=2";
     let (s, c) = json(b, &path);
     assert_eq!(s, 200, "{c}");
     assert_eq!(c["unit"]["text"], quote["text"]);
@@ -256,11 +261,7 @@ fn api_answers_and_refuses_bad_requests() {
         .iter()
         .find(|h| h["question"].is_string() && h["participant"].is_string())
         .expect("a survey answer");
-    let path = format!(
-        "/api/units/{}",
-        form_urlencoded::byte_serialize(answer["unit_id"].as_str().unwrap().as_bytes())
-            .collect::<String>()
-    );
+    let path = unit_api(answer["unit_id"].as_str().unwrap());
     let (s, c) = json(b, &path);
     assert_eq!(s, 200, "{c}");
     assert!(
@@ -294,11 +295,7 @@ fn api_answers_and_refuses_bad_requests() {
     // a transcript line: the discussion (agenda segment) it was said in, with its theme
     let (_, agenda) = json(b, "/api/agenda");
     let segment = &agenda[0]["segments"].as_array().unwrap().last().unwrap();
-    let path = format!(
-        "/api/units/{}",
-        form_urlencoded::byte_serialize(segment["last_unit"].as_str().unwrap().as_bytes())
-            .collect::<String>()
-    );
+    let path = unit_api(segment["last_unit"].as_str().unwrap());
     let (s, c) = json(b, &path);
     assert_eq!(s, 200, "{c}");
     assert_eq!(c["discussion"]["segment_id"], segment["segment_id"], "{c}");
