@@ -125,8 +125,9 @@ pub struct FilterSet {
 #[derive(Default)]
 pub struct FilterCache(Mutex<HashMap<String, FilterSet>>);
 
-/// Filter sets kept before the cache starts again.
-const KEPT: usize = 1024;
+/// Filter sets kept before the cache starts again (each holds up to one row number per unit:
+/// 16 MB at most for 16,000 units).
+const KEPT: usize = 256;
 
 impl FilterCache {
     pub(crate) fn get_or<E>(

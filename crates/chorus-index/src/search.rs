@@ -482,8 +482,13 @@ fn ranked(
 
 /// A row and its score, ordered nearest first (higher score, then lower row): the greatest
 /// is the farthest.
-#[derive(PartialEq)]
 struct Near(usize, f32);
+
+impl PartialEq for Near {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
 
 impl Eq for Near {}
 
