@@ -434,10 +434,52 @@ fn says_when(word: &str) -> bool {
     WHEN.contains(&word.to_lowercase().as_str())
 }
 
+/// Two of the first three one-word keywords (lower case) said together with one other word
+/// between, not a stopword, in at least two of `texts` ("paper forms" from "paper intake forms",
+/// "paper referral forms"; not from "paper and forms"), as "a b" in the order said: phrases
+/// [`title`] may take beside the recurring ones.
+pub fn said_around(keywords: &[String], texts: &[&str], stop: &Stopwords) -> Vec<String> {
+    let one: Vec<String> = keywords
+        .iter()
+        .filter(|k| !k.contains(' ') && !says_when(k))
+        .take(3)
+        .map(|k| k.to_lowercase())
+        .collect();
+    if one.len() < 2 {
+        return Vec::new();
+    }
+    let mut count: HashMap<(usize, usize), usize> = HashMap::new();
+    for t in texts {
+        let w = words(t);
+        let mut seen: HashSet<(usize, usize)> = HashSet::new();
+        for i in 0..w.len().saturating_sub(2) {
+            let (Some(a), Some(b)) = (
+                one.iter().position(|k| *k == w[i]),
+                one.iter().position(|k| *k == w[i + 2]),
+            ) else {
+                continue;
+            };
+            if a != b && !stop.contains(&w[i + 1]) {
+                seen.insert((a, b));
+            }
+        }
+        for p in seen {
+            *count.entry(p).or_default() += 1;
+        }
+    }
+    let mut out: Vec<String> = count
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .map(|((a, b), _)| format!("{} {}", one[a], one[b]))
+        .collect();
+    out.sort();
+    out
+}
+
 /// A title from keywords: the highest-ranked of the theme's own phrase (the first of its top
 /// three keywords that names a thing: "Contact tracing", not "Markets are active") and two of
 /// the first three one-word keywords that people say together, as they say them (`phrases`, the theme's
-/// recurring phrases in lower case: "Emergency procurement" for "emergency", "data",
+/// recurring phrases in lower case, and [`said_around`]'s: "Emergency procurement" for "emergency", "data",
 /// "procurement"; "Bus routes" for "bus", "routes", "key workers"), a pair ranking as its
 /// lower keyword; else the first two one-word keywords ("Emergency and data"), or the one
 /// there is.
@@ -553,6 +595,27 @@ mod tests {
             .map(String::from)
             .into();
         assert_eq!(title(&words, &[], &stop), "Cooperation and trust");
+    }
+
+    #[test]
+    fn keywords_said_around_a_modifier_make_a_title() {
+        let stop = Stopwords::for_languages(["en"]);
+        let k = |ks: &[&str]| -> Vec<String> { ks.iter().map(|s| s.to_string()).collect() };
+        let texts = [
+            "paper intake forms at the shelter",
+            "paper referral forms between facilities",
+            "paper and forms",
+            "paper certificates",
+        ];
+        let around = said_around(&k(&["paper", "forms", "certificates"]), &texts, &stop);
+        assert_eq!(around, k(&["paper forms"]));
+        assert_eq!(
+            title(&k(&["paper", "forms", "certificates"]), &around, &stop),
+            "Paper forms"
+        );
+        // once is not enough, and a stopword between joins no pair
+        assert!(said_around(&k(&["paper", "forms"]), &texts[..1], &stop).is_empty());
+        assert!(said_around(&k(&["paper", "forms"]), &["paper and forms"; 3], &stop).is_empty());
     }
 
     #[test]

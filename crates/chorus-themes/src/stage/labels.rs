@@ -235,16 +235,16 @@ fn keywords(
     Ok(cands
         .iter()
         .zip(&said)
-        .zip(groups)
-        .map(|((c, said), g)| {
+        .zip(groups.iter().zip(&classes))
+        .map(|((c, said), (g, texts))| {
             let vecs: Option<Vec<Vec<f32>>> = c
                 .iter()
                 .map(|(p, _)| vectors.get(p.as_str()).cloned())
                 .collect();
-            (
-                label::pick_keywords(c, vecs.as_deref(), &g.centre, KEYWORDS),
-                said.iter().map(|(p, _)| p.clone()).collect(),
-            )
+            let keywords = label::pick_keywords(c, vecs.as_deref(), &g.centre, KEYWORDS);
+            let mut phrases: Vec<String> = said.iter().map(|(p, _)| p.clone()).collect();
+            phrases.extend(label::said_around(&keywords, texts, stop));
+            (keywords, phrases)
         })
         .collect())
 }

@@ -224,11 +224,13 @@ pub fn find(
             let span_weights = &weights[offset..offset + span.len()];
             let mean = weighted_mean(vectors, span, span_weights);
             let quote = central(vectors, units, span, &mean, span_weights, &stop);
-            let phrases: Vec<String> = keywords[i].iter().map(|(k, _)| k.clone()).collect();
+            let mut phrases: Vec<String> = keywords[i].iter().map(|(k, _)| k.clone()).collect();
             let mut keywords: Vec<String> = phrases
                 .iter()
                 .map(|k| label::shown(k, &units.forms))
                 .collect();
+            let around = label::said_around(&phrases, &texts[i], &label_stop);
+            phrases.extend(around);
             // nothing but the chair's opening words (or questions)
             let title = if texts[i].is_empty() {
                 OPENING.to_string()
