@@ -434,14 +434,19 @@ fn says_when(word: &str) -> bool {
     WHEN.contains(&word.to_lowercase().as_str())
 }
 
+/// The one-word keywords a pair may be made of: none says when ([`WHEN`]).
+fn one_word(keywords: &[String]) -> impl Iterator<Item = &String> {
+    keywords
+        .iter()
+        .filter(|k| !k.contains(' ') && !says_when(k))
+}
+
 /// Two of the first three one-word keywords (lower case) said together with one other word
 /// between, not a stopword, in at least two of `texts` ("paper forms" from "paper intake forms",
 /// "paper referral forms"; not from "paper and forms"), as "a b" in the order said: phrases
 /// [`title`] may take beside the recurring ones.
 pub fn said_around(keywords: &[String], texts: &[&str], stop: &Stopwords) -> Vec<String> {
-    let one: Vec<String> = keywords
-        .iter()
-        .filter(|k| !k.contains(' ') && !says_when(k))
+    let one: Vec<String> = one_word(keywords)
         .take(3)
         .map(|k| k.to_lowercase())
         .collect();
@@ -490,10 +495,7 @@ pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords) -> Strin
         .take(3)
         .find(|k| names_a_thing(k, stop))
         .map(|k| (rank(k), capitalised(k)));
-    let one: Vec<&String> = keywords
-        .iter()
-        .filter(|k| !k.contains(' ') && !says_when(k))
-        .collect();
+    let one: Vec<&String> = one_word(keywords).collect();
     let mut said: Option<(usize, String)> = None;
     for (i, a) in one.iter().take(3).enumerate() {
         for b in one.iter().take(3).skip(i + 1) {
@@ -515,15 +517,15 @@ pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords) -> Strin
     // online-first")
     let parts =
         |w: &str| -> Vec<String> { w.to_lowercase().split('-').map(String::from).collect() };
-    let first = one.first().map(|a| parts(a));
-    let mut words = one.iter().copied().enumerate().filter(|(i, b)| {
-        *i == 0
-            || !first
-                .as_ref()
-                .is_some_and(|f| parts(b).iter().any(|p| f.contains(p)))
+    let first = one.first().copied();
+    let second = first.and_then(|a| {
+        let held = parts(a);
+        one[1..]
+            .iter()
+            .copied()
+            .find(|b| !parts(b).iter().any(|p| held.contains(p)))
     });
-    let mut words = std::iter::from_fn(move || words.next().map(|(_, w)| w));
-    match (words.next(), words.next()) {
+    match (first, second) {
         (None, _) => keywords
             .first()
             .map_or_else(|| "Unlabelled".to_string(), |k| capitalised(k)),

@@ -4,7 +4,7 @@
 //! vectors are kept, so a repeated query is not embedded again.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use super::group::GroupCommit;
 use super::{EmbedFailure, Embedder};
@@ -32,10 +32,7 @@ impl Batched {
     }
 
     fn seen(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<f32>>> {
-        match self.seen.lock() {
-            Ok(s) => s,
-            Err(p) => p.into_inner(),
-        }
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// One pass over the queued texts.

@@ -7,7 +7,7 @@
 //! ([`super::UnitVectors::scores`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 pub struct GroupCommit<I, O> {
     state: Mutex<State<I, O>>,
@@ -41,10 +41,7 @@ impl<I, O> Default for GroupCommit<I, O> {
 
 impl<I, O> GroupCommit<I, O> {
     fn lock(&self) -> MutexGuard<'_, State<I, O>> {
-        match self.state.lock() {
-            Ok(s) => s,
-            Err(p) => p.into_inner(),
-        }
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The results of `items`, one per item in order, computed by `pass` together with other
@@ -74,10 +71,7 @@ impl<I, O> GroupCommit<I, O> {
                     continue;
                 }
             }
-            st = match signal.wait(st) {
-                Ok(s) => s,
-                Err(p) => p.into_inner(),
-            };
+            st = signal.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
     }
 
