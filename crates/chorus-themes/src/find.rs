@@ -228,14 +228,17 @@ fn top_level(
     let dim = vectors.dim;
     let sample = cluster::sample(n, SPECTRAL_UNITS, &mut cluster::Rng::new(seed));
     if sample.len() == n {
-        return spectral::cluster(&vectors.data, dim, k, seed);
+        return spectral::cluster_balanced(&vectors.data, dim, k, seed);
     }
     let data: Vec<f32> = sample
         .iter()
         .flat_map(|&u| vectors.row(u).iter().copied())
         .collect();
     let mut label = vec![u32::MAX; n];
-    for (&u, l) in sample.iter().zip(spectral::cluster(&data, dim, k, seed)) {
+    for (&u, l) in sample
+        .iter()
+        .zip(spectral::cluster_balanced(&data, dim, k, seed))
+    {
         label[u] = l;
     }
     let sampled_in: Vec<Vec<usize>> = members

@@ -7,10 +7,13 @@
 //! into themes. On the 11 English Pol.is
 //! conversations mixed together this separates the conversations far better than k-means on
 //! the vectors themselves (see BENCHMARKS.md): a unit's neighbours say more than its distance
-//! to a centre.
+//! to a centre. A theme left holding more than [`OVERSIZED`] times the mean theme's units is
+//! cut again on its own units' graph ([`cluster_balanced`]).
 //!
 //! Everything is deterministic for a seed and independent of the thread count: rows are
 //! computed independently, and sums over rows are taken in fixed-size chunks combined in order.
+
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
@@ -328,10 +331,77 @@ pub fn cluster(data: &[f32], dim: usize, k: usize, seed: u64) -> Vec<u32> {
     labels
 }
 
+/// A cluster holding more than this many times the mean cluster's rows is cut again.
+pub const OVERSIZED: f64 = 3.0;
+
+/// Cuts of one cluster and its parts, at most (a cut that splits off only a few rows at a
+/// time must not run on).
+const MAX_CUTS: usize = 3;
+
+/// Spectral clustering into about `k` clusters, none more than [`OVERSIZED`] times the mean
+/// size `n / k`. One cut of the whole graph finds small tight groups (a meeting's talk, one
+/// conversation) and can leave everything more diffuse as one cluster holding most of the
+/// rows; such a cluster is cut again on its own rows' graph, into as few parts as can each
+/// be under the limit, and a part still over it is cut again (at most [`MAX_CUTS`] times).
+/// The largest part keeps the cluster's number; the others take new numbers after the last.
+pub fn cluster_balanced(data: &[f32], dim: usize, k: usize, seed: u64) -> Vec<u32> {
+    let n = data.len() / dim;
+    let mut labels = cluster(data, dim, k, seed);
+    let mean = n as f64 / k.max(1) as f64;
+    let limit = (OVERSIZED * mean).ceil() as usize;
+    let mut next = labels.iter().copied().max().map_or(0, |l| l + 1);
+    // (cluster, cuts so far), the lowest number last: it is taken first
+    let mut pending: Vec<(u32, usize)> = (0..next).rev().map(|l| (l, 0)).collect();
+    while let Some((l, depth)) = pending.pop() {
+        let rows: Vec<usize> = (0..n).filter(|&r| labels[r] == l).collect();
+        if rows.len() <= limit || depth == MAX_CUTS {
+            continue;
+        }
+        let parts = rows.len().div_ceil(limit).max(2);
+        let sub: Vec<f32> = rows
+            .iter()
+            .flat_map(|&r| data[r * dim..(r + 1) * dim].iter().copied())
+            .collect();
+        let cut = cluster(&sub, dim, parts, seed);
+        let mut size = BTreeMap::<u32, usize>::new();
+        for &p in &cut {
+            *size.entry(p).or_default() += 1;
+        }
+        if size.len() < 2 {
+            continue;
+        }
+        // the largest part keeps the number; the others take new ones, in part order
+        let keep = size
+            .iter()
+            .max_by_key(|&(&p, &s)| (s, std::cmp::Reverse(p)))
+            .map_or(0, |(&p, _)| p);
+        let mut renamed = BTreeMap::<u32, u32>::new();
+        for &p in size.keys() {
+            renamed.insert(p, if p == keep { l } else { next });
+            if p != keep {
+                next += 1;
+            }
+        }
+        tracing::debug!(
+            "theme of {} units cut into {} (sizes {:?})",
+            rows.len(),
+            size.len(),
+            size.values().collect::<Vec<_>>()
+        );
+        for (&r, p) in rows.iter().zip(&cut) {
+            labels[r] = renamed[p];
+        }
+        pending.extend(renamed.values().map(|&p| (p, depth + 1)));
+        pending.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    labels
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cluster::normalise;
+    use std::collections::BTreeSet;
 
     #[test]
     fn ql_solves_a_tridiagonal_matrix() {
@@ -362,6 +432,51 @@ mod tests {
         let nn = knn(&data, 2, 2);
         assert_eq!(nn[0].iter().map(|x| x.0).collect::<Vec<_>>(), vec![1, 3]);
         assert_eq!(nn[2].iter().map(|x| x.0).collect::<Vec<_>>(), vec![3, 1]);
+    }
+
+    #[test]
+    fn a_diffuse_cluster_is_cut_until_none_is_oversized() {
+        // eight tight groups of 20 rows and one diffuse cloud of 840: one cut into 10 gives
+        // the groups a cluster each and leaves the cloud in one or two
+        let dim = 16;
+        let mut rng = Rng::new(5);
+        let mut gauss = |scale: f64| (scale * (rng.unit() - 0.5)) as f32;
+        let mut data = Vec::new();
+        let mut group = Vec::new();
+        for g in 0..8 {
+            let centre: Vec<f32> = (0..dim).map(|_| gauss(2.0)).collect();
+            for _ in 0..20 {
+                let mut v: Vec<f32> = centre.iter().map(|c| c + gauss(0.05)).collect();
+                normalise(&mut v);
+                data.extend(v);
+                group.push(Some(g));
+            }
+        }
+        for _ in 0..840 {
+            let mut v: Vec<f32> = (0..dim).map(|_| gauss(2.0)).collect();
+            normalise(&mut v);
+            data.extend(v);
+            group.push(None);
+        }
+        let largest = |labels: &[u32]| {
+            let mut size = BTreeMap::<u32, usize>::new();
+            for &l in labels {
+                *size.entry(l).or_default() += 1;
+            }
+            size.into_values().max().unwrap_or(0)
+        };
+        let limit = (OVERSIZED * 1000.0 / 10.0) as usize;
+        assert!(largest(&cluster(&data, dim, 10, 7)) > limit);
+        let labels = cluster_balanced(&data, dim, 10, 7);
+        assert!(largest(&labels) <= limit, "largest {}", largest(&labels));
+        for g in 0..8 {
+            let of: BTreeSet<u32> = (0..1000)
+                .filter(|&i| group[i] == Some(g))
+                .map(|i| labels[i])
+                .collect();
+            assert_eq!(of.len(), 1, "group {g} stays whole");
+        }
+        assert_eq!(labels, cluster_balanced(&data, dim, 10, 7));
     }
 
     #[test]
