@@ -358,6 +358,8 @@ pub fn cluster_balanced(data: &[f32], dim: usize, k: usize, seed: u64) -> Vec<u3
             continue;
         }
         let parts = rows.len().div_ceil(limit).max(2);
+        // the cluster's own rows' neighbour graph, searched anew: a row at its edge had
+        // neighbours outside, and the graph left among its rows cuts less evenly
         let sub: Vec<f32> = rows
             .iter()
             .flat_map(|&r| data[r * dim..(r + 1) * dim].iter().copied())
