@@ -301,6 +301,12 @@ fn key_points_and_findings_are_verbatim_and_their_numbers_recompute() {
         .zip(people.iter())
         .map(|(u, p)| (u.unwrap(), p))
         .collect();
+    let langs = s(col::LANG);
+    let lang: BTreeMap<&str, Option<&str>> = ids
+        .iter()
+        .zip(langs.iter())
+        .map(|(u, l)| (u.unwrap(), l))
+        .collect();
     // (theme, key point) -> (unit, event) from the assignments, counted here
     let mut behind: BTreeMap<(String, u32), Vec<(String, String)>> = BTreeMap::new();
     for a in chorus_core::themes_artifact::read_assignments(&chorus_core::model::Workspace::new(
@@ -330,6 +336,11 @@ fn key_points_and_findings_are_verbatim_and_their_numbers_recompute() {
                     "{id}: {words:?} is not in {unit}"
                 );
             }
+            assert_eq!(
+                kp["lang"].as_str(),
+                lang[unit],
+                "{id}: the language of {unit}"
+            );
             let us = &behind[&(id.to_string(), kp["rank"].as_u64().unwrap() as u32)];
             let events: BTreeSet<&str> = us.iter().map(|(_, e)| e.as_str()).collect();
             let participants: BTreeSet<&str> =
@@ -362,6 +373,30 @@ fn key_points_and_findings_are_verbatim_and_their_numbers_recompute() {
         }
     }
     assert!(seen >= 10, "the demo's themes have {seen} key points");
+    // a quote in another language than the page's is marked as such
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let quotes =
+        chorus_core::themes_artifact::read_quotes(&chorus_core::model::Workspace::new(ws.path()))
+            .unwrap();
+    let mut marked = 0;
+    for q in quotes {
+        let words = text[q.unit_id.as_str()];
+        let shown = format!("<p>{words}</p>");
+        if words.contains(['&', '<', '>', '"']) || !html.contains(&shown) {
+            continue;
+        }
+        match lang[q.unit_id.as_str()].filter(|l| *l != "en") {
+            Some(l) => {
+                assert!(
+                    html.contains(&format!("<blockquote lang=\"{l}\">{shown}")),
+                    "{l}: {words}"
+                );
+                marked += 1;
+            }
+            None => assert!(html.contains(&format!("<blockquote>{shown}")), "{words}"),
+        }
+    }
+    assert!(marked > 0, "the demo shows quotes in other languages");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
 
     // findings by question frame: every number recounted from the units and their questions

@@ -94,3 +94,11 @@ pub fn language_counts<'a>(langs: impl IntoIterator<Item = &'a str>) -> Vec<(&'a
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     counts
 }
+
+/// The language chorus's pages (the report, the server's) are written in.
+pub const PAGE_LANG: &str = "en";
+
+/// `lang` for text in a language other than the pages' (none when unknown or the same).
+pub fn foreign(lang: &str) -> Option<&str> {
+    (!lang.is_empty() && lang != PAGE_LANG).then_some(lang)
+}

@@ -22,8 +22,12 @@ pub struct ThemeRecord {
     pub parent: Option<String>,
     pub label: String,
     pub keywords: Vec<String>,
+    /// The language of its label and `keywords`: the one more than half its units are in,
+    /// else the corpus's main language; "" for a label from the codebook (in the report's
+    /// language), or when unknown.
+    pub lang: String,
     /// Keywords of its units in the corpus's other languages: (language, keywords), for a
-    /// theme that spans languages (its label and `keywords` are in the main language).
+    /// theme that spans languages.
     pub other_keywords: Vec<(String, Vec<String>)>,
     /// Units in it.
     pub size: u64,
@@ -152,6 +156,8 @@ pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
     // written by versions before themes across languages: none
     let other =
         strings(&df, col::OTHER_KEYWORDS).unwrap_or_else(|_| vec![String::new(); df.height()]);
+    // written by versions before titles in a theme's own language: none
+    let langs = strings(&df, col::LANG).unwrap_or_else(|_| vec![String::new(); df.height()]);
     let sizes = numbers::<UInt64Type>(&df, col::SIZE)?;
     let events = numbers::<UInt64Type>(&df, col::EVENTS)?;
     let pinned: Vec<bool> = df
@@ -168,6 +174,7 @@ pub fn read_themes(ws: &Workspace) -> PolarsResult<Vec<ThemeRecord>> {
             parent: parents[i].clone(),
             label: labels[i].clone(),
             keywords: split_keywords(&keywords[i]),
+            lang: langs[i].clone(),
             other_keywords: split_other(&other[i]),
             size: sizes[i],
             events: events[i],
@@ -186,6 +193,7 @@ fn themes_frame(themes: &[ThemeRecord]) -> PolarsResult<DataFrame> {
             column!(themes, col::KEYWORDS, |t| t
                 .keywords
                 .join(KEYWORD_SEPARATOR)),
+            column!(themes, col::LANG, |t| t.lang.as_str()),
             column!(themes, col::OTHER_KEYWORDS, |t| join_other(
                 &t.other_keywords
             )),

@@ -21,6 +21,9 @@ pub struct KeyPoint {
     pub text: String,
     pub unit_id: String,
     pub event_id: String,
+    /// Its unit's language ("" when unknown).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub lang: String,
     /// Units of the theme nearest this key point, their participants and events.
     pub units: usize,
     pub participants: usize,
@@ -54,11 +57,14 @@ pub(crate) fn key_points(
         return Ok(BTreeMap::new());
     }
     let units = read_table(ws, Table::Units)?;
-    let participant: BTreeMap<String, Option<String>> = str_column(&units, col::UNIT_ID)?
-        .into_iter()
-        .zip(str_column(&units, col::PARTICIPANT_ID)?)
-        .filter_map(|(u, p)| Some((u?, p)))
-        .collect();
+    // unit -> (participant, language)
+    let of_unit: BTreeMap<String, (Option<String>, Option<String>)> =
+        str_column(&units, col::UNIT_ID)?
+            .into_iter()
+            .zip(str_column(&units, col::PARTICIPANT_ID)?)
+            .zip(str_column(&units, col::LANG)?)
+            .filter_map(|((u, p), l)| Some((u?, (p, l))))
+            .collect();
     let people = read_table(ws, Table::Participants)?;
     let mut event_size: BTreeMap<String, usize> = BTreeMap::new();
     for e in str_column(&people, col::EVENT_ID)?.into_iter().flatten() {
@@ -85,7 +91,7 @@ pub(crate) fn key_points(
             .map_or(&[][..], Vec::as_slice);
         let people: BTreeSet<&str> = us
             .iter()
-            .filter_map(|(u, _)| participant.get(u)?.as_deref())
+            .filter_map(|(u, _)| of_unit.get(u)?.0.as_deref())
             .collect();
         let events: BTreeSet<&str> = us.iter().map(|(_, e)| e.as_str()).collect();
         let total = theme_total.get(p.theme_id.as_str()).copied().unwrap_or(0);
@@ -100,6 +106,10 @@ pub(crate) fn key_points(
             },
             unit_id: p.unit_id.clone(),
             event_id: p.event_id.clone(),
+            lang: of_unit
+                .get(&p.unit_id)
+                .and_then(|(_, l)| l.clone())
+                .unwrap_or_default(),
             units: us.len(),
             participants: people.len(),
             events: events.len(),

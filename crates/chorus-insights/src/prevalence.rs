@@ -21,7 +21,10 @@ pub struct ThemeInsight {
     pub id: String,
     pub label: String,
     pub keywords: Vec<String>,
-    /// (language, keywords) of its units in the corpus's other languages.
+    /// The language of its label and keywords ("" for a label from the codebook).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub lang: String,
+    /// (language, keywords) of its units in its other languages.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_keywords: Vec<(String, Vec<String>)>,
     /// What its units say, in their words, with what stands behind each key point.
@@ -316,6 +319,7 @@ impl Figures<'_> {
             id: row.id.clone(),
             label: row.label.clone(),
             keywords: row.keywords.clone(),
+            lang: row.lang.clone(),
             other_keywords: row.other_keywords.clone(),
             key_points: Vec::new(),
             units: tally.units,

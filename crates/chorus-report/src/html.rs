@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use chorus_core::model::Frame;
+use chorus_core::text::{foreign, PAGE_LANG};
 use chorus_insights::{Cell, Insights, Interval, ThemeInsight};
 
 use crate::figures::{self, CONTRAST_HEADER, OVERVIEW_HEADER};
@@ -206,7 +207,7 @@ fn themes(ins: &Insights, all: &Quotes) -> Markup {
         h2 #themes { "Themes" }
         @for t in &ins.themes {
             section id=(t.id) {
-                h3 { (t.label) }
+                h3 lang=[foreign(&t.lang)] { (t.label) }
                 p { (prose::theme_summary(t, ins)) }
                 @if !t.key_points.is_empty() {
                     ul.kp {
@@ -215,7 +216,7 @@ fn themes(ins: &Insights, all: &Quotes) -> Markup {
                                 @if kp.withheld {
                                     em { "Words withheld (an event with fewer than " (ins.k) " participants)." }
                                 } @else {
-                                    "“" (kp.text) "”"
+                                    q lang=[foreign(&kp.lang)] { (kp.text) }
                                 }
                                 " " span.sup { (prose::key_point_support(kp)) }
                             }
@@ -232,7 +233,7 @@ fn themes(ins: &Insights, all: &Quotes) -> Markup {
                     p.kw { (subs) }
                 }
                 @for q in quotes.iter().filter(|q| q.theme == t.id) {
-                    blockquote {
+                    blockquote lang=[q.lang.as_deref().and_then(foreign)] {
                         p { (q.text) }
                         footer {
                             (q.event) ", " (q.who())
@@ -309,7 +310,7 @@ fn findings(ins: &Insights) -> Markup {
                             strong { (t.label) } " — " (prose::finding_theme(t, prefix))
                             @if let Some(kp) = &t.key_point {
                                 @if !kp.withheld {
-                                    br; span.kw { "“" (kp.text) "”" }
+                                    br; span.kw { q lang=[foreign(&kp.lang)] { (kp.text) } }
                                 }
                             }
                         }
@@ -339,7 +340,7 @@ pub(crate) fn page(
     let o = &ins.overview;
     let page = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(PAGE_LANG) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";

@@ -17,6 +17,8 @@ pub(crate) struct Quote {
     /// The event's title, else its id.
     pub event: String,
     pub text: String,
+    /// Its unit's language, when known.
+    pub lang: Option<String>,
     participant: Option<String>,
     /// The speaker's role, when at least k participants of the event share it.
     role: Option<String>,
@@ -113,6 +115,7 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
     let lines: Vec<Option<u64>> = units.column(col::LINE)?.u64()?.iter().collect();
     let starts: Vec<Option<i64>> = units.column(col::START_MS)?.i64()?.iter().collect();
     let asked = str_column(&units, col::QUESTION_ID)?;
+    let langs = str_column(&units, col::LANG)?;
     let wording = string_map(
         &read_table(ws, Table::Questions)?,
         col::QUESTION_ID,
@@ -160,6 +163,7 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
             theme: t,
             event: titles.get(&e).cloned().unwrap_or(e),
             text,
+            lang: langs[i].clone(),
             participant: people[i].clone(),
             place: place(lines[i], starts[i]),
             question: asked[i].as_ref().and_then(|q| wording.get(q)).cloned(),

@@ -23,7 +23,7 @@ th:first-child,td:first-child{text-align:left}.error{color:#a00}
 fn layout(app: &App, title: &str, body: Markup) -> String {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(chorus_core::text::PAGE_LANG) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
@@ -338,7 +338,7 @@ pub fn theme(app: &App, v: &ThemeView) -> String {
             p { a href={ "/themes/" (p.id) } { "↑ " (p.label) } }
         }
         h1 {
-            (t.label)
+            span lang=[chorus_core::text::foreign(&t.lang)] { (t.label) }
             @if app.data.reviewed.contains(&t.id) { " " span.badge { "reviewed" } }
         }
         p.meta {

@@ -486,9 +486,10 @@ pub fn said_around(keywords: &[String], texts: &[&str], stop: &Stopwords) -> Vec
 /// the first three one-word keywords that people say together, as they say them (`phrases`, the theme's
 /// recurring phrases in lower case, and [`said_around`]'s: "Emergency procurement" for "emergency", "data",
 /// "procurement"; "Bus routes" for "bus", "routes", "key workers"), a pair ranking as its
-/// lower keyword; else the first two one-word keywords ("Emergency and data"), or the one
+/// lower keyword; else the first two one-word keywords ("Emergency and data", joined by the
+/// word for "and" in `lang`, the keywords' language: "Förderung und Klimaschutz"), or the one
 /// there is.
-pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords) -> String {
+pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords, lang: &str) -> String {
     let rank = |k: &String| keywords.iter().position(|x| x == k).unwrap_or(usize::MAX);
     let phrase = keywords
         .iter()
@@ -513,24 +514,56 @@ pub fn title(keywords: &[String], phrases: &[String], stop: &Stopwords) -> Strin
         (Some((_, t)), None) | (None, Some((_, t))) => return t,
         (None, None) => {}
     }
-    // a second word that repeats a part of the first says nothing more ("Online and
-    // online-first")
-    let parts =
-        |w: &str| -> Vec<String> { w.to_lowercase().split('-').map(String::from).collect() };
     let first = one.first().copied();
-    let second = first.and_then(|a| {
-        let held = parts(a);
-        one[1..]
-            .iter()
-            .copied()
-            .find(|b| !parts(b).iter().any(|p| held.contains(p)))
-    });
+    let second = first.and_then(|a| one[1..].iter().copied().find(|b| !same_word(a, b)));
     match (first, second) {
         (None, _) => keywords
             .first()
             .map_or_else(|| "Unlabelled".to_string(), |k| capitalised(k)),
         (Some(a), None) => capitalised(a),
-        (Some(a), Some(b)) => format!("{} and {b}", capitalised(a)),
+        (Some(a), Some(b)) => match and_in(lang) {
+            // Chinese and Japanese write no spaces between words
+            and @ ("和" | "と") => format!("{a}{and}{b}"),
+            and => format!("{} {and} {b}", capitalised(a)),
+        },
+    }
+}
+
+/// Two keywords that are one word in two forms or a part of the other, which as a pair say
+/// nothing more: they share a part ("Online and online-first"), or the first five letters of
+/// one are in the other ("Förderung and gefördert", "Design and designer"; not "Partnership
+/// and leadership").
+fn same_word(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    let parts = |w: &str| -> Vec<String> { w.split('-').map(String::from).collect() };
+    let held = parts(&a);
+    let head_in = |x: &str, y: &str| {
+        let head: String = x.chars().take(5).collect();
+        head.chars().count() == 5 && y.contains(&head)
+    };
+    parts(&b).iter().any(|p| held.contains(p)) || head_in(&a, &b) || head_in(&b, &a)
+}
+
+/// The word for "and" in `lang` (an ISO 639-1 code); English's for a language not listed.
+fn and_in(lang: &str) -> &'static str {
+    match lang {
+        "de" => "und",
+        "fr" => "et",
+        "es" => "y",
+        "pt" | "it" => "e",
+        "nl" => "en",
+        "da" | "no" | "nb" | "nn" => "og",
+        "sv" => "och",
+        "fi" | "et" => "ja",
+        "pl" | "ca" | "cs" | "sk" | "hr" | "sl" => "i",
+        "ro" => "și",
+        "ru" | "uk" => "и",
+        "tr" => "ve",
+        "id" | "ms" => "dan",
+        "ko" => "및",
+        "zh" => "和",
+        "ja" => "と",
+        _ => "and",
     }
 }
 
@@ -569,13 +602,13 @@ mod tests {
         assert_eq!(s[0][0].0, "minimum wage");
         assert_eq!(s[1][0].0, "buses");
         assert_eq!(
-            title(&["minimum wage".into(), "workers".into()], &[], &stop),
+            title(&["minimum wage".into(), "workers".into()], &[], &stop, "en"),
             "Minimum wage"
         );
         let words: Vec<String> = ["emergency", "procurement", "trust", "weeks"]
             .map(String::from)
             .into();
-        assert_eq!(title(&words, &[], &stop), "Emergency and procurement");
+        assert_eq!(title(&words, &[], &stop, "en"), "Emergency and procurement");
         // two keywords people say together make a phrase, in their order
         let said = [
             "procurement rules".to_string(),
@@ -584,19 +617,19 @@ mod tests {
         let words: Vec<String> = ["emergency", "data", "procurement"]
             .map(String::from)
             .into();
-        assert_eq!(title(&words, &said, &stop), "Emergency procurement");
+        assert_eq!(title(&words, &said, &stop, "en"), "Emergency procurement");
         // a pair of the top two said together outranks a phrase in third place
         let words: Vec<String> = ["bus", "routes", "key workers"].map(String::from).into();
         assert_eq!(
-            title(&words, &["bus routes".to_string()], &stop),
+            title(&words, &["bus routes".to_string()], &stop, "en"),
             "Bus routes"
         );
-        assert_eq!(title(&words, &[], &stop), "Key workers");
+        assert_eq!(title(&words, &[], &stop, "en"), "Key workers");
         // a month or a span of time says when, not what
         let words: Vec<String> = ["cooperation", "April", "trust", "weeks"]
             .map(String::from)
             .into();
-        assert_eq!(title(&words, &[], &stop), "Cooperation and trust");
+        assert_eq!(title(&words, &[], &stop, "en"), "Cooperation and trust");
     }
 
     #[test]
@@ -612,7 +645,12 @@ mod tests {
         let around = said_around(&k(&["paper", "forms", "certificates"]), &texts, &stop);
         assert_eq!(around, k(&["paper forms"]));
         assert_eq!(
-            title(&k(&["paper", "forms", "certificates"]), &around, &stop),
+            title(
+                &k(&["paper", "forms", "certificates"]),
+                &around,
+                &stop,
+                "en"
+            ),
             "Paper forms"
         );
         // once is not enough, and a stopword between joins no pair
@@ -625,13 +663,29 @@ mod tests {
         let stop = Stopwords::for_languages(["en"]);
         let k = |ks: &[&str]| -> Vec<String> { ks.iter().map(|s| s.to_string()).collect() };
         assert_eq!(
-            title(&k(&["online", "online-first", "renewal"]), &[], &stop),
+            title(&k(&["online", "online-first", "renewal"]), &[], &stop, "en"),
             "Online and renewal"
         );
         assert_eq!(
-            title(&k(&["citizen-card", "card", "queue"]), &[], &stop),
+            title(&k(&["citizen-card", "card", "queue"]), &[], &stop, "en"),
             "Citizen-card and queue"
         );
+        // one word in two forms
+        let de = Stopwords::for_languages(["de"]);
+        assert_eq!(
+            title(
+                &k(&["Förderung", "gefördert", "Klimaschutz"]),
+                &[],
+                &de,
+                "de"
+            ),
+            "Förderung und Klimaschutz"
+        );
+        assert_eq!(
+            title(&k(&["partnership", "leadership"]), &[], &stop, "en"),
+            "Partnership and leadership"
+        );
+        assert_eq!(title(&k(&["公園", "交通"]), &[], &stop, "zh"), "公園和交通");
     }
 
     #[test]
@@ -648,16 +702,22 @@ mod tests {
                     "mobile"
                 ]),
                 &[],
-                &stop
+                &stop,
+                "en"
             ),
             "Payment and mobile"
         );
         assert_eq!(
-            title(&k(&["volunteers", "certificate of residence"]), &[], &stop),
+            title(
+                &k(&["volunteers", "certificate of residence"]),
+                &[],
+                &stop,
+                "en"
+            ),
             "Certificate of residence"
         );
         assert_eq!(
-            title(&k(&["Junta de Acción", "leave"]), &[], &stop),
+            title(&k(&["Junta de Acción", "leave"]), &[], &stop, "en"),
             "Junta de Acción"
         );
     }

@@ -155,7 +155,10 @@ pub struct Theme {
     pub parent: Option<String>,
     pub label: String,
     pub keywords: Vec<String>,
-    /// (language, keywords) of its units in the corpus's other languages.
+    /// The language of its label and keywords (see `UnitTexts::language_of`); "" for a label
+    /// from the codebook, which is in the report's language.
+    pub lang: String,
+    /// (language, keywords) of its units in its other languages.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_keywords: Vec<(String, Vec<String>)>,
     pub size: usize,

@@ -52,6 +52,14 @@ impl UnitTexts {
         self.languages().first().copied().unwrap_or("")
     }
 
+    /// The language more than half of `members` are in, else the corpus's main language.
+    pub fn language_of(&self, members: &[usize]) -> &str {
+        chorus_core::text::language_counts(members.iter().map(|&u| self.lang[u].as_str()))
+            .first()
+            .filter(|&&(_, n)| 2 * n > members.len())
+            .map_or_else(|| self.main_language(), |&(l, _)| l)
+    }
+
     /// The stopwords of the units' languages.
     pub fn stopwords(&self) -> label::Stopwords {
         let langs: BTreeSet<&str> = self.lang.iter().map(String::as_str).collect();

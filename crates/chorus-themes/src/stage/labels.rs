@@ -44,7 +44,18 @@ pub fn themes(
             tracing::warn!("labels from c-TF-IDF only: {e}");
         }
     }
-    let main = units.main_language();
+    // each theme's keywords and title in the language most of its units are in: a theme of
+    // German statements with a few English lines is not titled from the English ones
+    let top_langs: Vec<&str> = groups
+        .tops
+        .iter()
+        .map(|g| units.language_of(&g.members))
+        .collect();
+    let sub_langs: Vec<&str> = groups
+        .subs
+        .iter()
+        .map(|g| units.language_of(&g.members))
+        .collect();
     // keywords, and the titles made of them, in the case people write them in
     let shown = |ks: Vec<Labelled>| -> Vec<Labelled> {
         ks.into_iter()
@@ -59,7 +70,7 @@ pub fn themes(
     let top_keywords = shown(keywords(
         &groups.tops,
         units,
-        main,
+        &top_langs,
         &stop,
         model,
         THEME_PHRASES,
@@ -67,13 +78,13 @@ pub fn themes(
     let sub_keywords = shown(keywords(
         &groups.subs,
         units,
-        main,
+        &sub_langs,
         &stop,
         model,
         SUBTHEME_PHRASES,
     )?);
-    let top_other = other_keywords(&groups.tops, units, main, &stop);
-    let sub_other = other_keywords(&groups.subs, units, main, &stop);
+    let top_other = other_keywords(&groups.tops, units, &top_langs, &stop);
+    let sub_other = other_keywords(&groups.subs, units, &sub_langs, &stop);
     let events_of = |m: &[usize]| {
         m.iter()
             .map(|&u| units.events[u].as_str())
@@ -81,11 +92,12 @@ pub fn themes(
             .len()
     };
     let renamed = |id: &ThemeId| book.edit(id.as_str()).and_then(|e| e.label.clone());
-    let record = |g: &Group, label: String, keywords: Vec<String>, other, pinned: bool| Theme {
+    let record = |g: &Group, (label, lang): (String, &str), keywords, other, pinned| Theme {
         id: g.id.to_string(),
         parent: g.parent.as_ref().map(ThemeId::to_string),
         label,
         keywords,
+        lang: lang.to_string(),
         other_keywords: other,
         size: g.members.len(),
         events: events_of(&g.members),
@@ -95,7 +107,13 @@ pub fn themes(
     let mut themes: Vec<Theme> = Vec::new();
     // titles already given (lowercased): a theme never repeats another's
     let mut taken: BTreeSet<String> = BTreeSet::new();
-    for ((g, (keywords, phrases)), other) in groups.tops.iter().zip(top_keywords).zip(top_other) {
+    for (((g, (keywords, phrases)), other), lang) in groups
+        .tops
+        .iter()
+        .zip(top_keywords)
+        .zip(top_other)
+        .zip(&top_langs)
+    {
         let pinned = pinned.contains(&g.id);
         if g.members.is_empty() && !pinned {
             continue;
@@ -105,16 +123,32 @@ pub fn themes(
             .iter()
             .find(|s| ThemeId::seeded(&s.label) == g.id)
             .map(|s| s.label.clone());
-        let label = renamed(&g.id)
-            .or(seeded)
-            .unwrap_or_else(|| distinct_title(&keywords, &phrases, &taken, &stop));
-        taken.insert(label.to_lowercase());
+        // a title from the codebook is in the report's language
+        let label = match renamed(&g.id).or(seeded) {
+            Some(given) => (given, ""),
+            None => (
+                distinct_title(&keywords, &phrases, &taken, &stop, lang),
+                *lang,
+            ),
+        };
+        taken.insert(label.0.to_lowercase());
         themes.push(record(g, label, keywords, other, pinned));
     }
-    for ((g, (keywords, phrases)), other) in groups.subs.iter().zip(sub_keywords).zip(sub_other) {
-        let label =
-            renamed(&g.id).unwrap_or_else(|| distinct_title(&keywords, &phrases, &taken, &stop));
-        taken.insert(label.to_lowercase());
+    for (((g, (keywords, phrases)), other), lang) in groups
+        .subs
+        .iter()
+        .zip(sub_keywords)
+        .zip(sub_other)
+        .zip(&sub_langs)
+    {
+        let label = match renamed(&g.id) {
+            Some(given) => (given, ""),
+            None => (
+                distinct_title(&keywords, &phrases, &taken, &stop, lang),
+                *lang,
+            ),
+        };
+        taken.insert(label.0.to_lowercase());
         themes.push(record(g, label, keywords, other, false));
     }
     themes.sort_by(|a, b| {
@@ -134,19 +168,21 @@ fn distinct_title(
     phrases: &[String],
     taken: &BTreeSet<String>,
     stop: &Stopwords,
+    lang: &str,
 ) -> String {
     (0..keywords.len().max(1))
-        .map(|skip| label::title(&keywords[skip.min(keywords.len())..], phrases, stop))
+        .map(|skip| label::title(&keywords[skip.min(keywords.len())..], phrases, stop, lang))
         .find(|t| !taken.contains(&t.to_lowercase()))
-        .unwrap_or_else(|| label::title(keywords, phrases, stop))
+        .unwrap_or_else(|| label::title(keywords, phrases, stop, lang))
 }
 
-/// The texts of each group's units in `lang`, else (fewer than [`LANGUAGE_UNITS`] of them) of
-/// all its units.
-fn texts_in<'a>(groups: &[Group], units: &'a UnitTexts, lang: &str) -> Vec<Vec<&'a str>> {
+/// The texts of each group's units in its language (`langs`), else (fewer than
+/// [`LANGUAGE_UNITS`] of them) of all its units.
+fn texts_in<'a>(groups: &[Group], units: &'a UnitTexts, langs: &[&str]) -> Vec<Vec<&'a str>> {
     groups
         .iter()
-        .map(|g| {
+        .zip(langs)
+        .map(|(g, &lang)| {
             let in_lang: Vec<&str> = g
                 .members
                 .iter()
@@ -162,16 +198,17 @@ fn texts_in<'a>(groups: &[Group], units: &'a UnitTexts, lang: &str) -> Vec<Vec<&
         .collect()
 }
 
-/// Each group's keywords in the corpus's other languages: the top c-TF-IDF phrases of its
-/// units in each language with at least [`LANGUAGE_UNITS`] of them, languages by units.
+/// Each group's keywords in the languages other than its own (`langs`): the top c-TF-IDF
+/// phrases of its units in each language with at least [`LANGUAGE_UNITS`] of them, languages
+/// by units.
 fn other_keywords(
     groups: &[Group],
     units: &UnitTexts,
-    main: &str,
+    langs: &[&str],
     stop: &Stopwords,
 ) -> Vec<Vec<(String, Vec<String>)>> {
     let mut out: Vec<Vec<(usize, String, Vec<String>)>> = vec![Vec::new(); groups.len()];
-    for lang in units.languages().into_iter().filter(|l| *l != main) {
+    for lang in units.languages() {
         let classes: Vec<Vec<&str>> = groups
             .iter()
             .map(|g| {
@@ -183,8 +220,8 @@ fn other_keywords(
             })
             .collect();
         let top = label::ctfidf(&classes, stop, OTHER_KEYWORDS);
-        for ((o, c), cands) in out.iter_mut().zip(&classes).zip(top) {
-            if c.len() >= LANGUAGE_UNITS && !cands.is_empty() {
+        for (((o, c), cands), &own) in out.iter_mut().zip(&classes).zip(top).zip(langs) {
+            if own != lang && c.len() >= LANGUAGE_UNITS && !cands.is_empty() {
                 o.push((
                     c.len(),
                     lang.to_string(),
@@ -201,18 +238,18 @@ fn other_keywords(
         .collect()
 }
 
-/// The keywords of each group, in the corpus's main language: its top c-TF-IDF phrases among
-/// the groups', re-ranked by the model when loaded (all candidate phrases embedded in one
-/// batched call); and those phrases (lowercase) as found.
+/// The keywords of each group, in its language (`langs`): its top c-TF-IDF phrases among the
+/// groups', re-ranked by the model when loaded (all candidate phrases embedded in one batched
+/// call); and those phrases (lowercase) as found.
 fn keywords(
     groups: &[Group],
     units: &UnitTexts,
-    main: &str,
+    langs: &[&str],
     stop: &Stopwords,
     model: &Model,
     top: usize,
 ) -> Result<Vec<Labelled>, ThemesError> {
-    let classes = texts_in(groups, units, main);
+    let classes = texts_in(groups, units, langs);
     // every recurring phrase of each group (what its people say together), the top ones the
     // keyword candidates
     let said = label::ctfidf(&classes, stop, SAID);

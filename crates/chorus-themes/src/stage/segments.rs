@@ -235,7 +235,13 @@ pub fn find(
             let title = if texts[i].is_empty() {
                 OPENING.to_string()
             } else {
-                label::title(&keywords, &phrases, &label_stop)
+                let members: Vec<usize> = span.iter().map(|s| s.unit).collect();
+                label::title(
+                    &keywords,
+                    &phrases,
+                    &label_stop,
+                    units.language_of(&members),
+                )
             };
             keywords.truncate(KEYWORDS);
             found.push(Found {

@@ -62,6 +62,7 @@ fn theme_records(themes: &[Theme]) -> Vec<ThemeRecord> {
             parent: t.parent.clone(),
             label: t.label.clone(),
             keywords: t.keywords.clone(),
+            lang: t.lang.clone(),
             other_keywords: t.other_keywords.clone(),
             size: t.size as u64,
             events: t.events as u64,
