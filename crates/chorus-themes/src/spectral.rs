@@ -442,20 +442,20 @@ mod tests {
         // the groups a cluster each and leaves the cloud in one or two
         let dim = 16;
         let mut rng = Rng::new(5);
-        let mut gauss = |scale: f64| (scale * (rng.unit() - 0.5)) as f32;
+        let mut spread = |scale: f64| (scale * (rng.unit() - 0.5)) as f32;
         let mut data = Vec::new();
         let mut group = Vec::new();
         for g in 0..8 {
-            let centre: Vec<f32> = (0..dim).map(|_| gauss(2.0)).collect();
+            let centre: Vec<f32> = (0..dim).map(|_| spread(2.0)).collect();
             for _ in 0..20 {
-                let mut v: Vec<f32> = centre.iter().map(|c| c + gauss(0.05)).collect();
+                let mut v: Vec<f32> = centre.iter().map(|c| c + spread(0.05)).collect();
                 normalise(&mut v);
                 data.extend(v);
                 group.push(Some(g));
             }
         }
         for _ in 0..840 {
-            let mut v: Vec<f32> = (0..dim).map(|_| gauss(2.0)).collect();
+            let mut v: Vec<f32> = (0..dim).map(|_| spread(2.0)).collect();
             normalise(&mut v);
             data.extend(v);
             group.push(None);

@@ -44,8 +44,8 @@ pub fn themes(
             tracing::warn!("labels from c-TF-IDF only: {e}");
         }
     }
-    // each theme's keywords and title in the language most of its units are in: a theme of
-    // German statements with a few English lines is not titled from the English ones
+    // each theme's keywords and title in the language more than half its units are in: a
+    // theme of German statements with a few English lines is not titled from the English ones
     let top_langs: Vec<&str> = groups
         .tops
         .iter()
