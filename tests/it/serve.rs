@@ -161,6 +161,16 @@ fn api_answers_and_refuses_bad_requests() {
         }
     }
 
+    // the pages' CJK font, from the binary, which the pages' policy lets them load
+    let h = head(b, "/fonts/wqy-microhei.ttf");
+    assert!(
+        h.starts_with("http/1.1 200") && h.contains("content-type: font/ttf"),
+        "{h}"
+    );
+    assert!(head(b, "/").contains("font-src 'self'"));
+    let (_, page) = http(b, "GET", "/");
+    assert!(page.contains("url(/fonts/wqy-microhei.ttf)"), "{page}");
+
     // search with a facet filter: every hit from that event, highlights inside the fragment
     let (s, r) = json(b, "/api/search?q=paper&event=lisbon-digital&limit=5");
     assert_eq!(s, 200, "{r}");

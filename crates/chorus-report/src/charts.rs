@@ -37,7 +37,7 @@ const FONT: &str = "sans-serif";
 /// for; the report ships the file when its text has such characters).
 pub(crate) const CJK_FONT: &str = "WenQuanYi Micro Hei";
 /// WenQuanYi Micro Hei (the first face of Debian's `wqy-microhei.ttc`, as a TrueType file).
-pub(crate) static CJK_FONT_FILE: &[u8] = include_bytes!("fonts/wqy-microhei.ttf");
+pub static CJK_FONT_FILE: &[u8] = include_bytes!("fonts/wqy-microhei.ttf");
 
 /// One chart in both formats.
 pub struct Chart {

@@ -21,7 +21,17 @@ use crate::quotes::Quotes;
 /// Where the report puts the CJK font when its text needs it (relative to `index.html`).
 pub(crate) const CJK_FONT_PATH: &str = "fonts/wqy-microhei.ttf";
 
-const CSS: &str = "@font-face{font-family:\"WenQuanYi Micro Hei\";src:url(fonts/wqy-microhei.ttf);unicode-range:U+1100-11FF,U+2E80-2FDF,U+3000-30FF,U+3130-318F,U+3400-4DBF,U+4E00-9FFF,U+A960-A97F,U+AC00-D7FF,U+F900-FAFF,U+FF00-FFEF}
+/// The CSS rule that gives CJK text the bundled font, fetched from `url` only by a page that
+/// shows such text (its `unicode-range`), the text shown at once in the fallback font until it
+/// comes (`font-display:swap`); the page's and the server's font stacks end with it.
+pub fn cjk_font_face(url: &str) -> String {
+    format!(
+        "@font-face{{font-family:\"{}\";src:url({url});font-display:swap;unicode-range:U+1100-11FF,U+2E80-2FDF,U+3000-30FF,U+3130-318F,U+3400-4DBF,U+4E00-9FFF,U+A960-A97F,U+AC00-D7FF,U+F900-FAFF,U+FF00-FFEF}}",
+        crate::charts::CJK_FONT
+    )
+}
+
+const CSS: &str = "
 body{font:16px/1.5 system-ui,sans-serif,\"WenQuanYi Micro Hei\";margin:0 auto;max-width:60rem;padding:1rem;color:#222}
 h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child,td:first-child{text-align:left}
@@ -346,7 +356,7 @@ pub(crate) fn page(
                 meta name="viewport" content="width=device-width,initial-scale=1";
                 meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'self'";
                 title { "Synthesis report" }
-                style { (PreEscaped(CSS)) }
+                style { (PreEscaped(cjk_font_face(CJK_FONT_PATH))) (PreEscaped(CSS)) }
             }
             body {
                 main {

@@ -17,6 +17,9 @@
 pub mod charts;
 mod figures;
 mod html;
+
+pub use charts::CJK_FONT_FILE;
+pub use html::cjk_font_face;
 mod json;
 mod markdown;
 pub mod prose;

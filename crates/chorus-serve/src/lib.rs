@@ -379,6 +379,18 @@ pub fn report_file(report: &Path, rel: &str) -> Option<PathBuf> {
     (path.starts_with(&root) && path.is_file()).then_some(path)
 }
 
+/// The bundled CJK font, for pages that show Chinese, Japanese or Korean text.
+async fn cjk_font() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "font/ttf"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        chorus_report::CJK_FONT_FILE,
+    )
+        .into_response()
+}
+
 async fn report(
     Current(app): Current,
     path: Option<UrlPath<String>>,
@@ -434,6 +446,7 @@ pub fn router(live: Arc<Live>) -> Router {
         .route("/units/{id}", get(page_unit))
         .route("/compare", get(page_compare))
         .route("/agenda", get(page_agenda))
+        .route(pages::CJK_FONT_URL, get(cjk_font))
         .route("/report", get(report))
         .route("/report/", get(report))
         .route("/report/{*path}", get(report))
@@ -470,7 +483,7 @@ async fn security_headers(mut res: Response) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         header::HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     h.insert(

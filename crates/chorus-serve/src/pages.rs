@@ -10,7 +10,10 @@ use chorus_core::text::place;
 use chorus_index::search::{Hit, SearchResponse, Snippet, MAX_DEPTH, MAX_QUERY_CHARS};
 use chorus_insights::Cell;
 
-const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:62rem;padding:1rem;color:#222}
+/// Where the server gives the bundled CJK font (see `lib.rs`).
+pub(crate) const CJK_FONT_URL: &str = "/fonts/wqy-microhei.ttf";
+
+const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif,\"WenQuanYi Micro Hei\";margin:0 auto;max-width:62rem;padding:1rem;color:#222}
 nav a{margin-right:1rem}form{margin:1rem 0;display:flex;flex-wrap:wrap;gap:.5rem}input[type=search]{flex:1 1 20rem;font-size:1rem;padding:.3rem}
 mark{background:#ffe08a}.hit{margin:1rem 0;padding-bottom:.5rem;border-bottom:1px solid #eee}.meta{font-size:.85rem;color:#555}
 .facets{font-size:.85rem}.facets a{margin-right:.6rem}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
@@ -27,9 +30,9 @@ fn layout(app: &App, title: &str, body: Markup) -> String {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
-                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'";
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; font-src 'self'; form-action 'self'";
                 title { (title) " · chorus" }
-                style { (PreEscaped(CSS)) }
+                style { (PreEscaped(chorus_report::cjk_font_face(CJK_FONT_URL))) (PreEscaped(CSS)) }
             }
             body {
                 nav {
