@@ -11,7 +11,7 @@ use chorus_insights::{most_prevalent, Cell, Insights, ScaleInsight, ThemeInsight
 
 /// A share as a whole percentage: `0.417` -> `42%`.
 /// "In other languages: German: homeoffice, arbeitsweg; Spanish: teletrabajo", for a theme
-/// whose units span languages (its title and keywords are in the corpus's main language).
+/// whose units span languages (its title and keywords are in the language most of them are in).
 pub(crate) fn other_keywords(t: &ThemeInsight) -> Option<String> {
     chorus_core::text::other_languages(&t.other_keywords)
 }

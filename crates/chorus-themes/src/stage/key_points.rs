@@ -1,7 +1,7 @@
 //! Key points: what a theme's units say, in their own words. Each key point is a verbatim
 //! stretch of one unit (its first sentences, at most `MAX_WORDS` words, an assertion: no
 //! question, nothing redacted, no words of running a meeting, at least `MIN_CONTENT` content
-//! words; in the corpus's main language when the theme has enough such units): the units chosen are near the theme's centre and unlike each other (maximal
+//! words; in the theme's language when it has enough such units): the units chosen are near the theme's centre and unlike each other (maximal
 //! marginal relevance), and every unit of the theme stands behind the key point nearest it in
 //! meaning (likeness measured on what sets units apart within the theme: their vectors less
 //! the theme's centre, so the most central key point does not draw every unit to itself); a key point fewer than `MIN_SUPPORT` of the theme's units stand behind is dropped
@@ -176,10 +176,12 @@ fn pick(
         .filter(|&u| assertion(units, stop, u))
         .map(|u| (u, dot(vectors.row(u), &g.centre)))
         .collect();
-    // in the corpus's main language when it has enough of them: the report is read in it
-    let main = units.main_language();
-    if cands.iter().filter(|(u, _)| units.lang[*u] == main).count() >= k {
-        cands.retain(|(u, _)| units.lang[*u] == main);
+    // in the theme's language (its title's) when it has enough of them: the report is read
+    // in the corpus's main language, but a theme of German statements is not summed up by
+    // its few English lines
+    let lang = units.language_of(&g.members);
+    if cands.iter().filter(|(u, _)| units.lang[*u] == lang).count() >= k {
+        cands.retain(|(u, _)| units.lang[*u] == lang);
     }
     crate::stage::quotes::greedy_mmr(cands, 100, k, |u, s, picked| {
         let redundancy = picked
