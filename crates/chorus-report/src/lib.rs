@@ -17,9 +17,6 @@
 pub mod charts;
 mod figures;
 mod html;
-
-pub use charts::CJK_FONT_FILE;
-pub use html::cjk_font_face;
 mod json;
 mod markdown;
 pub mod prose;
@@ -27,6 +24,9 @@ mod provenance;
 mod quotes;
 mod script;
 mod tables;
+
+pub use charts::CJK_FONT_FILE;
+pub use html::cjk_font_face;
 
 use std::path::{Path, PathBuf};
 

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use chorus_core::model::Frame;
 use chorus_insights::{most_prevalent, Cell, Insights, ScaleInsight, ThemeInsight, UNKNOWN};
 
-/// A share as a whole percentage: `0.417` -> `42%`.
 /// "In other languages: German: homeoffice, arbeitsweg; Spanish: teletrabajo", for a theme
 /// whose units span languages (its title and keywords are in the language most of them are in).
 pub(crate) fn other_keywords(t: &ThemeInsight) -> Option<String> {
     chorus_core::text::other_languages(&t.other_keywords)
 }
 
+/// A share as a whole percentage: `0.417` -> `42%`.
 pub fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
