@@ -243,7 +243,7 @@ fn themes(ins: &Insights, all: &Quotes) -> Markup {
                     p.kw { (subs) }
                 }
                 @for q in quotes.iter().filter(|q| q.theme == t.id) {
-                    blockquote lang=[q.lang.as_deref().and_then(foreign)] {
+                    blockquote lang=[foreign(&q.lang)] {
                         p { (q.text) }
                         footer {
                             (q.event) ", " (q.who())

@@ -17,8 +17,8 @@ pub(crate) struct Quote {
     /// The event's title, else its id.
     pub event: String,
     pub text: String,
-    /// Its unit's language, when known.
-    pub lang: Option<String>,
+    /// Its unit's language ("" when unknown).
+    pub lang: String,
     participant: Option<String>,
     /// The speaker's role, when at least k participants of the event share it.
     role: Option<String>,
@@ -163,7 +163,7 @@ pub(crate) fn read_quotes(ws: &Workspace, k: usize) -> Result<Quotes, ReportErro
             theme: t,
             event: titles.get(&e).cloned().unwrap_or(e),
             text,
-            lang: langs[i].clone(),
+            lang: langs[i].clone().unwrap_or_default(),
             participant: people[i].clone(),
             place: place(lines[i], starts[i]),
             question: asked[i].as_ref().and_then(|q| wording.get(q)).cloned(),

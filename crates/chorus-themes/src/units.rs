@@ -28,6 +28,8 @@ pub struct UnitTexts {
     /// The words of the free-text questions asked ("what should we leave behind?"): every
     /// answer may repeat them, and they name no theme.
     pub asked: HashSet<String>,
+    /// [`main_language`](Self::main_language), counted once.
+    main: std::sync::OnceLock<String>,
 }
 
 /// A unit left out of the themes, as `assignments.parquet` lists it.
@@ -49,7 +51,8 @@ impl UnitTexts {
 
     /// The language most units are in ("" when none is known).
     pub fn main_language(&self) -> &str {
-        self.languages().first().copied().unwrap_or("")
+        self.main
+            .get_or_init(|| self.languages().first().copied().unwrap_or("").to_string())
     }
 
     /// The language more than half of `members` are in, else the corpus's main language.
@@ -94,6 +97,7 @@ pub fn unit_texts(ws: &Workspace) -> Result<UnitTexts, ThemesError> {
     let text = s(col::TEXT)?;
     let written = crate::names::written(text.iter().map(String::as_str));
     Ok(UnitTexts {
+        main: Default::default(),
         names: written.names,
         forms: written.forms,
         asked: asked(ws)?,
@@ -190,6 +194,7 @@ pub fn content_units(
         .flat_map(|(row, _)| row.iter().copied())
         .collect();
     let kept_units = UnitTexts {
+        main: Default::default(),
         names: units.names.clone(),
         forms: units.forms.clone(),
         asked: units.asked.clone(),
