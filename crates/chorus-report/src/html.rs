@@ -37,10 +37,13 @@ h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font
 th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child,td:first-child{text-align:left}
 table.contrast td:nth-child(2),table.contrast th:nth-child(2){text-align:left}.chart{overflow-x:auto}.chart svg{max-width:none;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
 blockquote footer{font-size:.85rem;color:#555}.kw{color:#555}.sup{color:#777}details{margin:.5rem 0}
-.wide{overflow-x:auto}nav.toc ol{columns:2;padding-left:1.2rem}nav.toc{font-size:.95rem}
+.wide{overflow-x:auto}nav.toc ol{columns:2;padding-left:1.2rem}nav.toc{font-size:.95rem}.print{display:none}
 @media (max-width:40rem){nav.toc ol{columns:1}table{display:block;overflow-x:auto;max-width:100%}}
-@media print{.chart svg{max-width:100%}.chart,table,blockquote,figure{break-inside:avoid}h2,h3{break-after:avoid}
-details::details-content{content-visibility:visible;display:block}details>summary{list-style:none}body{max-width:none}nav.toc{display:none}}";
+@page{size:A4;margin:15mm}
+@media print{body{max-width:none;padding:0}nav.toc,.screen{display:none}.print{display:block}
+.chart svg{max-width:100%;max-height:210mm;width:auto}figure,blockquote,tr{break-inside:avoid}table{font-size:.8rem}th{overflow-wrap:anywhere}
+h2,h3,h2+p,h3+p,summary{break-after:avoid}
+details::details-content{content-visibility:visible;display:block}details>summary{list-style:none}}";
 
 /// Text as it is: maud escapes it where it is placed.
 fn plain(s: &str) -> String {
@@ -59,6 +62,11 @@ fn share(c: Option<&Cell>) -> Markup {
     }
 }
 
+/// Group columns a data table prints side by side: a wider table is printed in parts of this
+/// many columns, each with the theme column, as a page holds no more (the screen shows it whole,
+/// scrolling in its own box).
+const PRINT_COLUMNS: usize = 7;
+
 /// A collapsed data table of each theme's share per group of one dimension; `columns` are
 /// (group, shown name) in order.
 fn breakdown_table(
@@ -67,20 +75,28 @@ fn breakdown_table(
     columns: &[(String, String)],
     cells: impl Fn(&ThemeInsight) -> &BTreeMap<String, Cell>,
 ) -> Markup {
+    let table = |columns: &[(String, String)]| {
+        html! {
+            table {
+                tr { th { "theme" } @for (_, shown) in columns { th { (shown) } } }
+                @for t in &ins.themes {
+                    tr {
+                        td { (t.label) }
+                        @for (g, _) in columns { td { (share(cells(t).get(g))) } }
+                    }
+                }
+            }
+        }
+    };
     html! {
         @if !columns.is_empty() {
             details {
                 summary { "Data table: theme × " (what) }
-                div.chart {
-                    table {
-                        tr { th { "theme" } @for (_, shown) in columns { th { (shown) } } }
-                        @for t in &ins.themes {
-                            tr {
-                                td { (t.label) }
-                                @for (g, _) in columns { td { (share(cells(t).get(g))) } }
-                            }
-                        }
-                    }
+                @if columns.len() <= PRINT_COLUMNS {
+                    div.chart { (table(columns)) }
+                } @else {
+                    div.chart.screen { (table(columns)) }
+                    @for part in columns.chunks(PRINT_COLUMNS) { div.print { (table(part)) } }
                 }
             }
         }
