@@ -23,7 +23,9 @@ pub(crate) const CJK_FONT_PATH: &str = "fonts/wqy-microhei.ttf";
 
 /// The CSS rule that gives CJK text the bundled font, fetched from `url` only by a page that
 /// shows such text (its `unicode-range`), the text shown at once in the fallback font until it
-/// comes (`font-display:swap`); the page's and the server's font stacks end with it.
+/// comes (`font-display:swap`). The page's and the server's font stacks start with it: its
+/// range keeps it to CJK text, and Chromium left text in a table cell as boxes when it came
+/// after the system fonts, with no CJK font on the machine.
 pub fn cjk_font_face(url: &str) -> String {
     format!(
         "@font-face{{font-family:\"{}\";src:url({url});font-display:swap;unicode-range:U+1100-11FF,U+2E80-2FDF,U+3000-30FF,U+3130-318F,U+3400-4DBF,U+4E00-9FFF,U+A960-A97F,U+AC00-D7FF,U+F900-FAFF,U+FF00-FFEF}}",
@@ -32,7 +34,7 @@ pub fn cjk_font_face(url: &str) -> String {
 }
 
 const CSS: &str = "
-body{font:16px/1.5 system-ui,sans-serif,\"WenQuanYi Micro Hei\";margin:0 auto;max-width:60rem;padding:1rem;color:#222}
+body{font:16px/1.5 \"WenQuanYi Micro Hei\",system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
 h1,h2,h3{line-height:1.2}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right}th:first-child,td:first-child{text-align:left}
 table.contrast td:nth-child(2),table.contrast th:nth-child(2){text-align:left}.chart{overflow-x:auto}.chart svg{max-width:none;height:auto}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}

@@ -13,7 +13,7 @@ use chorus_insights::Cell;
 /// Where the server gives the bundled CJK font (see `lib.rs`).
 pub(crate) const CJK_FONT_URL: &str = "/fonts/wqy-microhei.ttf";
 
-const CSS: &str = "body{font:16px/1.5 system-ui,sans-serif,\"WenQuanYi Micro Hei\";margin:0 auto;max-width:62rem;padding:1rem;color:#222}
+const CSS: &str = "body{font:16px/1.5 \"WenQuanYi Micro Hei\",system-ui,sans-serif;margin:0 auto;max-width:62rem;padding:1rem;color:#222}
 nav a{margin-right:1rem}form{margin:1rem 0;display:flex;flex-wrap:wrap;gap:.5rem}input[type=search]{flex:1 1 20rem;font-size:1rem;padding:.3rem}
 mark{background:#ffe08a}.hit{margin:1rem 0;padding-bottom:.5rem;border-bottom:1px solid #eee}.meta{font-size:.85rem;color:#555}
 .facets{font-size:.85rem}.facets a{margin-right:.6rem}blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #0072B2;background:#f5f8fb}
