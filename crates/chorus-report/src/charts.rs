@@ -203,6 +203,9 @@ struct Heatmap<'a> {
     rows: &'a [String],
     cols: &'a [String],
     values: &'a [Vec<Option<f64>>],
+    /// The share at the dark end of the scale: the largest value of the whole heatmap, so
+    /// every panel of it has one scale.
+    max: f64,
 }
 
 const HEAT: (i32, i32, i32, i32) = (230, 150, 34, 26); // left, top, cell width, cell height
@@ -210,15 +213,30 @@ const HEAT: (i32, i32, i32, i32) = (230, 150, 34, 26); // left, top, cell width,
 /// Most event columns in one panel of the heatmap.
 const PANEL_COLUMNS: usize = 24;
 
+/// Most theme rows in one of the page's panels: 30 rows of 24 columns fit an A4 page.
+const PANEL_ROWS: usize = 30;
+
 /// Space between two panels.
 const PANEL_GAP: i32 = 30;
 
+/// `n` rows or columns cut into as few parts of at most `most` as can be, as even as they
+/// allow (51 events: 17, 17, 17, not 24, 24, 3): the first index of each part and its length;
+/// one empty part for none.
+fn even_parts(n: usize, most: usize) -> Vec<(usize, usize)> {
+    if n == 0 {
+        return vec![(0, 0)];
+    }
+    let per = n.div_ceil(n.div_ceil(most.max(1)));
+    (0..n)
+        .step_by(per)
+        .map(|first| (first, per.min(n - first)))
+        .collect()
+}
+
 impl Heatmap<'_> {
-    /// Columns per panel: as even as the panels allow (51 events: 17, 17, 17, not 24, 24, 3).
+    /// Columns per panel ([`even_parts`]).
     fn per_panel(&self) -> usize {
-        let n = self.cols.len().max(1);
-        let panels = n.div_ceil(PANEL_COLUMNS);
-        n.div_ceil(panels)
+        even_parts(self.cols.len(), PANEL_COLUMNS)[0].1.max(1)
     }
 
     fn panel_height(&self) -> i32 {
@@ -242,7 +260,7 @@ impl Draw for Heatmap<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: i32) -> DrawResult {
         let (left, cw, ch) = (HEAT.0 * s, HEAT.2 * s, HEAT.3 * s);
-        let max = max_value(self.values);
+        let max = self.max;
         root.fill(&WHITE).map_err(fail)?;
         let right = text(13, s, HPos::Right);
         let centre = text(13, s, HPos::Center);
@@ -255,9 +273,11 @@ impl Draw for Heatmap<'_> {
             .color(&BLACK)
             .transform(FontTransform::Rotate270)
             .pos(Pos::new(HPos::Left, VPos::Center));
-        let per = self.per_panel();
-        for (p, first) in (0..self.cols.len()).step_by(per.max(1)).enumerate() {
-            let last = (first + per).min(self.cols.len());
+        for (p, (first, width)) in even_parts(self.cols.len(), PANEL_COLUMNS)
+            .into_iter()
+            .enumerate()
+        {
+            let last = first + width;
             let top = (self.panel_height() * p as i32 + HEAT.1) * s;
             for (r, name) in self.rows.iter().enumerate() {
                 let y0 = top + ch * r as i32;
@@ -338,28 +358,43 @@ pub fn heatmap(
     cols: &[String],
     values: &[Vec<Option<f64>>],
 ) -> Result<Chart, ChartError> {
-    render(&Heatmap { rows, cols, values })
+    let max = max_value(values);
+    render(&Heatmap {
+        rows,
+        cols,
+        values,
+        max,
+    })
 }
 
-/// The same heatmap as one chart per panel (each with its legend), for a page that lets print
-/// keep a panel on one sheet.
+/// The same heatmap as one chart per panel of at most [`PANEL_ROWS`] themes and
+/// [`PANEL_COLUMNS`] events (each with its legend, all on one scale), for a page that lets
+/// print keep a panel on one sheet: events across, then themes down.
 pub fn heatmap_panels(
     rows: &[String],
     cols: &[String],
     values: &[Vec<Option<f64>>],
 ) -> Result<Vec<Chart>, ChartError> {
-    let per = Heatmap { rows, cols, values }.per_panel();
-    (0..cols.len().max(1))
-        .step_by(per.max(1))
-        .map(|first| {
-            let last = (first + per).min(cols.len());
+    let max = max_value(values);
+    let mut out = Vec::new();
+    for (top, height) in even_parts(rows.len(), PANEL_ROWS) {
+        let rows_here = rows.get(top..top + height).unwrap_or_default();
+        for (first, width) in even_parts(cols.len(), PANEL_COLUMNS) {
             let part: Vec<Vec<Option<f64>>> = values
+                .get(top..top + height)
+                .unwrap_or_default()
                 .iter()
-                .map(|r| r.get(first..last).unwrap_or_default().to_vec())
+                .map(|r| r.get(first..first + width).unwrap_or_default().to_vec())
                 .collect();
-            heatmap(rows, &cols[first..last], &part)
-        })
-        .collect()
+            out.push(render(&Heatmap {
+                rows: rows_here,
+                cols: cols.get(first..first + width).unwrap_or_default(),
+                values: &part,
+                max,
+            })?);
+        }
+    }
+    Ok(out)
 }
 
 /// For each row, one bar per series (a theme's share of each frame's units; a statement's
@@ -621,6 +656,36 @@ mod tests {
                 })
                 .sum();
             assert_eq!(named, n);
+        }
+    }
+
+    #[test]
+    fn the_pages_panels_fit_a_sheet_and_share_one_scale() {
+        // 70 themes x 30 events: 3 x 2 panels of 24 themes and 15 events
+        let rows: Vec<String> = (0..70).map(|r| format!("theme {r:02}")).collect();
+        let cols: Vec<String> = (0..30).map(|c| format!("event {c:02}")).collect();
+        let values: Vec<Vec<Option<f64>>> = (0..70)
+            .map(|r| (0..30).map(|c| Some((r + c) as f64 / 392.0)).collect())
+            .collect();
+        let parts = heatmap_panels(&rows, &cols, &values).unwrap();
+        assert_eq!(parts.len(), 6);
+        for (i, p) in parts.iter().enumerate() {
+            let named = |names: &[String]| {
+                names
+                    .iter()
+                    .filter(|x| p.svg.contains(&format!("\n{x}\n</text>")))
+                    .count()
+            };
+            assert_eq!(
+                (named(&rows), named(&cols)),
+                (24.min(70 - 24 * (i / 2)), 15),
+                "panel {i}"
+            );
+            // the largest share of the whole heatmap tops every panel's legend
+            assert!(
+                p.svg.contains("\n25%\n</text>"),
+                "panel {i} has its own scale"
+            );
         }
     }
 

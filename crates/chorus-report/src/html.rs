@@ -43,7 +43,7 @@ blockquote footer{font-size:.85rem;color:#555}.kw{color:#555}.sup{color:#777}det
 @media (max-width:40rem){nav.toc ol{columns:1}table{display:block;overflow-x:auto;max-width:100%}}
 @page{size:A4;margin:15mm}
 @media print{body{max-width:none;padding:0}nav.toc,.screen{display:none}.print{display:block}
-.chart svg{max-width:100%;max-height:210mm;width:auto}figure,blockquote,tr{break-inside:avoid}table{font-size:.8rem}th{overflow-wrap:anywhere}
+.chart svg{max-width:100%;max-height:210mm;width:auto}figure,blockquote,tr{break-inside:avoid}table{font-size:.8rem}th{overflow-wrap:break-word}
 h2,h3,h2+p,h3+p,summary{break-after:avoid}
 details::details-content{content-visibility:visible;display:block}details>summary{list-style:none}}";
 
@@ -67,7 +67,7 @@ fn share(c: Option<&Cell>) -> Markup {
 /// Group columns a data table prints side by side: a wider table is printed in parts of this
 /// many columns, each with the theme column, as a page holds no more (the screen shows it whole,
 /// scrolling in its own box).
-const PRINT_COLUMNS: usize = 7;
+const PRINT_COLUMNS: usize = 6;
 
 /// A collapsed data table of each theme's share per group of one dimension; `columns` are
 /// (group, shown name) in order.
@@ -79,12 +79,15 @@ fn breakdown_table(
 ) -> Markup {
     let table = |columns: &[(String, String)]| {
         html! {
+            // the head row in `thead`, which print repeats on every page the table runs onto
             table {
-                tr { th { "theme" } @for (_, shown) in columns { th { (shown) } } }
-                @for t in &ins.themes {
-                    tr {
-                        td { (t.label) }
-                        @for (g, _) in columns { td { (share(cells(t).get(g))) } }
+                thead { tr { th { "theme" } @for (_, shown) in columns { th { (shown) } } } }
+                tbody {
+                    @for t in &ins.themes {
+                        tr {
+                            td { (t.label) }
+                            @for (g, _) in columns { td { (share(cells(t).get(g))) } }
+                        }
                     }
                 }
             }
@@ -130,7 +133,7 @@ fn contrasts(ins: &Insights) -> Markup {
             @if !rows.is_empty() {
                 h3 { "By " (by) }
                 table.contrast {
-                    tr { th { (by) } @for head in CONTRAST_HEADER { th { (head) } } }
+                    thead { tr { th { (by) } @for head in CONTRAST_HEADER { th { (head) } } } }
                     @for c in rows {
                         @for (i, d) in c.themes.iter().enumerate() {
                             tr {
@@ -206,7 +209,7 @@ fn statements(ins: &Insights, groups_svg: &str) -> Markup {
             @if !list.is_empty() {
                 h2 id=(id) { (title) }
                 table {
-                    tr { th { "#" } th { "statement" } th { "event" } th { "votes" } th { "agree" } th { "by opinion group" } }
+                    thead { tr { th { "#" } th { "statement" } th { "event" } th { "votes" } th { "agree" } th { "by opinion group" } } }
                     @for (i, st) in list.iter().enumerate() {
                         tr {
                             td { (i + 1) }
@@ -311,7 +314,7 @@ fn frames(ins: &Insights, frames_svg: &str) -> Markup {
                 (PreEscaped(frames_svg))
             }
             table {
-                tr { th { "theme" } th { "leave behind" } th { "keep" } th { "do differently" } }
+                thead { tr { th { "theme" } th { "leave behind" } th { "keep" } th { "do differently" } } }
                 @for t in &ins.themes {
                     tr {
                         td { (t.label) }
@@ -416,7 +419,7 @@ pub(crate) fn page(
                         summary { "Data table: prevalence" }
                         div.chart {
                             table {
-                                tr { th { "theme" } th { "prevalence" } th { "95% interval" } th { "raised in" } }
+                                thead { tr { th { "theme" } th { "prevalence" } th { "95% interval" } th { "raised in" } } }
                                 @for t in &ins.themes {
                                     tr {
                                         td { (t.label) }
