@@ -208,7 +208,7 @@ struct Heatmap<'a> {
     max: f64,
 }
 
-const HEAT: (i32, i32, i32, i32) = (230, 150, 34, 26); // left, top, cell width, cell height
+const HEAT: (i32, i32, i32, i32) = (230, 190, 34, 26); // left, top, cell width, cell height
 
 /// Most event columns in one panel of the heatmap.
 const PANEL_COLUMNS: usize = 24;

@@ -145,7 +145,7 @@ pub(crate) fn event_columns(ins: &Insights) -> Vec<(String, String)> {
 }
 
 /// Characters of an event's name a chart's column label shows.
-pub(crate) const CHART_LABEL: usize = 20;
+pub(crate) const CHART_LABEL: usize = 26;
 
 /// Whether any answer belongs to a question frame (the frame table and chart are shown then).
 pub(crate) fn has_frames(ins: &Insights) -> bool {
