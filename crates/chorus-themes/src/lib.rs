@@ -190,6 +190,16 @@ pub struct ThemesReport {
     pub themes_list: Vec<Theme>,
 }
 
+/// The time each step of the stage took, logged at debug level (`RUST_LOG=chorus=debug`).
+struct Step(std::time::Instant);
+
+impl Step {
+    fn took(&mut self, what: &str) {
+        tracing::debug!("{what} in {:.1} s", self.0.elapsed().as_secs_f64());
+        self.0 = std::time::Instant::now();
+    }
+}
+
 /// Runs the themes stage on the workspace.
 pub fn run(
     ws: &Workspace,
@@ -198,12 +208,15 @@ pub fn run(
 ) -> Result<ThemesReport, ThemesError> {
     let _span = tracing::info_span!("themes").entered();
     let started = std::time::Instant::now();
+    let mut step = Step(started);
     let (mut all_vectors, all_units) = (vectors::load(ws)?, unit_texts(ws)?);
+    step.took("vectors and texts read");
     // the same thing said in two languages is one theme: each language's offset taken out
     languages::centre(&mut all_vectors, &all_units.lang);
     // transcripts are conversations: their topic segments first, each line read in its context
     let found = segments::find(ws, &all_vectors, &all_units, cfg.seed)?;
     segments::blend_context(&mut all_vectors, &found, cfg.context_weight);
+    step.took("transcript segments");
     // backchannels, fillers and running the meeting carry no opinion: kept out (and counted)
     let (vectors, units, no_content) =
         content_units(all_vectors, all_units, &segments::prompts(&found));
@@ -226,11 +239,13 @@ pub fn run(
         cfg.min_similarity,
     )?;
     edits::merge_and_split(&book, &mut assigned, &vectors, cfg.seed);
+    step.took("themes found");
     let mut members = members::gather(&assigned);
     members::prune_subthemes(&mut members, &mut assigned, &vectors);
     let top_centres = members::centres(&vectors, &members.tops);
     members::rescore(&mut assigned.placement, &vectors, &top_centres);
     let groups = ids::groups(&assigned, members, top_centres, &vectors, &last);
+    step.took("subthemes and ids");
     let themes = labels::themes(
         &book,
         &groups,
@@ -239,11 +254,13 @@ pub fn run(
         &mut model,
         cfg.model_labels,
     )?;
+    step.took("labels and titles");
     let (key_points, behind) = key_points::key_points(&vectors, &units, &groups);
     // a theme's quotes add voices to its key points rather than repeat them
     let said: HashSet<usize> = key_points.iter().map(|k| k.unit).collect();
     let pinned_quotes = codebook::pinned_quotes(&book, &ws.codebook_file(), &units.ids)?;
     let quotes = quotes::quotes(&vectors, &units, &groups, &said, &pinned_quotes);
+    step.took("key points and quotes");
     let theme_of: HashMap<&str, String> = assigned
         .placement
         .iter()
@@ -290,6 +307,7 @@ pub fn run(
             model_id: Some(vectors.info.model_id.clone()),
         },
     )?;
+    step.took("written");
     let unassigned = placement.iter().filter(|p| p.theme.is_none()).count();
     let total = n + no_content.len();
     let left_out = |s: Status| no_content.iter().filter(|x| x.status == s).count();

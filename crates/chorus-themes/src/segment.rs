@@ -109,25 +109,39 @@ pub fn optimal_partition(s: &Sequence, price: f64, min_units: usize) -> Vec<usiz
     best[0] = -price;
     // PELT: candidate last boundaries still able to start the optimal last segment
     let mut candidates: Vec<usize> = vec![0];
+    // for each candidate, the best cost of `0..b` with its last segment starting there (`None`
+    // while that segment would be shorter than `min_units`), priced once for the choice and
+    // the pruning both
+    let mut ending: Vec<Option<f64>> = Vec::new();
     for b in min_units..=n {
+        ending.clear();
+        ending.extend(
+            candidates.iter().map(|&a| {
+                (a + min_units <= b && b - a <= MAX_UNITS).then(|| best[a] + p.cost(a, b))
+            }),
+        );
         // the starts that leave a segment of at least `min_units` after them
         let mut chosen = (f64::INFINITY, 0usize);
-        for &a in candidates
-            .iter()
-            .filter(|&&a| a + min_units <= b && b - a <= MAX_UNITS)
-        {
-            let total = best[a] + p.cost(a, b) + price;
-            if total < chosen.0 {
-                chosen = (total, a);
+        for (&a, e) in candidates.iter().zip(&ending) {
+            if let Some(e) = e {
+                if e + price < chosen.0 {
+                    chosen = (e + price, a);
+                }
             }
         }
         best[b] = chosen.0;
         back[b] = chosen.1;
         // prune starts that can never win again (the cost is additive over splits)
         let bound = best[b];
-        candidates.retain(|&a| {
-            b - a < MAX_UNITS && (a + min_units > b || best[a] + p.cost(a, b) <= bound)
-        });
+        let mut kept = 0;
+        for i in 0..candidates.len() {
+            let a = candidates[i];
+            if b - a < MAX_UNITS && ending[i].is_none_or(|e| e <= bound) {
+                candidates[kept] = a;
+                kept += 1;
+            }
+        }
+        candidates.truncate(kept);
         if b + min_units <= n {
             candidates.push(b);
         }

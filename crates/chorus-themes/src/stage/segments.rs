@@ -172,10 +172,12 @@ pub fn find(
     units: &UnitTexts,
     seed: u64,
 ) -> Result<Vec<Found>, ThemesError> {
+    use rayon::prelude::*;
     let stop = units.stopwords();
     let asked_anywhere = units.label_stopwords();
-    let mut found = Vec::new();
-    for ((event, source), spoken) in transcripts(ws)? {
+    // each transcript on its own, in parallel; the segments in the transcripts' order
+    let each = |((event, source), spoken): ((String, String), Vec<Spoken>)| -> Vec<Found> {
+        let mut found = Vec::new();
         let dim = vectors.dim;
         let rows: Vec<f32> = spoken
             .iter()
@@ -278,8 +280,10 @@ pub fn find(
             });
             offset += span.len();
         }
-    }
-    Ok(found)
+        found
+    };
+    let all: Vec<((String, String), Vec<Spoken>)> = transcripts(ws)?.into_iter().collect();
+    Ok(all.into_par_iter().flat_map_iter(each).collect())
 }
 
 /// The mean of the span's vectors weighted by content words, at unit length (zero when no
