@@ -234,11 +234,6 @@ fn even_parts(n: usize, most: usize) -> Vec<(usize, usize)> {
 }
 
 impl Heatmap<'_> {
-    /// Columns per panel ([`even_parts`]).
-    fn per_panel(&self) -> usize {
-        even_parts(self.cols.len(), PANEL_COLUMNS)[0].1.max(1)
-    }
-
     fn panel_height(&self) -> i32 {
         let (_, top, _, ch) = HEAT;
         top + ch * self.rows.len() as i32 + PANEL_GAP
@@ -250,8 +245,8 @@ impl Draw for Heatmap<'_> {
 
     fn size(&self) -> (i32, i32) {
         let (left, _, cw, _) = HEAT;
-        let per = self.per_panel();
-        let panels = self.cols.len().max(1).div_ceil(per) as i32;
+        let parts = even_parts(self.cols.len(), PANEL_COLUMNS);
+        let (per, panels) = (parts[0].1.max(1), parts.len() as i32);
         (
             (left + cw * per as i32 + 130).max(480),
             self.panel_height() * panels + 10,
